@@ -1,0 +1,39 @@
+# The two commands: `make run` and `make test`. Everything else helps them.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-fast lint template bench clean-data help
+
+help:
+	@echo "make run    - start the local stack (site + API + local AWS) with a demo tenant"
+	@echo "make test   - run every test"
+	@echo "make lint   - ruff"
+	@echo "make template - generate and lint the cloud template into build/"
+	@echo "make bench  - run the benchmarks in bench/"
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m infrastructure.local
+
+test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+template: $(STAMP)
+	$(PY) -m infrastructure.template --stage dev --out build/
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean-data:
+	rm -rf .local-data

@@ -1,0 +1,124 @@
+"""The Cognito user pool: accounts, passwords, profile groups, tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.adapters.aws import client
+from chalicelib.config import get_settings
+from chalicelib.domain.profiles import Profile
+from chalicelib.errors import EmailTakenError, InvalidCredentialsError, ValidationError
+
+TENANT_ATTRIBUTE = "custom:tenant_id"
+
+
+def _idp() -> Any:
+    return client("cognito-idp")
+
+
+def _password_error(exc: Exception) -> ValidationError:
+    return ValidationError(
+        "Le mot de passe ne respecte pas les règles de sécurité.",
+        details={"password": "Au moins 8 caractères."},
+    )
+
+
+def create_user(email: str, password: str, tenant_id: str, profile: Profile) -> str:
+    """Create a confirmed account in the profile's group; returns its ``sub``."""
+    idp = _idp()
+    pool = get_settings().user_pool_id
+    try:
+        response = idp.admin_create_user(
+            UserPoolId=pool,
+            Username=email,
+            MessageAction="SUPPRESS",
+            UserAttributes=[
+                {"Name": "email", "Value": email},
+                {"Name": "email_verified", "Value": "true"},
+                {"Name": TENANT_ATTRIBUTE, "Value": tenant_id},
+            ],
+        )
+    except idp.exceptions.UsernameExistsException:
+        raise EmailTakenError() from None
+    try:
+        idp.admin_set_user_password(
+            UserPoolId=pool, Username=email, Password=password, Permanent=True
+        )
+        idp.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName=profile.value)
+    except Exception as exc:
+        delete_user(email)
+        if exc.__class__.__name__ in ("InvalidPasswordException", "InvalidParameterException"):
+            raise _password_error(exc) from None
+        raise
+    attributes = {a["Name"]: a["Value"] for a in response["User"]["Attributes"]}
+    return attributes.get("sub") or email
+
+
+def delete_user(email: str) -> None:
+    idp = _idp()
+    try:
+        idp.admin_delete_user(UserPoolId=get_settings().user_pool_id, Username=email)
+    except idp.exceptions.UserNotFoundException:
+        pass
+
+
+def set_profile(email: str, old: Profile, new: Profile) -> None:
+    idp = _idp()
+    pool = get_settings().user_pool_id
+    idp.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName=new.value)
+    idp.admin_remove_user_from_group(UserPoolId=pool, Username=email, GroupName=old.value)
+
+
+def set_password(email: str, password: str) -> None:
+    idp = _idp()
+    try:
+        idp.admin_set_user_password(
+            UserPoolId=get_settings().user_pool_id,
+            Username=email,
+            Password=password,
+            Permanent=True,
+        )
+    except idp.exceptions.InvalidPasswordException as exc:
+        raise _password_error(exc) from None
+
+
+def sign_out_everywhere(email: str) -> None:
+    idp = _idp()
+    try:
+        idp.admin_user_global_sign_out(UserPoolId=get_settings().user_pool_id, Username=email)
+    except idp.exceptions.UserNotFoundException:
+        pass
+
+
+def _tokens(result: dict[str, Any]) -> dict[str, Any]:
+    auth = result["AuthenticationResult"]
+    tokens = {"id_token": auth["IdToken"], "expires_in": auth["ExpiresIn"]}
+    if "RefreshToken" in auth:
+        tokens["refresh_token"] = auth["RefreshToken"]
+    return tokens
+
+
+def login(email: str, password: str) -> dict[str, Any]:
+    idp = _idp()
+    try:
+        result = idp.initiate_auth(
+            ClientId=get_settings().user_pool_client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": password},
+        )
+    except (idp.exceptions.NotAuthorizedException, idp.exceptions.UserNotFoundException):
+        raise InvalidCredentialsError() from None
+    return _tokens(result)
+
+
+def refresh(refresh_token: str) -> dict[str, Any]:
+    idp = _idp()
+    try:
+        result = idp.initiate_auth(
+            ClientId=get_settings().user_pool_client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": refresh_token},
+        )
+    except idp.exceptions.NotAuthorizedException:
+        raise InvalidCredentialsError("Session expirée : reconnectez-vous.") from None
+    return _tokens(result)

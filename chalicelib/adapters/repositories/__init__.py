@@ -1,0 +1,1 @@
+"""Repositories: stored items in, domain objects out. Every call names the tenant."""

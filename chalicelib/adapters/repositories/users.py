@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters.aws import ensure_models_bound
+from chalicelib.adapters.models import TenantModel, UserModel
+from chalicelib.adapters.repositories._common import cancellation_codes, connection
+from chalicelib.domain.entities import User
+from chalicelib.domain.profiles import Profile
+from chalicelib.errors import NotFoundError, UserLimitError
+
+
+def _user(item: UserModel) -> User:
+    return User(
+        tenant_id=item.tenant_id,
+        id=item.id,
+        email=item.email,
+        profile=Profile(item.profile),
+        first_name=item.first_name,
+        last_name=item.last_name,
+        created_at=item.created_at,
+    )
+
+
+def add_user(user: User) -> None:
+    """Store a user and take one of the tenant's seats, or refuse at the limit."""
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(
+                TenantModel(user.tenant_id),
+                actions=[TenantModel.user_count.add(1)],
+                condition=TenantModel.tenant_id.exists()
+                & (TenantModel.user_count < TenantModel.max_users),
+            )
+            tx.save(
+                UserModel(
+                    user.tenant_id,
+                    user.id,
+                    email=user.email,
+                    first_name=user.first_name,
+                    last_name=user.last_name,
+                    profile=user.profile.value,
+                    created_at=datetime.now(UTC),
+                ),
+                condition=UserModel.id.does_not_exist(),
+            )
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
+            raise UserLimitError() from None
+        raise
+
+
+def remove_user(tenant_id: str, user_id: str) -> None:
+    """Delete a user and free its seat, both or neither."""
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.delete(UserModel(tenant_id, user_id), condition=UserModel.id.exists())
+            tx.update(TenantModel(tenant_id), actions=[TenantModel.user_count.add(-1)])
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
+            raise NotFoundError("Utilisateur introuvable.") from None
+        raise
+
+
+def get_user(tenant_id: str, user_id: str) -> User:
+    ensure_models_bound()
+    try:
+        return _user(UserModel.get(tenant_id, user_id, consistent_read=True))
+    except DoesNotExist:
+        raise NotFoundError("Utilisateur introuvable.") from None
+
+
+def list_users(tenant_id: str) -> list[User]:
+    ensure_models_bound()
+    return [_user(i) for i in UserModel.query(tenant_id, consistent_read=True)]
+
+
+def update_user(user: User) -> None:
+    ensure_models_bound()
+    UserModel(user.tenant_id, user.id).update(
+        actions=[
+            UserModel.first_name.set(user.first_name),
+            UserModel.last_name.set(user.last_name),
+            UserModel.profile.set(user.profile.value),
+        ],
+        condition=UserModel.id.exists(),
+    )

@@ -1,0 +1,55 @@
+"""Blueprints whose views are guarded: authentication and error mapping in one place.
+
+Chalice turns any exception a view raises into its own 500 before middleware
+sees it, so every view is wrapped here. Routes are private unless declared
+``public=True``: a forgotten check can only deny, never expose.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.auth import authenticate, reset_principal, set_principal
+from chalicelib.errors import LotbookError
+from chalicelib.observability import logger
+
+INTERNAL_ERROR = {
+    "error": {
+        "code": "internal_error",
+        "message": "Une erreur interne est survenue. Réessayez ou contactez le support.",
+    }
+}
+
+
+def error_response(error: LotbookError) -> Response:
+    return Response(body=error.to_body(), status_code=error.status)
+
+
+class ApiBlueprint(Blueprint):
+    def route(self, path: str, public: bool = False, **kwargs: Any) -> Callable[..., Any]:
+        register = super().route(path, **kwargs)
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(view)
+            def guarded(*args: Any, **uri_params: Any) -> Any:
+                token = None
+                try:
+                    if not public:
+                        token = set_principal(authenticate(self.current_request.headers))
+                    return view(*args, **uri_params)
+                except LotbookError as error:
+                    return error_response(error)
+                except Exception:
+                    logger.exception("unhandled error", extra={"path": path})
+                    return Response(body=INTERNAL_ERROR, status_code=500)
+                finally:
+                    if token is not None:
+                        reset_principal(token)
+
+            return register(guarded)
+
+        return decorator

@@ -1,0 +1,228 @@
+"""Request bodies: one pydantic model per input, unknown fields refused.
+
+This is the one way input is validated; :func:`parse` turns pydantic's errors
+into the API's 400 with French details per field.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ValidationError as PydanticValidationError
+
+from chalicelib.domain.profiles import Profile
+from chalicelib.errors import MalformedJsonError, ValidationError
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Email = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    ),
+]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+Siren = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{9}$")]
+Siret = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{14}$")]
+Postcode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z -]{2,10}$")]
+StreetNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{1,4}$")]
+StreetIndex = Literal["B", "T", "Q", "C"]
+Year = Annotated[int, Field(ge=1900, le=2100, strict=True)]
+VatNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z]{2}[0-9A-Z]{2,13}$")]
+ApeCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}[A-Z]$")]
+InseeCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9][0-9AB][0-9]{3}$")]
+Department = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\d{2,3}|2A|2B|99)$")]
+PriceCipher = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{10}$")
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AddressFields(Strict):
+    address_complement: Text | None = None
+    street_number: StreetNumber | None = None
+    street_index: StreetIndex | None = None
+    street_type: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4)] | None = None
+    street_name: Text | None = None
+    postcode: Postcode | None = None
+    city: Text | None = None
+    country: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
+
+
+class SignupBody(Strict):
+    company_name: Name
+    creation_year: Year
+    email: Email
+    password: Password
+    first_name: Text | None = None
+    last_name: Text | None = None
+
+
+class LoginBody(Strict):
+    email: Email
+    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class RefreshBody(Strict):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class UserCreateBody(Strict):
+    email: Email
+    first_name: Text | None = None
+    last_name: Text | None = None
+    profile: Profile
+    password: Password | None = None
+
+
+class UserUpdateBody(Strict):
+    first_name: Text | None = None
+    last_name: Text | None = None
+    profile: Profile | None = None
+    password: Password | None = None
+
+
+class InvoicingSettings(Strict):
+    auto: bool | None = None
+    prefix: Annotated[str, StringConstraints(max_length=10, pattern=r"^[A-Za-z0-9_-]*$")] | None = None
+    year_digits: Literal[0, 2, 4] | None = None
+
+
+class LabelOptions(Strict):
+    show_price: bool | None = None
+    show_description: bool | None = None
+    show_price_code: bool | None = None
+
+
+class ReceiptOptions(Strict):
+    legal_mention: LongText | None = None
+
+
+class CompanyBody(AddressFields):
+    company_name: Name | None = None
+    legal_form: Text | None = None
+    siren: Siren | None = None
+    siret: Siret | None = None
+    vat_number: VatNumber | None = None
+    rcs: Text | None = None
+    ape_code: ApeCode | None = None
+    city_insee: InseeCode | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+    email: Email | None = None
+    contact_name: Text | None = None
+    creation_year: Year | None = None
+    invoicing: InvoicingSettings | None = None
+    invoice_legal_comment: LongText | None = None
+    contract_legal_comment: LongText | None = None
+    label_options: LabelOptions | None = None
+    receipt_options: ReceiptOptions | None = None
+    strict_police_register: bool | None = None
+    price_code_cipher: PriceCipher | None = None
+
+    @field_validator("price_code_cipher")
+    @classmethod
+    def _ten_distinct_letters(cls, value: str | None) -> str | None:
+        if value is not None and len(set(value)) != 10:
+            raise ValueError("Le code prix doit compter 10 lettres toutes différentes (une par chiffre).")
+        return value
+
+
+class FamilyBody(Strict):
+    label: Name
+    metal_2093: bool = False
+
+
+class PartyBody(AddressFields):
+    title: Literal["M", "MME"] | None = None
+    last_name: Text | None = None
+    birth_name: Text | None = None
+    first_names: Text | None = None
+    company_name: Text | None = None
+    siret: Siret | None = None
+    birth_date: date | None = None
+    birth_city: Text | None = None
+    birth_department: Department | None = None
+    birth_insee: InseeCode | None = None
+    id_document_type: Text | None = None
+    id_document_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    id_document_date: date | None = None
+    id_document_authority: Text | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+    email: Email | None = None
+    comment: LongText | None = None
+    subscriber_ref: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+
+    @field_validator("birth_date", "id_document_date")
+    @classmethod
+    def _not_in_future(cls, value: date | None) -> date | None:
+        if value is not None and value > date.today():
+            raise ValueError("La date ne peut pas être dans le futur.")
+        return value
+
+
+# ---------------------------------------------------------------- parsing
+
+M = TypeVar("M", bound=BaseModel)
+
+_MESSAGES = {
+    "missing": "Champ obligatoire.",
+    "extra_forbidden": "Champ inconnu.",
+    "string_type": "Doit être une chaîne de caractères.",
+    "string_too_short": "Trop court.",
+    "string_too_long": "Trop long.",
+    "string_pattern_mismatch": "Format invalide.",
+    "int_type": "Doit être un nombre entier.",
+    "int_parsing": "Doit être un nombre entier.",
+    "bool_type": "Doit valoir vrai ou faux.",
+    "bool_parsing": "Doit valoir vrai ou faux.",
+    "literal_error": "Valeur non autorisée.",
+    "enum": "Valeur non autorisée.",
+    "date_type": "Date attendue au format AAAA-MM-JJ.",
+    "date_parsing": "Date attendue au format AAAA-MM-JJ.",
+    "date_from_datetime_parsing": "Date attendue au format AAAA-MM-JJ.",
+    "greater_than_equal": "Valeur trop petite.",
+    "less_than_equal": "Valeur trop grande.",
+    "model_type": "Objet JSON attendu.",
+    "dict_type": "Objet JSON attendu.",
+}
+
+
+def _french(error: Any) -> str:
+    if error["type"] == "value_error":
+        # Our own validators already speak French.
+        return str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
+    return _MESSAGES.get(error["type"], "Valeur invalide.")
+
+
+def parse(model: type[M], body: Any) -> M:
+    if not isinstance(body, dict):
+        raise ValidationError("Un objet JSON est attendu.", details={"body": "Objet JSON attendu."})
+    try:
+        return model.model_validate(body)
+    except PydanticValidationError as exc:
+        details: dict[str, str] = {}
+        for error in exc.errors():
+            path = ".".join(str(p) for p in error["loc"]) or "body"
+            details.setdefault(path, _french(error))
+        raise ValidationError(details=details) from None
+
+
+def load_json(raw: bytes | None) -> Any:
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise MalformedJsonError() from None
+
+
+def changed_fields(model: BaseModel) -> dict[str, Any]:
+    """What the client actually sent (explicit nulls included), JSON-ready."""
+    return model.model_dump(mode="json", exclude_unset=True)

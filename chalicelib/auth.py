@@ -1,0 +1,110 @@
+"""Who is calling: the verified ID token is the only source of tenant and profile.
+
+The signature is checked against the user pool's JWKS, the issuer against this
+deployment's pool and the audience against its app client, so a token from
+another pool (the local stack's, another stage's) is refused.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.config import get_settings
+from chalicelib.domain.profiles import Profile, may
+from chalicelib.errors import ForbiddenError, InvalidTokenError, UnauthenticatedError
+
+TENANT_CLAIM = "custom:tenant_id"
+GROUPS_CLAIM = "cognito:groups"
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant_id: str
+    user_id: str
+    email: str
+    profile: Profile
+
+    def require(self, permission: str) -> None:
+        if not may(self.profile, permission):
+            raise ForbiddenError()
+
+    def may(self, permission: str) -> bool:
+        return may(self.profile, permission)
+
+
+_current: ContextVar[Principal | None] = ContextVar("lotbook_principal", default=None)
+_jwks_lock = threading.Lock()
+_jwks_clients: dict[str, Any] = {}
+
+
+def _jwks_client(url: str) -> Any:
+    import jwt  # lazy: keeps PyJWT and cryptography out of the import-time budget
+
+    with _jwks_lock:
+        if url not in _jwks_clients:
+            _jwks_clients[url] = jwt.PyJWKClient(url, cache_keys=True, lifespan=3600)
+        return _jwks_clients[url]
+
+
+def _profile_from_groups(groups: Any) -> Profile:
+    if not isinstance(groups, list):
+        raise InvalidTokenError()
+    # A user is in exactly one profile group; the strongest wins if not.
+    for profile in (Profile.MANAGER, Profile.COLLABORATOR, Profile.SHOP):
+        if profile.value in groups:
+            return profile
+    raise InvalidTokenError()
+
+
+def verify_token(token: str) -> Principal:
+    import jwt
+
+    settings = get_settings()
+    try:
+        signing_key = _jwks_client(settings.jwks_url).get_signing_key_from_jwt(token)
+        claims = jwt.decode(
+            token,
+            signing_key.key,
+            algorithms=["RS256"],
+            audience=settings.user_pool_client_id,
+            issuer=settings.token_issuer,
+            options={"require": ["exp", "iss", "aud", "sub"]},
+        )
+    except jwt.PyJWTError:
+        raise InvalidTokenError() from None
+    if claims.get("token_use") != "id" or not claims.get(TENANT_CLAIM):
+        raise InvalidTokenError()
+    return Principal(
+        tenant_id=str(claims[TENANT_CLAIM]),
+        user_id=str(claims["sub"]),
+        email=str(claims.get("email", "")),
+        profile=_profile_from_groups(claims.get(GROUPS_CLAIM)),
+    )
+
+
+def authenticate(headers: Any) -> Principal:
+    raw = headers.get("authorization") or headers.get("Authorization")
+    if not raw:
+        raise UnauthenticatedError()
+    scheme, _, token = raw.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthenticatedError("En-tête Authorization attendu : « Bearer <jeton> ».")
+    return verify_token(token.strip())
+
+
+def set_principal(principal: Principal | None) -> Any:
+    return _current.set(principal)
+
+
+def reset_principal(token: Any) -> None:
+    _current.reset(token)
+
+
+def principal() -> Principal:
+    current = _current.get()
+    if current is None:  # a route outside the middleware's protection: a bug, not user input
+        raise UnauthenticatedError()
+    return current

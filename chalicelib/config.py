@@ -1,0 +1,99 @@
+"""The one settings module: one field per environment variable, validated once.
+
+Read lazily through :func:`get_settings` so importing the app builds nothing.
+The local stack and the tests set the environment, then call
+:func:`reset_settings` when they change it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a usable deployment."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    # Set only on the local stack and in tests: every AWS client goes there.
+    aws_endpoint_url: str | None
+    table_prefix: str
+    user_pool_id: str
+    user_pool_client_id: str
+    # Defaults to Cognito's public JWKS document for the pool.
+    jwks_url: str
+    vault_bucket: str
+    max_users_per_tenant: int
+    tmp_rate: Decimal
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def token_issuer(self) -> str:
+        # Cognito (and moto) sign ID tokens with this issuer.
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    def table_name(self, base: str) -> str:
+        return f"{self.table_prefix}-{base}"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < 1:
+        raise SettingsError(f"{name} must be positive, got {value}")
+    return value
+
+
+def load_settings() -> Settings:
+    env = os.environ
+    stage = env.get("LOTBOOK_STAGE", "dev")
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-west-3"
+    endpoint = env.get("LOTBOOK_AWS_ENDPOINT_URL") or None
+    pool_id = env.get("LOTBOOK_USER_POOL_ID", "")
+    jwks_default = (
+        f"{endpoint}/{pool_id}/.well-known/jwks.json"
+        if endpoint
+        else f"https://cognito-idp.{region}.amazonaws.com/{pool_id}/.well-known/jwks.json"
+    )
+    tmp_raw = env.get("LOTBOOK_TMP_RATE", "0.115")
+    try:
+        tmp_rate = Decimal(tmp_raw)
+    except ArithmeticError as exc:
+        raise SettingsError(f"LOTBOOK_TMP_RATE must be a decimal, got {tmp_raw!r}") from exc
+    return Settings(
+        stage=stage,
+        region=region,
+        aws_endpoint_url=endpoint,
+        table_prefix=env.get("LOTBOOK_TABLE_PREFIX", f"lotbook-{stage}"),
+        user_pool_id=pool_id,
+        user_pool_client_id=env.get("LOTBOOK_USER_POOL_CLIENT_ID", ""),
+        jwks_url=env.get("LOTBOOK_JWKS_URL") or jwks_default,
+        vault_bucket=env.get("LOTBOOK_VAULT_BUCKET", f"lotbook-{stage}-vault"),
+        max_users_per_tenant=_int("LOTBOOK_MAX_USERS_PER_TENANT", 3),
+        tmp_rate=tmp_rate,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings and everything bound to them."""
+    get_settings.cache_clear()
+    # Late import: adapters depend on config, not the other way round.
+    from chalicelib.adapters import aws
+
+    aws.reset_clients()

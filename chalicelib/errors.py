@@ -1,0 +1,121 @@
+"""Every domain error, in one module, each with its HTTP status and stable code.
+
+Messages are French: they reach the dealer as they are. Code never matches on
+message text, only on the class or ``code``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LotbookError(Exception):
+    status = 400
+    code = "bad_request"
+    message = "Requête invalide."
+
+    def __init__(self, message: str | None = None, details: Any = None) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.details = details
+
+    def to_body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details is not None:
+            error["details"] = self.details
+        return {"error": error}
+
+
+# 400
+class ValidationError(LotbookError):
+    status = 400
+    code = "invalid_input"
+    message = "Certaines valeurs sont invalides."
+
+
+class MalformedJsonError(LotbookError):
+    status = 400
+    code = "malformed_json"
+    message = "Le corps de la requête n'est pas un JSON valide."
+
+
+# 401
+class UnauthenticatedError(LotbookError):
+    status = 401
+    code = "unauthenticated"
+    message = "Authentification requise."
+
+
+class InvalidTokenError(LotbookError):
+    status = 401
+    code = "invalid_token"
+    message = "Jeton d'authentification invalide ou expiré."
+
+
+class InvalidCredentialsError(LotbookError):
+    status = 401
+    code = "invalid_credentials"
+    message = "Adresse e-mail ou mot de passe incorrect."
+
+
+# 403
+class ForbiddenError(LotbookError):
+    status = 403
+    code = "forbidden"
+    message = "Votre profil ne permet pas cette action."
+
+
+# 404
+class NotFoundError(LotbookError):
+    status = 404
+    code = "not_found"
+    message = "Élément introuvable."
+
+
+class RouteNotFoundError(NotFoundError):
+    code = "route_not_found"
+    message = "Cette adresse n'existe pas."
+
+
+# 409
+class ConflictError(LotbookError):
+    status = 409
+    code = "conflict"
+    message = "Cette action est impossible dans l'état actuel."
+
+
+class EmailTakenError(ConflictError):
+    code = "email_taken"
+    message = "Un compte existe déjà avec cette adresse e-mail."
+
+
+class UserLimitError(ConflictError):
+    code = "user_limit"
+    message = "Le nombre maximal d'utilisateurs de votre abonnement est atteint."
+
+
+class PartyInUseError(ConflictError):
+    code = "party_in_use"
+    message = "Impossible de supprimer : des articles y sont liés."
+
+
+class FamilyInUseError(ConflictError):
+    code = "family_in_use"
+    message = "Impossible de supprimer cette famille : des articles y sont rattachés."
+
+
+class CreationYearLockedError(ConflictError):
+    code = "creation_year_locked"
+    message = "L'année de création ne peut plus changer : un premier lot a été saisi."
+
+
+class LastManagerError(ConflictError):
+    code = "last_manager"
+    message = "L'entreprise doit garder au moins un gestionnaire."
+
+
+# 422
+class BusinessRuleError(LotbookError):
+    status = 422
+    code = "business_rule"
+    message = "Cette opération enfreint une règle de gestion."

@@ -1,0 +1,58 @@
+"""One moto server per test session, provisioned like the local stack."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support import Api, TenantSession, chalice_transport, free_port, sign_up
+
+
+@pytest.fixture(scope="session")
+def aws_stack() -> Iterator[Any]:
+    port = free_port()
+    saved = dict(os.environ)
+    os.environ.update({
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-3",
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
+    })
+    from infrastructure.local.stack import start_moto
+
+    server = start_moto("127.0.0.1", port)
+    from app import app
+    from chalicelib.config import reset_settings
+    from infrastructure.local import bridge
+    from infrastructure.local.provision import provision
+
+    bridge.install(app)
+    resources = provision(app, f"http://127.0.0.1:{port}", stage="test")
+    os.environ.update(resources.environment())
+    reset_settings()
+    yield resources
+    bridge.uninstall()
+    server.stop()
+    os.environ.clear()
+    os.environ.update(saved)
+    reset_settings()
+
+
+@pytest.fixture(scope="session")
+def anonymous(aws_stack: Any) -> Api:
+    from app import app
+
+    return Api(chalice_transport(app))
+
+
+@pytest.fixture
+def tenant(anonymous: Api) -> TenantSession:
+    """A fresh company with its manager logged in."""
+    return sign_up(anonymous)
+
+
+@pytest.fixture
+def other_tenant(anonymous: Api) -> TenantSession:
+    return sign_up(anonymous, company="Bijouterie Concurrente", creation_year=2010)
