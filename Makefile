@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 
 template: $(STAMP)
-	$(PY) -m infrastructure.template --stage dev --out build/
+	$(PY) -m infrastructure.template --stage dev --out build/ --lint
 
 bench: $(STAMP)
 	$(PY) -m bench

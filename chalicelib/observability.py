@@ -8,6 +8,12 @@ Tracing is X-Ray's active tracing switched on for the functions (``xray`` in
 from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 
 logger = Logger(service="lotbook")
 metrics = Metrics(namespace="Lotbook", service="lotbook")
+
+
+def count(name: str, value: int = 1) -> None:
+    """A business counter, published as CloudWatch EMF when the request ends."""
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

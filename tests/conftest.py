@@ -18,7 +18,7 @@ def aws_stack() -> Iterator[Any]:
     os.environ.update({
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "eu-west-3",
-        "POWERTOOLS_LOG_LEVEL": "ERROR",
+        "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true",
     })
     from infrastructure.local.stack import start_moto
 

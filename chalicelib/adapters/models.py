@@ -13,10 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
+    VersionAttribute,
 )
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -152,10 +154,48 @@ class LotModel(_Base):
     ref = UnicodeAttribute(range_key=True)
     kind = UnicodeAttribute()
     data = JSONAttribute()
+    version = VersionAttribute()
+
+
+class DraftModel(_Base):
+    """Each user's draft lot (saisie en cours): header and lines, one item.
+
+    Lines are gzip-compressed JSON so a 999-line draft stays one read and one
+    write, far under DynamoDB's 400 KB item limit.
+    """
+
+    class Meta(_Base.Meta):
+        table_name = "drafts"
+        base_name = "drafts"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+    header = JSONAttribute()
+    lines = BinaryAttribute(legacy_encoding=False)
+    # A lot reference reserved by a commit that did not finish: the retry reuses it.
+    reserved = JSONAttribute(null=True)
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+
+class CounterModel(_Base):
+    """Gap-free sequences (lot ranks per month and kind, invoice numbers...)."""
+
+    class Meta(_Base.Meta):
+        table_name = "counters"
+        base_name = "counters"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    value = NumberAttribute(default=0)
 
 
 class JournalModel(_Base):
-    """Append-only business events; its stream feeds the sealer."""
+    """Append-only business events; its stream feeds the sealer.
+
+    ``payload`` is gzip-compressed canonical JSON: a police-register version of
+    a 999-article lot must fit in one item.
+    """
 
     class Meta(_Base.Meta):
         table_name = "journal"
@@ -165,7 +205,8 @@ class JournalModel(_Base):
     tenant_id = UnicodeAttribute(hash_key=True)
     seq = UnicodeAttribute(range_key=True)  # time-ordered id
     kind = UnicodeAttribute()
-    payload = JSONAttribute()
+    subject = UnicodeAttribute()  # what it is about: a lot ref, a sale...
+    payload = BinaryAttribute(legacy_encoding=False)
     at = UTCDateTimeAttribute()
 
 
@@ -188,6 +229,8 @@ ALL_MODELS: tuple[type[Model], ...] = (
     PartyModel,
     ArticleModel,
     LotModel,
+    DraftModel,
+    CounterModel,
     JournalModel,
     IdempotencyModel,
 )

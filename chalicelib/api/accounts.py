@@ -19,6 +19,7 @@ from chalicelib.api.schemas import (
     parse,
 )
 from chalicelib.auth import principal
+from chalicelib.observability import count
 from chalicelib.services import accounts
 
 bp = ApiBlueprint(__name__)
@@ -32,16 +33,11 @@ def health() -> dict[str, str]:
 @bp.route("/signup", public=True, methods=["POST"])
 def signup() -> Response:
     body = parse(SignupBody, json_body(bp.current_request))
-    return created(
-        accounts.signup(
-            body.company_name,
-            body.creation_year,
-            body.email,
-            body.password,
-            body.first_name,
-            body.last_name,
-        )
+    tenant = accounts.signup(
+        body.company_name, body.creation_year, body.email, body.password, body.first_name, body.last_name
     )
+    count("Signups")
+    return created(tenant)
 
 
 @bp.route("/auth/login", public=True, methods=["POST"])

@@ -29,8 +29,14 @@ def error_response(error: LotbookError) -> Response:
     return Response(body=error.to_body(), status_code=error.status)
 
 
+# Bodies are read as JSON whatever the client calls them (curl says form data),
+# so a wrong Content-Type gets our 400 rather than Chalice's bare 415.
+ACCEPTED_CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
+
+
 class ApiBlueprint(Blueprint):
     def route(self, path: str, public: bool = False, **kwargs: Any) -> Callable[..., Any]:
+        kwargs.setdefault("content_types", ACCEPTED_CONTENT_TYPES)
         register = super().route(path, **kwargs)
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:

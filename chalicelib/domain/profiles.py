@@ -22,6 +22,10 @@ _PERMISSIONS: dict[str, frozenset[Profile]] = {
     "edit_parties": frozenset(Profile),
     # ...but deleting one is back-office work.
     "delete_parties": frozenset({Profile.MANAGER, Profile.COLLABORATOR}),
+    # The purchase desk: drafts and their commit.
+    "enter_lots": frozenset(Profile),
+    # Corrections and retractions of committed lots: the back office.
+    "correct_lots": frozenset({Profile.MANAGER, Profile.COLLABORATOR}),
     # Purchase prices, margins, price codes.
     "see_purchase_data": frozenset({Profile.MANAGER, Profile.COLLABORATOR}),
 }

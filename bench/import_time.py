@@ -1,0 +1,49 @@
+"""Cold-start cost of the API module: ``python -X importtime -c 'import app'``.
+
+Goal (issue "Foundation"): under 300 ms on the 2-core dev machine, ReportLab not
+imported. Prints the median of N fresh interpreters and the heaviest imports.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import subprocess
+import sys
+
+from infrastructure.definitions import ROOT
+
+RUNS = 7
+
+
+def one_run() -> tuple[float, list[tuple[int, str]], set[str]]:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c",
+         "import sys, app; print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+         "('reportlab', 'boto3', 'jwt', 'cryptography'))))"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )
+    rows = []
+    for line in result.stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
+        if match:
+            rows.append((int(match.group(2)), match.group(3), match.group(4)))
+    total = next(cumulative for cumulative, _, name in reversed(rows) if name == "app")
+    top_level = sorted(((c, n) for c, indent, n in rows if len(indent) <= 2), reverse=True)
+    return total / 1000, top_level[:8], set(filter(None, result.stdout.strip().split(",")))
+
+
+def main() -> None:
+    one_run()  # compile the .pyc files first
+    runs = [one_run() for _ in range(RUNS)]
+    totals = [r[0] for r in runs]
+    print(f"import app: median {statistics.median(totals):.0f} ms, min {min(totals):.0f} ms, "
+          f"max {max(totals):.0f} ms over {RUNS} fresh interpreters (goal < 300 ms)")
+    print("  heaviest direct imports (cumulative, last run):")
+    for micros, name in runs[-1][1]:
+        print(f"    {micros / 1000:7.1f} ms  {name}")
+    print(f"  heavy modules loaded at import: {sorted(runs[-1][2]) or 'none'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,254 @@
+"""The whole product on one machine: moto for AWS, the app, the site, kept on disk.
+
+Start order: moto server → load the snapshot → bridge Lambda to the app →
+provision (idempotent) → seed the demo tenant (first run only) → serve
+the site and the API → snapshot every few seconds and once more at stop.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infrastructure.definitions import ROOT
+from infrastructure.local import bridge, snapshot
+from infrastructure.local.provision import LocalResources, provision
+
+SNAPSHOT_FILE = "moto-state.pickle"
+DEMO_COMPANY = "Brocante du Marché"
+DEMO_CREATION_YEAR = 2015
+DEMO_PASSWORD = "brocante2015"
+DEMO_USERS = {
+    "manager": "gerant@brocante-du-marche.fr",
+    "collaborator": "collaborateur@brocante-du-marche.fr",
+    "shop": "boutique@brocante-du-marche.fr",
+}
+
+
+@dataclass
+class StackConfig:
+    port: int = 8000
+    aws_port: int = 4566
+    host: str = "127.0.0.1"
+    data_dir: Path = field(default_factory=lambda: ROOT / ".local-data")
+    site_dir: Path = field(default_factory=lambda: ROOT / "static-site")
+    seed: bool = True
+    snapshot_interval: float = 10.0
+    verbose: bool = False
+
+    @classmethod
+    def from_env(cls) -> StackConfig:
+        env = os.environ
+        config = cls()
+        config.port = int(env.get("LOTBOOK_PORT", config.port))
+        config.aws_port = int(env.get("LOTBOOK_AWS_PORT", config.aws_port))
+        if env.get("LOTBOOK_DATA_DIR"):
+            config.data_dir = Path(env["LOTBOOK_DATA_DIR"])
+        return config
+
+
+def _prepare_process_environment(config: StackConfig) -> None:
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-3")
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Lotbook")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    # No CloudWatch here: metrics would only be printed over the banner.
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+
+
+def _enable_state_machine_execution(endpoint: str) -> None:
+    request = urllib.request.Request(
+        f"{endpoint}/moto-api/config",
+        data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(request, timeout=10).read()
+
+
+def start_moto(host: str, port: int, verbose: bool = False) -> Any:
+    """moto in server mode, with Step Functions really running its state machines."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    if not verbose:  # ThreadedMotoServer(verbose=False) leaves werkzeug's request log on
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # Step Functions tasks call Lambda through this port (see DESIGN.md).
+    os.environ["MOTO_PORT"] = str(port)
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=verbose)
+    server.start()
+    _enable_state_machine_execution(f"http://{host}:{port}")
+    return server
+
+
+def seed_demo_tenant(app: Any) -> bool:
+    """Create the demo company, one user per profile, families and parties.
+
+    Goes through the real routes. Returns False when the demo already exists.
+    """
+    from chalice.test import Client
+
+    http = Client(app).http
+
+    def call(method: str, path: str, body: Any = None, token: str | None = None) -> Any:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        response = getattr(http, method)(
+            path, headers=headers, body=json.dumps(body) if body is not None else None
+        )
+        if response.status_code >= 300 and not (path == "/api/signup" and response.status_code == 409):
+            raise RuntimeError(f"seeding {method} {path}: {response.status_code} {response.body!r}")
+        return response
+
+    signup = call(
+        "post",
+        "/api/signup",
+        {
+            "company_name": DEMO_COMPANY,
+            "creation_year": DEMO_CREATION_YEAR,
+            "email": DEMO_USERS["manager"],
+            "password": DEMO_PASSWORD,
+            "first_name": "Martine",
+            "last_name": "Dubois",
+        },
+    )
+    if signup.status_code == 409:
+        return False
+    token = json.loads(
+        call("post", "/api/auth/login", {"email": DEMO_USERS["manager"], "password": DEMO_PASSWORD}).body
+    )["id_token"]
+    for profile, first, last in (("collaborator", "Karim", "Benali"), ("shop", "Léa", "Martin")):
+        call("post", "/api/users", {
+            "email": DEMO_USERS[profile], "profile": profile, "password": DEMO_PASSWORD,
+            "first_name": first, "last_name": last,
+        }, token)
+    call("put", "/api/company", {
+        "legal_form": "SARL", "siren": "812345678", "siret": "81234567800017",
+        "vat_number": "FR12812345678", "rcs": "RCS Nancy 812 345 678", "ape_code": "4779Z",
+        "street_number": "12", "street_type": "PL", "street_name": "du Marché",
+        "postcode": "54000", "city": "Nancy", "city_insee": "54395",
+        "phone": "0383000000", "email": "contact@brocante-du-marche.fr",
+        "contact_name": "Martine Dubois",
+        "receipt_options": {"legal_mention": "Échange sous 8 jours sur présentation du ticket."},
+    }, token)
+    for label, metal in (("Bijoux or", True), ("Argenterie", True), ("Mobilier", False),
+                         ("Tableaux", False), ("Vaisselle", False)):
+        call("post", "/api/families", {"label": label, "metal_2093": metal}, token)
+    call("post", "/api/suppliers", {
+        "title": "M", "last_name": "Lefèvre", "first_names": "Jean Pierre",
+        "birth_date": "1961-04-02", "birth_city": "Metz", "birth_department": "57",
+        "street_number": "3", "street_type": "R", "street_name": "des Tanneurs",
+        "postcode": "54000", "city": "Nancy", "country": "France",
+        "id_document_type": "Carte nationale d'identité", "id_document_number": "880254301234",
+        "id_document_date": "2018-06-11", "id_document_authority": "Préfecture de Meurthe-et-Moselle",
+        "phone": "0611223344",
+    }, token)
+    call("post", "/api/suppliers", {
+        "company_name": "Débarras Express", "siret": "52345678900021",
+        "last_name": "Muller", "first_names": "Sophie", "street_number": "45",
+        "street_type": "AV", "street_name": "de Strasbourg", "postcode": "54000", "city": "Nancy",
+    }, token)
+    call("post", "/api/clients", {
+        "title": "MME", "last_name": "Garnier", "first_names": "Claire",
+        "postcode": "54100", "city": "Nancy", "email": "claire.garnier@example.fr",
+    }, token)
+    return True
+
+
+class LocalStack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.resources: LocalResources | None = None
+        self._moto: Any = None
+        self._http: Any = None
+        self._snapshotter: snapshot.PeriodicSnapshotter | None = None
+        self._stopped = threading.Event()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.config.host}:{self.config.aws_port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.config.host}:{self.config.port}/"
+
+    def start(self) -> LocalResources:
+        config = self.config
+        _prepare_process_environment(config)
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        snapshot_path = config.data_dir / SNAPSHOT_FILE
+        restored = snapshot.load_snapshot(snapshot_path)
+
+        self._moto = start_moto(config.host, config.aws_port, config.verbose)
+
+        from app import app  # the app reads no setting at import
+        from chalicelib.config import reset_settings
+
+        bridge.install(app)
+        self.resources = provision(app, self.endpoint)
+        os.environ.update(self.resources.environment())
+        reset_settings()
+
+        self.seeded = config.seed and seed_demo_tenant(app)
+        self.restored = restored
+
+        from infrastructure.local.server import LocalServer
+
+        self._http = LocalServer(app, config.site_dir, config.host, config.port, config.verbose)
+        self._http.start()
+        self._snapshotter = snapshot.PeriodicSnapshotter(snapshot_path, config.snapshot_interval)
+        self._snapshotter.start()
+        return self.resources
+
+    def stop(self) -> None:
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        if self._http is not None:
+            self._http.stop()
+        if self._snapshotter is not None:
+            self._snapshotter.stop()  # writes a last snapshot
+        if self._moto is not None:
+            self._moto.stop()
+        bridge.uninstall()
+
+    def banner(self) -> str:
+        lines = [
+            "",
+            "Lotbook tourne en local.",
+            f"  Site          {self.url}",
+            f"  API           {self.url}api",
+            f"  AWS local     {self.endpoint}   (aws --endpoint-url {self.endpoint} ...)",
+            f"  Données       {self.config.data_dir}"
+            + ("  (reprises de la dernière session)" if self.restored else ""),
+            "",
+            f"Entreprise de démonstration : {DEMO_COMPANY} (création {DEMO_CREATION_YEAR})",
+        ]
+        for profile, email in DEMO_USERS.items():
+            lines.append(f"  {profile:<13} {email:<40} mot de passe : {DEMO_PASSWORD}")
+        lines += ["", "Ctrl-C pour arrêter (les données sont conservées).", ""]
+        return "\n".join(lines)
+
+
+def wait_healthy(url: str, timeout: float = 30.0) -> float:
+    """Seconds until ``GET <url>api/health`` answers 200."""
+    start = time.monotonic()
+    while True:
+        try:
+            with urllib.request.urlopen(url + "api/health", timeout=2) as response:
+                if response.status == 200:
+                    return time.monotonic() - start
+        except OSError:
+            pass
+        if time.monotonic() - start > timeout:
+            raise TimeoutError(f"{url} not healthy after {timeout} s")
+        time.sleep(0.05)

@@ -1,0 +1,841 @@
+"""The cloud template: chalice's SAM output plus every resource chalice does not make.
+
+``chalice package --merge-template`` deep-merges a template into its own output by
+logical id, so this module generates that merge template (:func:`build_extra_resources`)
+from the same definitions the local stack uses (tables from the pynamodb models,
+Cognito, the vault and the state machines from :mod:`infrastructure.definitions`),
+then packages, expands SAM offline and writes both templates::
+
+    python -m infrastructure.template --stage dev --out build/ [--lint]
+
+writes ``build/merge-template.json``, ``build/packaged/sam.json`` (what to deploy,
+with ``deployment.zip`` beside it) and ``build/packaged/expanded.json`` (the same after
+the SAM transform, for cfn-lint and the tests). No AWS account and no Node needed.
+
+Chalice's logical ids are fixed by chalice 1.34 and checked by the tests:
+``APIHandler`` (the API function), ``ApiHandlerRole`` (its role: ``autogen_policy`` is
+false, so chalice names it after the function and fills it from
+``.chalice/policy-<stage>.json``) and ``RestAPI``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chalicelib.adapters.models import table_specs
+from infrastructure import definitions
+
+ROOT = definitions.ROOT
+DEFAULT_REGION = "eu-west-3"
+
+# Chalice's own logical ids (chalice 1.34, autogen_policy false).
+API_FUNCTION = "APIHandler"
+API_FUNCTION_ROLE = "ApiHandlerRole"
+REST_API = "RestAPI"
+
+# Stages whose vault defaults to a short retention (years): objects written there
+# cannot be deleted before it ends, so a test stage must not keep them for ten years.
+SHORT_RETENTION_STAGES = {"dev": 1}
+
+# CloudFront managed policies (the same ids in every account).
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"
+
+SITE_ORIGIN = "site"
+API_ORIGIN = "api"
+
+# What the API function may do, and nothing more (see _api_policy).
+DYNAMODB_ACTIONS = [
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    # TransactWriteItems is authorised item by item: Put/Update/Delete/ConditionCheck.
+    "dynamodb:ConditionCheckItem",
+]
+# Exactly the Admin* calls chalicelib makes (a test reads them from the source);
+# InitiateAuth (USER_PASSWORD_AUTH on a public client) needs no IAM permission.
+COGNITO_ACTIONS = [
+    "cognito-idp:AdminCreateUser",
+    "cognito-idp:AdminSetUserPassword",
+    "cognito-idp:AdminDeleteUser",
+    "cognito-idp:AdminAddUserToGroup",
+    "cognito-idp:AdminRemoveUserFromGroup",
+    "cognito-idp:AdminUserGlobalSignOut",
+]
+MEDIA_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+# The API reads sealed records back (content, version, retention); the sealer writes.
+VAULT_READ_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectRetention"]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _ref(logical_id: str) -> dict[str, Any]:
+    return {"Ref": logical_id}
+
+
+def _arn(logical_id: str) -> dict[str, Any]:
+    return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+def _sub(text: str) -> dict[str, Any]:
+    return {"Fn::Sub": text}
+
+
+def _camel(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name))
+
+
+def table_logical_id(base_name: str) -> str:
+    return f"{_camel(base_name)}Table"
+
+
+def state_machine_logical_id(name: str) -> str:
+    return f"{_camel(name)}StateMachine"
+
+
+def _chalice_config() -> dict[str, Any]:
+    return json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
+
+
+def api_gateway_stage(stage: str) -> str:
+    """The API Gateway stage chalice deploys (the CloudFront origin path)."""
+    config = _chalice_config()
+    if stage not in config.get("stages", {}):
+        raise ValueError(f"unknown stage {stage!r}: not in .chalice/config.json")
+    stage_config = config["stages"][stage]
+    return str(stage_config.get("api_gateway_stage", config.get("api_gateway_stage", "api")))
+
+
+def default_retention_years(stage: str) -> int:
+    return SHORT_RETENTION_STAGES.get(stage, definitions.VAULT_DEFAULT_RETENTION_YEARS)
+
+
+def bucket_name(name: str) -> dict[str, Any]:
+    """S3 names are global: the account and region make ours unique."""
+    return _sub(f"{name}-${{AWS::AccountId}}-${{AWS::Region}}")
+
+
+def _media_bucket_name(stage: str) -> dict[str, Any]:
+    return bucket_name(f"lotbook-{stage}-media")
+
+
+def _private_bucket_properties(name: str) -> dict[str, Any]:
+    return {
+        "BucketName": bucket_name(name),
+        "PublicAccessBlockConfiguration": {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        },
+        "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+        "BucketEncryption": {
+            "ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+            ]
+        },
+    }
+
+
+def _deny_insecure_transport(bucket: str) -> dict[str, Any]:
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [_arn(bucket), _sub(f"${{{bucket}.Arn}}/*")],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def _bucket_policy(bucket: str, *statements: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Type": "AWS::S3::BucketPolicy",
+        "Properties": {
+            "Bucket": _ref(bucket),
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [*statements, _deny_insecure_transport(bucket)],
+            },
+        },
+    }
+
+
+# --------------------------------------------------------------------------- resources
+
+
+def _tables(stage: str) -> dict[str, Any]:
+    resources = {}
+    for spec in table_specs():
+        properties: dict[str, Any] = {
+            "TableName": f"lotbook-{stage}-{spec['base_name']}",
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": spec["AttributeDefinitions"],
+            "KeySchema": spec["KeySchema"],
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "SSESpecification": {"SSEEnabled": True},
+            "DeletionProtectionEnabled": stage not in SHORT_RETENTION_STAGES,
+        }
+        if spec["GlobalSecondaryIndexes"]:
+            properties["GlobalSecondaryIndexes"] = spec["GlobalSecondaryIndexes"]
+        if spec["StreamViewType"]:
+            properties["StreamSpecification"] = {"StreamViewType": spec["StreamViewType"]}
+        if spec["TimeToLiveAttribute"]:
+            properties["TimeToLiveSpecification"] = {
+                "AttributeName": spec["TimeToLiveAttribute"],
+                "Enabled": True,
+            }
+        resources[table_logical_id(spec["base_name"])] = {
+            "Type": "AWS::DynamoDB::Table",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": properties,
+        }
+    return resources
+
+
+def _vault(stage: str) -> dict[str, Any]:
+    properties = _private_bucket_properties(definitions.vault_bucket_name(stage))
+    properties.update(
+        {
+            "ObjectLockEnabled": True,
+            "ObjectLockConfiguration": {
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {
+                    "DefaultRetention": {
+                        "Mode": definitions.VAULT_OBJECT_LOCK_MODE,
+                        "Years": _ref("VaultRetentionYears"),
+                    }
+                },
+            },
+            "VersioningConfiguration": {"Status": "Enabled"},
+        }
+    )
+    return {
+        "VaultBucket": {
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": properties,
+        },
+        "VaultBucketPolicy": _bucket_policy("VaultBucket"),
+    }
+
+
+def _media(stage: str) -> dict[str, Any]:
+    properties = _private_bucket_properties(f"lotbook-{stage}-media")
+    properties["BucketName"] = _media_bucket_name(stage)
+    properties.update(
+        {
+            # Browsers upload with presigned POSTs from the site's origin.
+            "CorsConfiguration": {
+                "CorsRules": [
+                    {
+                        "AllowedMethods": ["GET", "HEAD", "POST"],
+                        "AllowedOrigins": [_sub("https://${SiteDistribution.DomainName}")],
+                        "AllowedHeaders": ["*"],
+                        "ExposedHeaders": ["ETag"],
+                        "MaxAge": 3000,
+                    }
+                ]
+            },
+            "LifecycleConfiguration": {
+                "Rules": [
+                    {
+                        "Id": "AbortIncompleteUploads",
+                        "Status": "Enabled",
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                    }
+                ]
+            },
+        }
+    )
+    return {
+        "MediaBucket": {
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": properties,
+        },
+        "MediaBucketPolicy": _bucket_policy("MediaBucket"),
+    }
+
+
+def _site(stage: str) -> dict[str, Any]:
+    api_domain = _sub(f"${{{REST_API}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}")
+    return {
+        # Static files only, rebuilt from the repository: deleted with the stack
+        # (empty it first, `aws s3 rm --recursive`).
+        "SiteBucket": {
+            "Type": "AWS::S3::Bucket",
+            "Properties": _private_bucket_properties(f"lotbook-{stage}-site"),
+        },
+        "SiteBucketPolicy": _bucket_policy(
+            "SiteBucket",
+            {
+                "Sid": "AllowCloudFrontOriginAccessControl",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "s3:GetObject",
+                "Resource": _sub("${SiteBucket.Arn}/*"),
+                "Condition": {
+                    "StringEquals": {
+                        "AWS:SourceArn": _sub(
+                            "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}"
+                            ":distribution/${SiteDistribution}"
+                        )
+                    }
+                },
+            },
+        ),
+        "SiteOriginAccessControl": {
+            "Type": "AWS::CloudFront::OriginAccessControl",
+            "Properties": {
+                "OriginAccessControlConfig": {
+                    # Account-wide names: the region keeps two deployments apart.
+                    "Name": _sub(f"lotbook-{stage}-site-${{AWS::Region}}"),
+                    "Description": f"Lotbook {stage}: CloudFront reads the site bucket",
+                    "OriginAccessControlOriginType": "s3",
+                    "SigningBehavior": "always",
+                    "SigningProtocol": "sigv4",
+                }
+            },
+        },
+        "SiteDistribution": {
+            "Type": "AWS::CloudFront::Distribution",
+            "Properties": {
+                "DistributionConfig": {
+                    "Comment": f"Lotbook {stage}: site and /api",
+                    "Enabled": True,
+                    "DefaultRootObject": "index.html",
+                    "HttpVersion": "http2and3",
+                    "IPV6Enabled": True,
+                    "PriceClass": "PriceClass_100",
+                    "Origins": [
+                        {
+                            "Id": SITE_ORIGIN,
+                            "DomainName": {"Fn::GetAtt": ["SiteBucket", "RegionalDomainName"]},
+                            "OriginAccessControlId": {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]},
+                            # Required with an S3 origin; empty: OAC, not a legacy OAI.
+                            "S3OriginConfig": {"OriginAccessIdentity": ""},
+                        },
+                        {
+                            "Id": API_ORIGIN,
+                            "DomainName": api_domain,
+                            "OriginPath": f"/{api_gateway_stage(stage)}",
+                            "CustomOriginConfig": {
+                                "OriginProtocolPolicy": "https-only",
+                                "HTTPSPort": 443,
+                                "OriginSSLProtocols": ["TLSv1.2"],
+                            },
+                        },
+                    ],
+                    "DefaultCacheBehavior": {
+                        "TargetOriginId": SITE_ORIGIN,
+                        "ViewerProtocolPolicy": "redirect-to-https",
+                        "AllowedMethods": ["GET", "HEAD"],
+                        "CachedMethods": ["GET", "HEAD"],
+                        "CachePolicyId": CACHING_OPTIMIZED,
+                        "ResponseHeadersPolicyId": SECURITY_HEADERS,
+                        "Compress": True,
+                    },
+                    "CacheBehaviors": [
+                        {
+                            # No caching; every viewer header but Host (Authorization
+                            # included), every query string and cookie reach the API.
+                            "PathPattern": "/api/*",
+                            "TargetOriginId": API_ORIGIN,
+                            "ViewerProtocolPolicy": "https-only",
+                            "AllowedMethods": [
+                                "GET",
+                                "HEAD",
+                                "OPTIONS",
+                                "PUT",
+                                "PATCH",
+                                "POST",
+                                "DELETE",
+                            ],
+                            "CachedMethods": ["GET", "HEAD"],
+                            "CachePolicyId": CACHING_DISABLED,
+                            "OriginRequestPolicyId": ALL_VIEWER_EXCEPT_HOST_HEADER,
+                            "Compress": True,
+                        }
+                    ],
+                    # No CustomErrorResponses: they would also rewrite the API's 403/404.
+                }
+            },
+        },
+    }
+
+
+def _cognito(stage: str) -> dict[str, Any]:
+    resources: dict[str, Any] = {
+        "UserPool": {
+            "Type": "AWS::Cognito::UserPool",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "UserPoolName": definitions.user_pool_name(stage),
+                "UsernameAttributes": ["email"],
+                "UsernameConfiguration": {"CaseSensitive": False},
+                "AutoVerifiedAttributes": ["email"],
+                "Schema": definitions.USER_POOL_SCHEMA,
+                "Policies": {"PasswordPolicy": definitions.PASSWORD_POLICY},
+                # Users are made by the API only (POST /api/signup, /api/users), which
+                # sets the immutable tenant attribute: no self sign-up can choose one.
+                "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+                "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+                "MfaConfiguration": "OFF",
+                "DeletionProtection": "INACTIVE" if stage in SHORT_RETENTION_STAGES else "ACTIVE",
+            },
+        },
+        "UserPoolClient": {
+            "Type": "AWS::Cognito::UserPoolClient",
+            "Properties": {
+                "ClientName": f"lotbook-{stage}-web",
+                "UserPoolId": _ref("UserPool"),
+                "GenerateSecret": False,
+                "ExplicitAuthFlows": definitions.USER_POOL_CLIENT_AUTH_FLOWS,
+                "PreventUserExistenceErrors": "ENABLED",
+                "EnableTokenRevocation": True,
+                "SupportedIdentityProviders": ["COGNITO"],
+            },
+        },
+    }
+    for group in definitions.USER_POOL_GROUPS:
+        resources[f"{_camel(group)}Group"] = {
+            "Type": "AWS::Cognito::UserPoolGroup",
+            "Properties": {
+                "GroupName": group,
+                "Description": f"Lotbook profile {group}",
+                "UserPoolId": _ref("UserPool"),
+            },
+        }
+    return resources
+
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
+
+
+def _state_machines(stage: str, files: dict[str, Path]) -> dict[str, Any]:
+    """One state machine per ASL file, its definition inlined.
+
+    In the ASL, ``${<LogicalId>Arn}`` stands for ``!GetAtt <LogicalId>.Arn`` (a task
+    Lambda, e.g. ``${APIHandlerArn}``) and any other ``${<LogicalId>}`` for its ``Ref``.
+    The role may invoke every function referenced that way.
+    """
+    if not files:
+        return {}
+    resources: dict[str, Any] = {}
+    invoked: list[Any] = []
+    for name, path in sorted(files.items()):
+        text = path.read_text(encoding="utf-8")
+        substitutions: dict[str, Any] = {}
+        for key in sorted(set(_PLACEHOLDER.findall(text))):
+            if key.endswith("Arn") and len(key) > 3:
+                substitutions[key] = _arn(key[:-3])
+                if _arn(key[:-3]) not in invoked:
+                    invoked.append(_arn(key[:-3]))
+            else:
+                substitutions[key] = _ref(key)
+        properties: dict[str, Any] = {
+            "StateMachineName": state_machine_name(stage, name.removesuffix(".asl")),
+            "StateMachineType": "STANDARD",
+            "Definition": json.loads(text),
+            "RoleArn": _arn("StateMachineRole"),
+            "TracingConfiguration": {"Enabled": True},
+        }
+        if substitutions:
+            properties["DefinitionSubstitutions"] = substitutions
+        resources[state_machine_logical_id(name.removesuffix(".asl"))] = {
+            "Type": "AWS::StepFunctions::StateMachine",
+            "Properties": properties,
+        }
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "WriteTraces",
+            "Effect": "Allow",
+            "Action": [
+                "xray:PutTraceSegments",
+                "xray:PutTelemetryRecords",
+                "xray:GetSamplingRules",
+                "xray:GetSamplingTargets",
+            ],
+            "Resource": "*",
+        }
+    ]
+    if invoked:
+        statements.append(
+            {
+                "Sid": "InvokeTaskFunctions",
+                "Effect": "Allow",
+                "Action": "lambda:InvokeFunction",
+                "Resource": invoked + [_sub(f"${{{a['Fn::GetAtt'][0]}.Arn}}:*") for a in invoked],
+            }
+        )
+    resources["StateMachineRole"] = {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "states.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            },
+            "Policies": [
+                {
+                    "PolicyName": "StateMachineAccess",
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+                }
+            ],
+        },
+    }
+    return resources
+
+
+def _api_policy(stage: str, state_machines: list[str]) -> dict[str, Any]:
+    table_resources: list[Any] = []
+    for spec in table_specs():
+        logical_id = table_logical_id(spec["base_name"])
+        table_resources.append(_arn(logical_id))
+        if spec["GlobalSecondaryIndexes"]:
+            table_resources.append(_sub(f"${{{logical_id}.Arn}}/index/*"))
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadWriteTables",
+            "Effect": "Allow",
+            "Action": DYNAMODB_ACTIONS,
+            "Resource": table_resources,
+        },
+        {
+            "Sid": "ManageUsers",
+            "Effect": "Allow",
+            "Action": COGNITO_ACTIONS,
+            "Resource": _arn("UserPool"),
+        },
+        {
+            "Sid": "ReadWriteMedia",
+            "Effect": "Allow",
+            "Action": MEDIA_ACTIONS,
+            # By name, not by reference: the media bucket's CORS names the distribution,
+            # which names the API, whose function would then depend on the bucket.
+            "Resource": {
+                "Fn::Sub": [
+                    "arn:${AWS::Partition}:s3:::${Bucket}/*",
+                    {"Bucket": _media_bucket_name(stage)},
+                ]
+            },
+        },
+        {
+            "Sid": "ReadSealedRecords",
+            "Effect": "Allow",
+            "Action": VAULT_READ_ACTIONS,
+            "Resource": _sub("${VaultBucket.Arn}/*"),
+        },
+    ]
+    if state_machines:
+        statements.append(
+            {
+                "Sid": "RunJobs",
+                "Effect": "Allow",
+                "Action": "states:StartExecution",
+                "Resource": [state_machine_arn(stage, name) for name in state_machines],
+            }
+        )
+        statements.append(
+            {
+                "Sid": "FollowJobs",
+                "Effect": "Allow",
+                "Action": "states:DescribeExecution",
+                "Resource": [
+                    _sub(
+                        "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}"
+                        f":execution:{state_machine_name(stage, name)}:*"
+                    )
+                    for name in state_machines
+                ],
+            }
+        )
+    return {
+        "Type": "AWS::IAM::Policy",
+        "Properties": {
+            "PolicyName": "LotbookApiAccess",
+            "Roles": [_ref(API_FUNCTION_ROLE)],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+        },
+    }
+
+
+def _machine_names(files: dict[str, Path]) -> list[str]:
+    """Names of the state machines: their file names without ``.asl.json``."""
+    return sorted(name.removesuffix(".asl") for name in files)
+
+
+def state_machine_name(stage: str, name: str) -> str:
+    return f"lotbook-{stage}-{name}"
+
+
+def state_machine_arn(stage: str, name: str) -> dict[str, Any]:
+    """By name, not by reference: a task Lambda may be the API function itself."""
+    return _sub(
+        "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}"
+        f":stateMachine:{state_machine_name(stage, name)}"
+    )
+
+
+def api_environment(stage: str, state_machines: list[str] | None = None) -> dict[str, Any]:
+    """Variables merged into chalice's (``.chalice/config.json`` keeps its own)."""
+    variables: dict[str, Any] = {
+        "LOTBOOK_STAGE": stage,
+        "LOTBOOK_TABLE_PREFIX": f"lotbook-{stage}",
+        "LOTBOOK_USER_POOL_ID": _ref("UserPool"),
+        "LOTBOOK_USER_POOL_CLIENT_ID": _ref("UserPoolClient"),
+        "LOTBOOK_VAULT_BUCKET": _ref("VaultBucket"),
+        "LOTBOOK_MEDIA_BUCKET": _media_bucket_name(stage),  # by name: see _api_policy
+        "POWERTOOLS_SERVICE_NAME": "lotbook",
+        "POWERTOOLS_METRICS_NAMESPACE": "Lotbook",
+        "POWERTOOLS_LOG_LEVEL": "DEBUG" if stage in SHORT_RETENTION_STAGES else "INFO",
+    }
+    for name in state_machines or []:
+        variables[f"LOTBOOK_STATE_MACHINE_{re.sub(r'[^A-Za-z0-9]+', '_', name).upper()}"] = state_machine_arn(
+            stage, name
+        )
+    return variables
+
+
+def build_extra_resources(stage: str, state_machines: dict[str, Path] | None = None) -> dict[str, Any]:
+    """The template merged into chalice's output for ``stage``.
+
+    ``state_machines`` defaults to the ASL files of ``infrastructure/statemachines``.
+    """
+    api_stage = api_gateway_stage(stage)  # also rejects an unknown stage
+    files = definitions.state_machine_files() if state_machines is None else state_machines
+    machines = _machine_names(files)
+    resources: dict[str, Any] = {}
+    resources.update(_tables(stage))
+    resources.update(_vault(stage))
+    resources.update(_media(stage))
+    resources.update(_site(stage))
+    resources.update(_cognito(stage))
+    resources.update(_state_machines(stage, files))
+    resources["ApiHandlerAccessPolicy"] = _api_policy(stage, machines)
+    # Deep-merged into chalice's own resources (same logical ids).
+    resources[API_FUNCTION] = {
+        # The function never runs without its permissions.
+        "DependsOn": ["ApiHandlerAccessPolicy"],
+        "Properties": {
+            "Tracing": "Active",
+            "Environment": {"Variables": api_environment(stage, machines)},
+        },
+    }
+    resources[REST_API] = {
+        "Properties": {
+            # CloudFront is the edge: an EDGE endpoint would put a second one behind it.
+            "EndpointConfiguration": "REGIONAL",
+            "TracingEnabled": True,
+        }
+    }
+    return {
+        "Description": f"Lotbook ({stage})",
+        "Parameters": {
+            "VaultRetentionYears": {
+                "Type": "Number",
+                "Default": default_retention_years(stage),
+                "MinValue": 1,
+                "MaxValue": 100,
+                "Description": (
+                    f"Default {definitions.VAULT_OBJECT_LOCK_MODE} retention of sealed "
+                    "records, in years. Nobody can delete an object before it ends."
+                ),
+            }
+        },
+        "Resources": resources,
+        "Outputs": {
+            "SiteUrl": {"Value": _sub("https://${SiteDistribution.DomainName}")},
+            "SiteBucketName": {"Value": _ref("SiteBucket")},
+            "SiteDistributionId": {"Value": _ref("SiteDistribution")},
+            "UserPoolId": {"Value": _ref("UserPool")},
+            "UserPoolClientId": {"Value": _ref("UserPoolClient")},
+            "VaultBucketName": {"Value": _ref("VaultBucket")},
+            "MediaBucketName": {"Value": _ref("MediaBucket")},
+            "ApiOriginPath": {"Value": f"/{api_stage}"},
+        },
+    }
+
+
+# --------------------------------------------------------------------------- pipeline
+
+
+class _OfflinePolicyLoader:
+    """SAM asks for managed policy ARNs only when it makes a role; chalice makes them."""
+
+    def load(self) -> dict[str, str]:
+        return {
+            "AWSLambdaBasicExecutionRole": (
+                "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+            ),
+            "AWSXrayWriteOnlyAccess": "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+        }
+
+
+# Stands for the artifact bucket `aws cloudformation package` uploads to.
+PLACEHOLDER_ARTIFACT_BUCKET = "lotbook-artifacts-placeholder"
+
+
+def expand_sam(sam_template: dict[str, Any], region: str = DEFAULT_REGION) -> dict[str, Any]:
+    """The CloudFormation that the SAM transform makes of ``sam_template``, offline."""
+    import boto3
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    template = copy.deepcopy(sam_template)
+    # SAM wants S3 locations; the local zips are uploaded at deploy time.
+    for resource in template.get("Resources", {}).values():
+        key = {
+            "AWS::Serverless::Function": "CodeUri",
+            "AWS::Serverless::LayerVersion": "ContentUri",
+        }.get(resource.get("Type", ""))
+        uri = resource.get("Properties", {}).get(key) if key else None
+        if isinstance(uri, str) and not uri.startswith("s3://"):
+            resource["Properties"][key] = f"s3://{PLACEHOLDER_ARTIFACT_BUCKET}/{Path(uri).name}"
+    translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=region))
+    loader = _OfflinePolicyLoader()
+    return translator.translate(template, parameter_values={}, get_managed_policy_map=loader.load)
+
+
+def _python(code: str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def chalice_package(
+    stage: str,
+    merge_template: Path,
+    packaged_dir: Path,
+    region: str = DEFAULT_REGION,
+    project_dir: Path = ROOT,
+) -> Path:
+    """Run ``chalice package`` with the merge template; returns the SAM template's path."""
+    if packaged_dir.exists():
+        shutil.rmtree(packaged_dir)
+    env = dict(os.environ, AWS_DEFAULT_REGION=region, AWS_REGION=region)
+    result = _python(
+        "import sys; from chalice.cli import main; sys.exit(main())",
+        "--project-dir",
+        str(project_dir),
+        "package",
+        "--pkg-format",
+        "cloudformation",
+        "--stage",
+        stage,
+        "--merge-template",
+        str(merge_template.resolve()),
+        str(packaged_dir.resolve()),
+        env=env,
+        cwd=project_dir,
+    )
+    sam = packaged_dir / "sam.json"
+    if result.returncode != 0 or not sam.exists():
+        raise RuntimeError(f"chalice package failed:\n{result.stdout}\n{result.stderr}")
+    return sam
+
+
+def cfn_lint(paths: list[Path], region: str = DEFAULT_REGION) -> tuple[int, str]:
+    """``cfn-lint --non-zero-exit-code error``: (exit code, report)."""
+    result = _python(
+        "import sys; from cfnlint.runner import main; sys.exit(main())",
+        "--non-zero-exit-code",
+        "error",
+        "--regions",
+        region,
+        "--format",
+        "parseable",
+        *[str(p) for p in paths],
+    )
+    return result.returncode, (result.stdout + result.stderr).strip()
+
+
+@dataclass
+class Build:
+    stage: str
+    merge_template: Path
+    sam: Path
+    expanded: Path
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def build(stage: str, out: Path, region: str = DEFAULT_REGION) -> Build:
+    """Merge template, ``chalice package``, SAM expansion: every file under ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    timings = {}
+    started = time.perf_counter()
+    merge_template = out / "merge-template.json"
+    merge_template.write_text(json.dumps(build_extra_resources(stage), indent=2) + "\n", encoding="utf-8")
+    timings["merge template"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    sam = chalice_package(stage, merge_template, out / "packaged", region=region)
+    timings["chalice package"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    expanded_template = expand_sam(json.loads(sam.read_text(encoding="utf-8")), region=region)
+    expanded = sam.with_name("expanded.json")
+    expanded.write_text(json.dumps(expanded_template, indent=2) + "\n", encoding="utf-8")
+    timings["SAM transform"] = time.perf_counter() - started
+    return Build(stage, merge_template, sam, expanded, timings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m infrastructure.template", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--stage", required=True, help="a stage of .chalice/config.json")
+    parser.add_argument("--out", type=Path, default=Path("build"), help="output folder")
+    parser.add_argument("--region", default=DEFAULT_REGION, help="the region to deploy to")
+    parser.add_argument("--lint", action="store_true", help="run cfn-lint on both templates")
+    args = parser.parse_args(argv)
+
+    result = build(args.stage, args.out, region=args.region)
+    code = 0
+    if args.lint:
+        started = time.perf_counter()
+        code, report = cfn_lint([result.sam, result.expanded], region=args.region)
+        result.timings["cfn-lint"] = time.perf_counter() - started
+        if report:
+            print(report)
+    for path in (result.merge_template, result.sam, result.expanded):
+        print(f"wrote {path}")
+    print(", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.timings.items()))
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
