@@ -79,6 +79,9 @@ def start_moto(host: str, port: int, verbose: bool = False) -> Any:
 
     from moto.server import ThreadedMotoServer
 
+    from infrastructure.local import moto_fixes
+
+    moto_fixes.apply()
     if not verbose:  # ThreadedMotoServer(verbose=False) leaves werkzeug's request log on
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
     # Step Functions tasks call Lambda through this port (see DESIGN.md).
