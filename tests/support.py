@@ -7,6 +7,7 @@ import json
 import socket
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 PASSWORD = "motdepasse-1"
@@ -168,3 +169,21 @@ def store_lot(tenant_id: str) -> str:
     ref = "0111001"
     LotModel(tenant_id, ref, kind="purchase", data={}).save()
     return ref
+
+
+def commit_lot(api: Api, *, family_id: str, supplier_id: str, prices: list[str] | None = None,
+               kind: str = "purchase", purchase_date: str = "2020-03-14", payment_method: str = "card",
+               **header: Any) -> dict[str, Any]:
+    """Enter and commit a lot through the API, one article per price."""
+    prices = prices or ["10.00"]
+    total = sum((Decimal(p) for p in prices), Decimal("0"))
+    draft = {"supplier_id": supplier_id, "purchase_date": purchase_date, "payment_method": payment_method,
+             **({"purchase_price": f"{total:.2f}"} if kind == "purchase" else {}), **header}
+    assert api.put("/api/lots/draft", draft).status == 200
+    for n, price in enumerate(prices, start=1):
+        line = {"description": f"Article {n}", "family_id": family_id, "weight_g": "1.5",
+                ("purchase_price" if kind == "purchase" else "reserve_price"): price}
+        assert api.post("/api/lots/draft/lines", line).status == 201
+    reply = api.post("/api/lots/draft/commit", {"mode": kind})
+    assert reply.status == 201, reply.body
+    return dict(reply.body)

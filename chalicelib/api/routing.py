@@ -8,10 +8,11 @@ sees it, so every view is wrapped here. Routes are private unless declared
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice import Blueprint, Chalice, Response
 
 from chalicelib.auth import authenticate, reset_principal, set_principal
 from chalicelib.errors import LotbookError
@@ -59,3 +60,29 @@ class ApiBlueprint(Blueprint):
             return register(guarded)
 
         return decorator
+
+
+class ThreadSafeChalice(Chalice):
+    """Chalice keeps the current request on the app object: fine in Lambda (one
+    event at a time), wrong in the local server and the tests, which serve
+    requests from several threads. Here each thread sees its own request."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._per_thread = threading.local()
+        super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override]
+    def current_request(self) -> Any:
+        return getattr(self._per_thread, "request", None)
+
+    @current_request.setter
+    def current_request(self, value: Any) -> None:
+        self._per_thread.request = value
+
+    @property  # type: ignore[override]
+    def lambda_context(self) -> Any:
+        return getattr(self._per_thread, "context", None)
+
+    @lambda_context.setter
+    def lambda_context(self, value: Any) -> None:
+        self._per_thread.context = value

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from chalicelib.domain.money import AmountError, money, weight
 from chalicelib.domain.profiles import Profile
+from chalicelib.domain.vat import RATES
 from chalicelib.errors import MalformedJsonError, ValidationError
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -42,7 +45,8 @@ PriceCipher = Annotated[
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # defer_build: a cold start builds the validators of the routes it serves only.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class AddressFields(Strict):
@@ -226,3 +230,85 @@ def load_json(raw: bytes | None) -> Any:
 def changed_fields(model: BaseModel) -> dict[str, Any]:
     """What the client actually sent (explicit nulls included), JSON-ready."""
     return model.model_dump(mode="json", exclude_unset=True)
+
+
+# ---------------------------------------------------------------- lots
+
+
+def _decimal_text(parse_one: Any) -> Any:
+    def validate(value: Any) -> Decimal:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise ValueError("Nombre attendu sous forme de texte, par exemple « 12.50 ».")
+        try:
+            return Decimal(parse_one(value))
+        except AmountError as exc:
+            raise ValueError(str(exc)) from None
+
+    return validate
+
+
+Money = Annotated[Decimal, BeforeValidator(_decimal_text(money))]
+Weight = Annotated[Decimal, BeforeValidator(_decimal_text(weight))]
+Fineness = Annotated[int, Field(ge=0, le=1000, strict=True)]
+VatRate = Literal[tuple(RATES)]  # type: ignore[valid-type]
+PaymentMethod = Literal["cash", "card", "cheque", "transfer", "other"]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class DraftHeaderBody(Strict):
+    supplier_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    purchase_date: date | None = None
+    purchase_price: Money | None = None
+    price_incl_tmp: Money | None = None
+    payment_method: PaymentMethod | None = None
+    condition: Literal["new", "used"] | None = None
+    tmp: bool | None = None
+    comment: LongText | None = None
+
+
+class LineBody(Strict):
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    family_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    weight_g: Weight | None = None
+    fineness: Fineness | None = None
+    serial: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
+    comment: LongText | None = None
+    vat_rate: VatRate = "normal"
+    purchase_price: Money | None = None
+    reserve_price: Money | None = None
+    label_price: Money | None = None
+    quantity: Annotated[int, Field(ge=1, le=999, strict=True)] = 1
+
+
+class CommitBody(Strict):
+    mode: Literal["purchase", "consignment"]
+
+
+class LotCorrectionBody(Strict):
+    supplier_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    purchase_date: date | None = None
+    purchase_price: Money | None = None
+    payment_method: PaymentMethod | None = None
+    condition: Literal["new", "used"] | None = None
+    comment: LongText | None = None
+    reason: Reason | None = None
+
+
+class ArticleCorrectionBody(Strict):
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+    family_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    weight_g: Weight | None = None
+    fineness: Fineness | None = None
+    serial: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
+    comment: LongText | None = None
+    vat_rate: VatRate | None = None
+    purchase_price: Money | None = None
+    reserve_price: Money | None = None
+    label_price: Money | None = None
+    reason: Reason | None = None
+
+
+class RetractBody(Strict):
+    comment: Reason

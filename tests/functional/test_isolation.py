@@ -9,33 +9,42 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.support import TenantSession
+from tests.support import PASSWORD, TenantSession, commit_lot
 
-# A valid body per route family, so a refusal cannot come from validation.
-VALID_BODIES = {
-    "families": {"label": "Pirate", "metal_2093": False},
-    "suppliers": {"last_name": "Pirate"},
-    "clients": {"last_name": "Pirate"},
-    "users": {"first_name": "Pirate"},
+# A valid body per (area, method), so a refusal cannot come from validation.
+VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("families", "PUT"): {"label": "Pirate", "metal_2093": False},
+    ("suppliers", "PUT"): {"last_name": "Pirate"},
+    ("clients", "PUT"): {"last_name": "Pirate"},
+    ("users", "PATCH"): {"first_name": "Pirate"},
+    ("lots", "PATCH"): {"comment": "Pirate", "purchase_price": "1.00", "reason": "Pirate"},
+    ("lots", "POST"): {"comment": "Pirate"},
+    ("lots", "PUT"): {"description": "Pirate"},
+    ("articles", "PATCH"): {"description": "Pirate", "reason": "Pirate"},
 }
 
 
-def _owned_ids(owner: TenantSession) -> dict[str, str]:
+def _owned_ids(owner: TenantSession) -> dict[tuple[str, str], str]:
+    family = owner.api.post("/api/families", {"label": "Secret"}).body["id"]
+    supplier = owner.api.post("/api/suppliers", {"last_name": "Secret"}).body["id"]
+    committed = commit_lot(owner.api, family_id=family, supplier_id=supplier, prices=["5.00", "7.00"])
     return {
-        "families": owner.api.post("/api/families", {"label": "Secret"}).body["id"],
-        "suppliers": owner.api.post("/api/suppliers", {"last_name": "Secret"}).body["id"],
-        "clients": owner.api.post("/api/clients", {"last_name": "Secret"}).body["id"],
-        "users": owner.api.post("/api/users", {"email": f"secret-{owner.tenant_id[:8]}@example.fr",
-                                               "profile": "collaborator",
-                                               "password": "motdepasse-1"}).body["id"],
+        ("families", "family_id"): family,
+        ("suppliers", "party_id"): supplier,
+        ("clients", "party_id"): owner.api.post("/api/clients", {"last_name": "Secret"}).body["id"],
+        ("users", "user_id"): owner.api.post("/api/users", {
+            "email": f"secret-{owner.tenant_id[:8]}@example.fr", "profile": "collaborator",
+            "password": PASSWORD}).body["id"],
+        ("lots", "ref"): committed["lot"]["ref"],
+        ("articles", "ref"): committed["articles"][0]["ref"],
+        ("lots", "n"): "1",
     }
 
 
-def _state(owner: TenantSession) -> dict[str, Any]:
-    return {
-        path: owner.api.get(path).body
-        for path in ("/api/company", "/api/families", "/api/suppliers", "/api/clients", "/api/users")
-    }
+def _state(owner: TenantSession, ids: dict[tuple[str, str], str]) -> dict[str, Any]:
+    paths = ["/api/company", "/api/families", "/api/suppliers", "/api/clients", "/api/users", "/api/lots",
+             f"/api/lots/{ids[('lots', 'ref')]}", "/api/lots/draft"]
+    return {path: owner.api.get(path).body for path in paths}
 
 
 def _routes() -> dict[str, list[str]]:
@@ -48,29 +57,33 @@ def test_every_route_with_an_id_refuses_another_tenants_ids(
     tenant: TenantSession, other_tenant: TenantSession
 ) -> None:
     ids = _owned_ids(tenant)
-    before = _state(tenant)
+    before = _state(tenant, ids)
     swept = 0
     for path, methods in _routes().items():
         params = re.findall(r"{(\w+)}", path)
         if not params:
             continue
         area = path.split("/")[2]
-        assert area in ids, f"the isolation sweep does not know the ids of {path}: add them"
-        concrete = re.sub(r"{\w+}", ids[area], path)
+        concrete = path
+        for param in params:
+            assert (area, param) in ids, f"the isolation sweep does not know the ids of {path}: add them"
+            concrete = concrete.replace("{" + param + "}", ids[(area, param)])
         for method in methods:
-            body = VALID_BODIES[area] if method in ("PUT", "PATCH", "POST") else None
+            body = VALID_BODIES.get((area, method)) if method in ("PUT", "PATCH", "POST") else None
             reply = other_tenant.api.call(method, concrete, body)
             assert reply.status in (403, 404), (method, concrete, reply)
             swept += 1
-    assert swept >= 12
-    assert _state(tenant) == before
+    assert swept >= 19
+    assert _state(tenant, ids) == before
 
 
 def test_lists_and_creations_stay_within_the_tenant(
     tenant: TenantSession, other_tenant: TenantSession
 ) -> None:
     ids = _owned_ids(tenant)
-    before = _state(tenant)
+    before = _state(tenant, ids)
+    creations = {"families": {"label": "Pirate"}, "suppliers": {"last_name": "Pirate"},
+                 "clients": {"last_name": "Pirate"}}
     for path, methods in _routes().items():
         if "{" in path or path in ("/api/signup", "/api/auth/login", "/api/auth/refresh"):
             continue
@@ -80,10 +93,9 @@ def test_lists_and_creations_stay_within_the_tenant(
             assert reply.status in (200, 403), (path, reply)
             text = str(reply.body)
             assert tenant.tenant_id not in text
-            assert not any(i in text for i in ids.values()), path
-        if "POST" in methods and area in VALID_BODIES and area != "users":
-            assert other_tenant.api.post(path, VALID_BODIES[area]).status == 201
-    other_company = other_tenant.api.put("/api/company", {"company_name": "Pirate"})
-    assert other_company.status == 200
-    assert _state(tenant) == before
+            assert not any(i in text for key, i in ids.items() if key[1] != "n"), path
+        if "POST" in methods and area in creations and path == f"/api/{area}":
+            assert other_tenant.api.post(path, creations[area]).status == 201
+    assert other_tenant.api.put("/api/company", {"company_name": "Pirate"}).status == 200
+    assert _state(tenant, ids) == before
     assert tenant.api.get("/api/company").body["company_name"] == "Antiquités Test"

@@ -11,9 +11,21 @@ from chalicelib.config import get_settings
 
 
 def connection() -> Connection:
+    """The connection transactions go through: one per process, like the models'.
+
+    A new pynamodb Connection builds a new botocore client, which re-reads the
+    DynamoDB service model from disk (~20 ms each time).
+    """
     ensure_models_bound()
     settings = get_settings()
-    return Connection(region=settings.region, host=settings.aws_endpoint_url)
+    key = (settings.region, settings.aws_endpoint_url)
+    if _connection.get("key") != key:
+        _connection["key"] = key
+        _connection["value"] = Connection(region=settings.region, host=settings.aws_endpoint_url)
+    return _connection["value"]
+
+
+_connection: dict[str, Any] = {}
 
 
 def new_id(prefix: str) -> str:

@@ -1,0 +1,239 @@
+"""Drafts, counters, lots, articles and their journal entries."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import secrets
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters.aws import ensure_models_bound
+from chalicelib.adapters.models import ArticleModel, CounterModel, DraftModel, JournalModel, LotModel
+from chalicelib.adapters.repositories._common import cancellation_codes, connection
+from chalicelib.errors import ConflictError, NotFoundError
+
+# DynamoDB's limit per transaction, less room for the items written beside.
+TRANSACTION_ITEMS = 100
+
+
+class ConcurrentChangeError(ConflictError):
+    code = "concurrent_change"
+    message = "Ces données viennent d'être modifiées par ailleurs : rechargez et recommencez."
+
+
+class StatusChangedError(ConflictError):
+    """An article's status changed between the check and the write."""
+
+    code = "wrong_status"
+    message = "Le statut d'un article a changé entre-temps : rechargez et recommencez."
+
+
+def _pack(value: Any) -> bytes:
+    return gzip.compress(json.dumps(value, separators=(",", ":"), sort_keys=True).encode("utf-8"), 6)
+
+
+def unpack(blob: bytes) -> Any:
+    return json.loads(gzip.decompress(blob).decode("utf-8"))
+
+
+# ---------------------------------------------------------------- drafts
+
+
+class Draft:
+    """A stored draft as plain data; ``version`` guards concurrent edits."""
+
+    def __init__(self, header: dict[str, Any], lines: list[dict[str, Any]], reserved: dict | None,
+                 version: int | None) -> None:
+        self.header = header
+        self.lines = lines
+        self.reserved = reserved
+        self.version = version
+
+
+def get_draft(tenant_id: str, user_id: str) -> Draft:
+    ensure_models_bound()
+    try:
+        item = DraftModel.get(tenant_id, user_id, consistent_read=True)
+    except DoesNotExist:
+        return Draft({}, [], None, None)
+    return Draft(dict(item.header or {}), unpack(item.lines), item.reserved, item.version)
+
+
+def _draft_item(tenant_id: str, user_id: str, draft: Draft) -> DraftModel:
+    item = DraftModel(tenant_id, user_id, header=draft.header, lines=_pack(draft.lines),
+                      reserved=draft.reserved, updated_at=datetime.now(UTC))
+    if draft.version is not None:
+        item.version = draft.version
+    return item
+
+
+def save_draft(tenant_id: str, user_id: str, draft: Draft) -> None:
+    ensure_models_bound()
+    item = _draft_item(tenant_id, user_id, draft)
+    try:
+        item.save()
+        draft.version = item.version  # the next save of this draft expects it
+    except PutError as exc:
+        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            raise ConcurrentChangeError() from None
+        raise
+
+
+def delete_draft(tenant_id: str, user_id: str) -> None:
+    ensure_models_bound()
+    DraftModel(tenant_id, user_id).delete(add_version_condition=False)
+
+
+# ---------------------------------------------------------------- counters
+
+
+def next_value(tenant_id: str, key: str) -> int:
+    """The next number of a sequence: one atomic increment, unique under concurrency."""
+    ensure_models_bound()
+    counter = CounterModel(tenant_id, key)
+    counter.update(actions=[CounterModel.value.add(1)])  # pynamodb reads back ALL_NEW
+    return int(counter.value)
+
+
+# ---------------------------------------------------------------- lots and articles
+
+
+def _article_item(tenant_id: str, article: dict[str, Any]) -> ArticleModel:
+    def link(field: str) -> str | None:
+        return f"{tenant_id}#{article[field]}" if article.get(field) else None
+
+    return ArticleModel(
+        tenant_id, article["ref"], lot_ref=article["lot_ref"], status=article["status"],
+        data={k: v for k, v in article.items() if k not in ("ref", "lot_ref", "status")},
+        tenant_supplier=link("supplier_id"), tenant_client=link("client_id"), tenant_family=link("family_id"),
+    )
+
+
+def article_from_item(item: ArticleModel) -> dict[str, Any]:
+    return {"ref": item.ref, "lot_ref": item.lot_ref, "status": item.status, **(item.data or {})}
+
+
+def lot_from_item(item: LotModel) -> dict[str, Any]:
+    return {"ref": item.ref, "kind": item.kind, **(item.data or {}), "_version": item.version}
+
+
+def _lot_item(tenant_id: str, lot: dict[str, Any]) -> LotModel:
+    item = LotModel(tenant_id, lot["ref"], kind=lot["kind"],
+                    data={k: v for k, v in lot.items() if k not in ("ref", "kind", "_version")})
+    if lot.get("_version") is not None:
+        item.version = lot["_version"]
+    return item
+
+
+def journal_item(tenant_id: str, kind: str, subject: str, payload: dict[str, Any]) -> JournalModel:
+    now = datetime.now(UTC)
+    seq = f"{now:%Y%m%dT%H%M%S.%f}#{secrets.token_hex(4)}"
+    return JournalModel(tenant_id, seq, kind=kind, subject=subject, payload=_pack(payload), at=now)
+
+
+def chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def put_new_articles(tenant_id: str, articles: list[dict[str, Any]]) -> None:
+    """Write a chunk of new articles in one transaction (refs must be free)."""
+    with TransactWrite(connection=connection()) as tx:
+        for article in articles:
+            tx.save(_article_item(tenant_id, article))
+
+
+def delete_articles(tenant_id: str, refs: list[str]) -> None:
+    """Compensation for a commit that failed halfway."""
+    ensure_models_bound()
+    with ArticleModel.batch_write() as batch:
+        for ref in refs:
+            batch.delete(ArticleModel(tenant_id, ref))
+
+
+def finish_commit(tenant_id: str, user_id: str, lot: dict[str, Any], articles: list[dict[str, Any]],
+                  journal: JournalModel, draft_version: int | None) -> None:
+    """The lot, the last articles, the journal entry and the draft's removal, together."""
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(_lot_item(tenant_id, lot), condition=LotModel.ref.does_not_exist())
+            tx.save(journal)
+            draft = DraftModel(tenant_id, user_id)
+            if draft_version is not None:
+                draft.version = draft_version  # pynamodb then deletes only that version
+            tx.delete(draft)
+            for article in articles:
+                tx.save(_article_item(tenant_id, article))
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
+            raise ConcurrentChangeError() from None
+        raise
+
+
+def get_lot(tenant_id: str, ref: str) -> dict[str, Any]:
+    ensure_models_bound()
+    try:
+        return lot_from_item(LotModel.get(tenant_id, ref, consistent_read=True))
+    except DoesNotExist:
+        raise NotFoundError("Lot introuvable.") from None
+
+
+def list_lots(tenant_id: str) -> list[dict[str, Any]]:
+    ensure_models_bound()
+    return [lot_from_item(i) for i in LotModel.query(tenant_id)]
+
+
+def lot_articles(tenant_id: str, lot_ref: str) -> list[dict[str, Any]]:
+    """Article refs are the lot ref plus three digits: one range query."""
+    ensure_models_bound()
+    items = ArticleModel.query(tenant_id, ArticleModel.ref.startswith(lot_ref), consistent_read=True)
+    return [article_from_item(i) for i in items if len(i.ref) == len(lot_ref) + 3]
+
+
+def get_article(tenant_id: str, ref: str) -> dict[str, Any]:
+    ensure_models_bound()
+    try:
+        return article_from_item(ArticleModel.get(tenant_id, ref, consistent_read=True))
+    except DoesNotExist:
+        raise NotFoundError("Article introuvable.") from None
+
+
+def save_lot_change(tenant_id: str, lot: dict[str, Any], articles: list[dict[str, Any]],
+                    expected_status: dict[str, str], journal: JournalModel | None) -> None:
+    """A correction or retraction of at most ~98 articles, in one transaction.
+
+    ``expected_status`` maps each article ref to the status it must still have.
+    """
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(_lot_item(tenant_id, lot))
+            if journal is not None:
+                tx.save(journal)
+            for article in articles:
+                tx.save(_article_item(tenant_id, article),
+                        condition=ArticleModel.status == expected_status[article["ref"]])
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)
+        if codes and codes[0] == "ConditionalCheckFailed":
+            raise ConcurrentChangeError() from None
+        if "ConditionalCheckFailed" in codes:
+            raise StatusChangedError() from None
+        raise
+
+
+def save_articles(tenant_id: str, articles: list[dict[str, Any]], expected_status: dict[str, str]) -> None:
+    """A chunk of article changes, each conditioned on its expected status."""
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            for article in articles:
+                tx.save(_article_item(tenant_id, article),
+                        condition=ArticleModel.status == expected_status[article["ref"]])
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
+            raise StatusChangedError() from None
+        raise

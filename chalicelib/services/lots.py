@@ -1,0 +1,555 @@
+"""Purchases: the draft lot, its commit, corrections and retraction."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.adapters.repositories import catalog as catalog_repo
+from chalicelib.adapters.repositories import lots as repo
+from chalicelib.adapters.repositories import tenants as tenant_repo
+from chalicelib.auth import Principal
+from chalicelib.config import get_settings
+from chalicelib.domain import csv_import, references, register
+from chalicelib.domain import lots as rules
+from chalicelib.domain.lots import DraftHeader, DraftLine
+from chalicelib.domain.money import ZERO, fmt
+from chalicelib.domain.parties import missing_police_identity
+from chalicelib.domain.visibility import article_for, lot_for
+from chalicelib.errors import (
+    BusinessRuleError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+)
+
+# ---------------------------------------------------------------- errors
+
+
+class IncompleteDraftError(ValidationError):
+    code = "incomplete_draft"
+    message = "Le lot en cours de saisie est incomplet."
+
+
+class InvalidCsvError(ValidationError):
+    code = "invalid_csv"
+    message = "Le fichier contient des lignes invalides : rien n'a été importé."
+
+
+class LotTotalMismatchError(BusinessRuleError):
+    code = "lot_total_mismatch"
+
+
+class CashMetalPurchaseError(BusinessRuleError):
+    code = "cash_metal_purchase"
+    message = ("Achat de métaux refusé en espèces (art. L112-6 du code monétaire et financier) : "
+               "choisissez un autre moyen de paiement.")
+
+
+class DateBeforeCreationYearError(BusinessRuleError):
+    code = "date_before_creation_year"
+
+
+class DateInFutureError(BusinessRuleError):
+    code = "date_in_future"
+    message = "La date d'achat ne peut pas être dans le futur."
+
+
+class TooManyArticlesError(BusinessRuleError):
+    code = "too_many_articles"
+    message = "Un lot compte au plus 999 articles."
+
+
+class PoliceIdentityIncompleteError(BusinessRuleError):
+    code = "police_identity_incomplete"
+    message = "L'identité du vendeur est incomplète pour le livre de police."
+
+
+class NoWeightToDistributeError(BusinessRuleError):
+    code = "no_weight"
+
+
+class ReferenceUnavailableError(BusinessRuleError):
+    code = "reference_unavailable"
+
+
+class ReasonRequiredError(ValidationError):
+    code = "reason_required"
+    message = "Indiquez le motif de la correction : il est conservé dans les traces."
+
+
+class WrongStatusError(ConflictError):
+    code = "wrong_status"
+
+
+class AlreadyRetractedError(ConflictError):
+    code = "already_retracted"
+    message = "Ce lot est déjà rétracté."
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _actor(who: Principal) -> register.Actor:
+    return register.Actor(user=who.email, at=datetime.now(UTC))
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _families(tenant_id: str) -> dict[str, Any]:
+    return {f.id: f for f in catalog_repo.list_families(tenant_id)}
+
+
+def _check_purchase_date(purchase_date: date, creation_year: int) -> None:
+    if rules.before_creation_year(DraftHeader(purchase_date=purchase_date), creation_year):
+        raise DateBeforeCreationYearError(
+            f"Achat daté d'avant le 1er janvier {creation_year}, année de création de l'entreprise.")
+    if purchase_date > _today():
+        raise DateInFutureError()
+
+
+def _supplier_identity(tenant_id: str, supplier_id: str) -> dict[str, Any]:
+    supplier = catalog_repo.get_party(tenant_id, "supplier", supplier_id)
+    return register.frozen_identity(supplier.id, supplier.fields)
+
+
+# ---------------------------------------------------------------- the draft
+
+
+def _load(who: Principal) -> tuple[repo.Draft, DraftHeader, list[DraftLine]]:
+    draft = repo.get_draft(who.tenant_id, who.user_id)
+    return draft, DraftHeader.from_json(draft.header), [DraftLine.from_json(x) for x in draft.lines]
+
+
+def _store(who: Principal, draft: repo.Draft, header: DraftHeader, lines: list[DraftLine]) -> dict[str, Any]:
+    if len(lines) > references.MAX_ARTICLES_PER_LOT:
+        raise TooManyArticlesError()
+    draft.header = header.to_json()
+    draft.lines = [line.to_json() for line in lines]
+    repo.save_draft(who.tenant_id, who.user_id, draft)
+    return _draft_view(header, lines)
+
+
+def _draft_view(header: DraftHeader, lines: list[DraftLine]) -> dict[str, Any]:
+    tmp_rate = get_settings().tmp_rate
+    view = header.to_json()
+    view["price_incl_tmp"] = (fmt(rules.price_incl_tmp(header.purchase_price, tmp_rate))
+                              if header.tmp and header.purchase_price is not None else None)
+    view["tmp_rate"] = str(tmp_rate)
+    view["lines"] = [{"n": n, **line.to_json()} for n, line in enumerate(lines, start=1)]
+    view["article_count"] = len(lines)
+    view["lines_total"] = fmt(rules.lines_total(lines))
+    diff = rules.difference(header, lines)
+    view["difference"] = fmt(diff)
+    return view
+
+
+def draft_view(who: Principal) -> dict[str, Any]:
+    who.require("enter_lots")
+    _, header, lines = _load(who)
+    return _draft_view(header, lines)
+
+
+def update_draft_header(who: Principal, changes: dict[str, Any]) -> dict[str, Any]:
+    """Partial update; with TMP, a price including the tax gives the price without."""
+    who.require("enter_lots")
+    draft, header, lines = _load(who)
+    if changes.get("supplier_id"):
+        catalog_repo.get_party(who.tenant_id, "supplier", changes["supplier_id"])
+    incl = changes.pop("price_incl_tmp", None)
+    header = replace(header, **changes)
+    if incl is not None:
+        if not header.tmp:
+            raise ValidationError(details={"price_incl_tmp": "Seulement pour un lot soumis à la TMP."})
+        header = replace(header, purchase_price=rules.purchase_from_incl_tmp(incl, get_settings().tmp_rate))
+    return _store(who, draft, header, lines)
+
+
+def clear_draft(who: Principal) -> None:
+    who.require("enter_lots")
+    repo.delete_draft(who.tenant_id, who.user_id)
+
+
+def _check_family(tenant_id: str, family_id: str | None) -> None:
+    if family_id is not None and family_id not in _families(tenant_id):
+        raise ValidationError(details={"family_id": "Famille inconnue."})
+
+
+def add_lines(who: Principal, line: DraftLine, quantity: int) -> dict[str, Any]:
+    """``quantity`` identical lines: as many distinct articles at commit."""
+    who.require("enter_lots")
+    _check_family(who.tenant_id, line.family_id)
+    draft, header, lines = _load(who)
+    return _store(who, draft, header, [*lines, *([line] * quantity)])
+
+
+def _line_index(lines: list[DraftLine], n: int) -> int:
+    if not 1 <= n <= len(lines):
+        raise NotFoundError(f"Pas de ligne {n} dans le lot en cours.")
+    return n - 1
+
+
+def replace_line(who: Principal, n: int, line: DraftLine) -> dict[str, Any]:
+    who.require("enter_lots")
+    _check_family(who.tenant_id, line.family_id)
+    draft, header, lines = _load(who)
+    lines[_line_index(lines, n)] = line
+    return _store(who, draft, header, lines)
+
+
+def remove_line(who: Principal, n: int) -> dict[str, Any]:
+    who.require("enter_lots")
+    draft, header, lines = _load(who)
+    del lines[_line_index(lines, n)]
+    return _store(who, draft, header, lines)
+
+
+def import_csv(who: Principal, data: bytes, separator: str, skip: int,
+               default_family_id: str | None, default_vat_rate: str) -> dict[str, Any]:
+    who.require("enter_lots")
+    families = {fid: f.label for fid, f in _families(who.tenant_id).items()}
+    if default_family_id is not None and default_family_id not in families:
+        raise ValidationError(details={"family": "Famille par défaut inconnue."})
+    result = csv_import.parse(data, separator=separator, skip=skip, families=families,
+                              default_family_id=default_family_id, default_vat_rate=default_vat_rate)
+    if result.errors:
+        raise InvalidCsvError(details={"lines": result.errors})
+    draft, header, lines = _load(who)
+    if len(lines) + len(result.lines) > references.MAX_ARTICLES_PER_LOT:
+        raise TooManyArticlesError(
+            f"Le lot compterait {len(lines) + len(result.lines)} articles : 999 au plus.")
+    view = _store(who, draft, header, [*lines, *result.lines])
+    view["imported"] = len(result.lines)
+    return view
+
+
+def distribute_by_weight(who: Principal) -> dict[str, Any]:
+    who.require("enter_lots")
+    draft, header, lines = _load(who)
+    if header.purchase_price is None:
+        raise ValidationError(details={"purchase_price": "Saisissez d'abord le prix d'achat du lot."})
+    try:
+        prices = rules.distribute_by_weight(header.purchase_price, [line.weight_g for line in lines])
+    except rules.NoWeightError as exc:
+        raise NoWeightToDistributeError(str(exc)) from None
+    return _store(who, draft, header, rules.with_prices(lines, prices))
+
+
+# ---------------------------------------------------------------- commit
+
+
+def commit(who: Principal, kind: str) -> dict[str, Any]:
+    who.require("enter_lots")
+    draft, header, lines = _load(who)
+    tenant = tenant_repo.get_tenant(who.tenant_id)
+    families = _families(who.tenant_id)
+
+    problems = rules.check_draft(kind, header, lines, set(families))
+    if kind == "consignment":
+        for n, line in enumerate(lines, start=1):
+            if line.reserve_price is None:
+                problems.line(n, "Prix de réserve manquant (lot en confié).")
+    supplier: dict[str, Any] | None = None
+    if header.supplier_id is not None:
+        try:
+            supplier = _supplier_identity(who.tenant_id, header.supplier_id)
+        except NotFoundError:
+            problems.fields["supplier_id"] = "Fournisseur introuvable."
+    if problems:
+        raise IncompleteDraftError(details=problems.details())
+    assert header.purchase_date is not None and supplier is not None
+
+    creation_year = int(tenant.settings["creation_year"])
+    _check_purchase_date(header.purchase_date, creation_year)
+    if kind == "purchase":
+        mismatch = rules.total_mismatch(header, lines)
+        if mismatch is not None:
+            raise LotTotalMismatchError(
+                f"Le total des articles ({fmt(rules.lines_total(lines))} €) diffère du prix du lot "
+                f"({fmt(header.purchase_price)} €) de {fmt(mismatch)} €.",
+                details={"difference": fmt(mismatch), "lines_total": fmt(rules.lines_total(lines)),
+                         "purchase_price": fmt(header.purchase_price)})
+        metal = {fid for fid, f in families.items() if f.metal_2093}
+        if rules.cash_metal_purchase(header, lines, metal):
+            raise CashMetalPurchaseError()
+    missing = missing_police_identity(supplier)
+    if missing and tenant.settings.get("strict_police_register"):
+        raise PoliceIdentityIncompleteError(details={"missing": missing})
+
+    ref = _reserve_reference(who, draft, kind, header.purchase_date, creation_year)
+    actor = _actor(who)
+    tmp_rate = get_settings().tmp_rate
+    lot, articles = register.new_lot(kind, ref, header, lines, supplier, tmp_rate, actor)
+    labels = {fid: f.label for fid, f in families.items()}
+    payload = register.register_version(lot, articles, labels, "lot_committed", actor)
+    _write_commit(who, lot, articles, payload, draft.version)
+
+    warnings = [f"Livre de police : {label} du vendeur manquant(e)." for label in missing.values()]
+    sees = who.may("see_purchase_data")
+    return {"lot": lot_for(_public_lot(lot), sees),
+            "articles": [article_for(a, sees) for a in articles],
+            "warnings": warnings}
+
+
+def _reserve_reference(who: Principal, draft: repo.Draft, kind: str, purchase_date: date,
+                       creation_year: int) -> str:
+    """The lot's reference: reused from a commit that failed, or the month's next rank.
+
+    The reservation is stored in the draft at once, so a retry keeps the same
+    reference and the month's sequence stays without gaps.
+    """
+    month_key = references.counter_key(kind, purchase_date)
+    if draft.reserved and draft.reserved.get("counter") == month_key:
+        return str(draft.reserved["ref"])
+    rank = repo.next_value(who.tenant_id, month_key)
+    try:
+        ref = references.lot_ref(creation_year, purchase_date, rank, kind == "consignment")
+    except references.ReferenceError_ as exc:
+        raise ReferenceUnavailableError(str(exc)) from None
+    draft.reserved = {"counter": month_key, "ref": ref}
+    repo.save_draft(who.tenant_id, who.user_id, draft)
+    return ref
+
+
+def _write_commit(who: Principal, lot: dict[str, Any], articles: list[dict[str, Any]],
+                  payload: dict[str, Any], draft_version: int | None) -> None:
+    """Articles in transactions of 100, then lot + journal + draft removal together.
+
+    A failure undoes the articles already written; the reserved reference stays
+    in the draft for the next attempt.
+    """
+    last_size = repo.TRANSACTION_ITEMS - 3  # room for the lot, the journal and the draft
+    head, tail = articles[:-last_size] if len(articles) > last_size else [], articles[-last_size:]
+    written: list[str] = []
+    journal = repo.journal_item(who.tenant_id, "lot_committed", lot["ref"], payload)
+    try:
+        for chunk in repo.chunks(head, repo.TRANSACTION_ITEMS):
+            repo.put_new_articles(who.tenant_id, chunk)
+            written += [a["ref"] for a in chunk]
+        repo.finish_commit(who.tenant_id, who.user_id, lot, tail, journal, draft_version)
+    except Exception:
+        if written:
+            repo.delete_articles(who.tenant_id, written)
+        raise
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _public_lot(lot: dict[str, Any]) -> dict[str, Any]:
+    view = {k: v for k, v in lot.items() if not k.startswith("_")}
+    if lot.get("tmp") and lot.get("price_incl_tmp") and lot.get("purchase_price"):
+        view["tmp_due"] = fmt(Decimal(lot["price_incl_tmp"]) - Decimal(lot["purchase_price"]))
+    else:
+        view["tmp_due"] = None
+    return view
+
+
+def lot_view(who: Principal, ref: str) -> dict[str, Any]:
+    lot = _public_lot(repo.get_lot(who.tenant_id, ref))
+    lot["articles"] = repo.lot_articles(who.tenant_id, ref)
+    return lot_for(lot, who.may("see_purchase_data"))
+
+
+def article_view(who: Principal, ref: str) -> dict[str, Any]:
+    return article_for(repo.get_article(who.tenant_id, ref), who.may("see_purchase_data"))
+
+
+LOT_FILTERS = ("supplier_id", "kind", "condition", "status", "purchase_from", "purchase_to", "has_traces", "q")
+
+
+def _matches(lot: dict[str, Any], filters: dict[str, str]) -> bool:
+    for name, wanted in filters.items():
+        if name in ("supplier_id", "kind", "condition", "status") and lot.get(name) != wanted:
+            return False
+        if name == "purchase_from" and lot["purchase_date"] < wanted:
+            return False
+        if name == "purchase_to" and lot["purchase_date"] > wanted:
+            return False
+        if name == "has_traces" and bool(lot.get("traces")) != (wanted in ("1", "true", "oui")):
+            return False
+        if name == "q" and not lot["ref"].startswith(wanted.strip().upper()):
+            return False
+    return True
+
+
+def list_lots(who: Principal, filters: dict[str, str]) -> list[dict[str, Any]]:
+    lots = [_public_lot(lot) for lot in repo.list_lots(who.tenant_id) if _matches(lot, filters)]
+    lots.sort(key=lambda lot: (lot["purchase_date"], lot["ref"]), reverse=True)
+    sees = who.may("see_purchase_data")
+    return [lot_for(lot, sees) for lot in lots]
+
+
+def lots_summary(who: Principal, filters: dict[str, str]) -> dict[str, Any]:
+    """The Σ of the filtered lots: counts, purchase total, TMP due."""
+    who.require("see_purchase_data")
+    lots = [_public_lot(lot) for lot in repo.list_lots(who.tenant_id) if _matches(lot, filters)]
+
+    def total(field: str) -> Decimal:
+        return sum((Decimal(lot[field]) for lot in lots if lot.get(field)), ZERO)
+
+    return {
+        "count": len(lots),
+        "article_count": sum(int(lot["article_count"]) for lot in lots),
+        "purchase_total": fmt(total("purchase_price")),
+        "price_incl_tmp_total": fmt(total("price_incl_tmp")),
+        "tmp_due": fmt(total("tmp_due")),
+    }
+
+
+# ---------------------------------------------------------------- corrections
+
+
+def _require_reason(changed_register: bool, reason: str | None) -> None:
+    if changed_register and not reason:
+        raise ReasonRequiredError(details={"reason": "Motif obligatoire pour corriger le registre."})
+
+
+def correct_lot(who: Principal, ref: str, changes: dict[str, Any], reason: str | None) -> dict[str, Any]:
+    who.require("correct_lots")
+    lot = repo.get_lot(who.tenant_id, ref)
+    if lot["status"] == "retracted":
+        raise AlreadyRetractedError("Un lot rétracté ne se corrige plus.")
+    tenant = tenant_repo.get_tenant(who.tenant_id)
+    articles = repo.lot_articles(who.tenant_id, ref)
+    families = _families(who.tenant_id)
+    values = {k: (fmt(v) if isinstance(v, Decimal) else v.isoformat() if isinstance(v, date) else v)
+              for k, v in changes.items()}
+    if lot["kind"] == "consignment":
+        values.pop("purchase_price", None)
+    register_changes = {k: v for k, v in values.items()
+                        if k in register.LOT_REGISTER_FIELDS and lot.get(k) != v}
+    _require_reason(bool(register_changes), reason)
+
+    if "purchase_date" in register_changes:
+        _check_purchase_date(date.fromisoformat(register_changes["purchase_date"]),
+                             int(tenant.settings["creation_year"]))
+    new_payment = values.get("payment_method", lot["payment_method"])
+    metal = {fid for fid, f in families.items() if f.metal_2093}
+    if (lot["kind"] == "purchase" and new_payment == "cash"
+            and any(a["family_id"] in metal for a in articles)):
+        raise CashMetalPurchaseError()
+
+    actor = _actor(who)
+    updated, traces = register.apply_changes(lot, values, actor, reason)
+    if "supplier_id" in register_changes:
+        updated["supplier"] = _supplier_identity(who.tenant_id, register_changes["supplier_id"])
+    if "purchase_price" in register_changes and lot.get("tmp"):
+        updated["price_incl_tmp"] = fmt(rules.price_incl_tmp(Decimal(updated["purchase_price"]),
+                                                             Decimal(lot["tmp_rate"])))
+    changed_articles = []
+    for article in articles:
+        article_changes = {k: updated[k] for k in ("condition", "supplier_id", "purchase_date")
+                           if k in register_changes}
+        if article_changes:
+            changed, _ = register.apply_changes(article, article_changes, actor, reason)
+            changed_articles.append(changed)
+    journal = None
+    if register_changes:
+        updated["register_version"] = lot["register_version"] + 1
+        by_ref = {a["ref"]: a for a in articles} | {a["ref"]: a for a in changed_articles}
+        payload = register.register_version(updated, list(by_ref.values()),
+                                            {fid: f.label for fid, f in families.items()},
+                                            "lot_corrected", actor, reason)
+        journal = repo.journal_item(who.tenant_id, "lot_corrected", ref, payload)
+    if traces:
+        _save_lot_and_articles(who, updated, changed_articles, {a["ref"]: a["status"] for a in articles},
+                               journal)
+    return lot_view(who, ref)
+
+
+def correct_article(who: Principal, ref: str, changes: dict[str, Any], reason: str | None) -> dict[str, Any]:
+    who.require("correct_lots")
+    article = repo.get_article(who.tenant_id, ref)
+    if article["status"] == "retracted":
+        raise AlreadyRetractedError("Un article rétracté ne se corrige plus.")
+    lot = repo.get_lot(who.tenant_id, article["lot_ref"])
+    families = _families(who.tenant_id)
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name == "weight_g":
+            values[name] = DraftLine("x", weight_g=value).to_json()["weight_g"]
+        elif isinstance(value, Decimal):
+            values[name] = fmt(value)
+        else:
+            values[name] = value
+    if lot["kind"] == "consignment":
+        values.pop("purchase_price", None)
+    if values.get("family_id") and values["family_id"] not in families:
+        raise ValidationError(details={"family_id": "Famille inconnue."})
+    register_changes = {k: v for k, v in values.items()
+                        if k in register.ARTICLE_REGISTER_FIELDS and article.get(k) != v}
+    _require_reason(bool(register_changes), reason)
+    if ("family_id" in register_changes and lot["kind"] == "purchase" and lot["payment_method"] == "cash"
+            and families[register_changes["family_id"]].metal_2093):
+        raise CashMetalPurchaseError()
+
+    actor = _actor(who)
+    updated, traces = register.apply_changes(article, values, actor, reason)
+    if not traces:
+        return article_view(who, ref)
+    journal = None
+    if register_changes:
+        lot = dict(lot)
+        lot["register_version"] = lot["register_version"] + 1
+        others = [a for a in repo.lot_articles(who.tenant_id, lot["ref"]) if a["ref"] != ref]
+        payload = register.register_version(lot, [*others, updated],
+                                            {fid: f.label for fid, f in families.items()},
+                                            "lot_corrected", actor, reason)
+        journal = repo.journal_item(who.tenant_id, "lot_corrected", lot["ref"], payload)
+        repo.save_lot_change(who.tenant_id, lot, [updated], {ref: article["status"]}, journal)
+    else:
+        repo.save_articles(who.tenant_id, [updated], {ref: article["status"]})
+    return article_view(who, ref)
+
+
+def _save_lot_and_articles(who: Principal, lot: dict[str, Any], articles: list[dict[str, Any]],
+                           expected: dict[str, str], journal: Any) -> None:
+    """All or nothing, even beyond one transaction: chunks, then compensation."""
+    last_size = repo.TRANSACTION_ITEMS - 2
+    if len(articles) <= last_size:
+        repo.save_lot_change(who.tenant_id, lot, articles, expected, journal)
+        return
+    originals = {a["ref"]: a for a in repo.lot_articles(who.tenant_id, lot["ref"])}
+    head, tail = articles[:-last_size], articles[-last_size:]
+    done: list[dict[str, Any]] = []
+    try:
+        for chunk in repo.chunks(head, repo.TRANSACTION_ITEMS):
+            repo.save_articles(who.tenant_id, chunk, expected)
+            done += chunk
+        repo.save_lot_change(who.tenant_id, lot, tail, expected, journal)
+    except Exception:
+        for chunk in repo.chunks(done, repo.TRANSACTION_ITEMS):
+            restore = [originals[a["ref"]] for a in chunk]
+            repo.save_articles(who.tenant_id, restore, {a["ref"]: a["status"] for a in chunk})
+        raise
+
+
+# ---------------------------------------------------------------- retraction
+
+
+def retract(who: Principal, ref: str, comment: str) -> dict[str, Any]:
+    """48 h withdrawal of a private seller, or a lot entered twice."""
+    who.require("correct_lots")
+    lot = repo.get_lot(who.tenant_id, ref)
+    if lot["status"] == "retracted":
+        raise AlreadyRetractedError()
+    articles = repo.lot_articles(who.tenant_id, ref)
+    in_stock = register.STATUS_AFTER_COMMIT[lot["kind"]]
+    elsewhere = sorted(a["ref"] for a in articles if a["status"] != in_stock)
+    if elsewhere:
+        raise WrongStatusError(
+            "Rétractation impossible : tous les articles du lot doivent être en stock.",
+            details={"refs": elsewhere})
+    actor = _actor(who)
+    new_lot, new_articles = register.retracted(lot, articles, comment, actor)
+    families = _families(who.tenant_id)
+    payload = register.register_version(new_lot, new_articles, {fid: f.label for fid, f in families.items()},
+                                        "lot_retracted", actor, comment)
+    journal = repo.journal_item(who.tenant_id, "lot_retracted", ref, payload)
+    _save_lot_and_articles(who, new_lot, new_articles, {a["ref"]: in_stock for a in articles}, journal)
+    return lot_view(who, ref)
