@@ -4,11 +4,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint template bench clean-data help
+.PHONY: run test test-fast lint template bench clean-data help browser
 
 help:
 	@echo "make run    - start the local stack (site + API + local AWS) with a demo tenant"
 	@echo "make test   - run every test"
+	@echo "make browser - install Debian's chromium for the site's tests (make test does it)"
 	@echo "make lint   - ruff"
 	@echo "make template - generate and lint the cloud template into build/"
 	@echo "make bench  - run the benchmarks in bench/"
@@ -22,7 +23,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	$(PY) -m infrastructure.local
 
-test: $(STAMP)
+# The site's tests drive Debian's Chromium (Playwright's own browser download does not work here).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if command -v apt-get >/dev/null 2>&1; then apt-get update && apt-get install -y chromium; \
+	  else echo "make browser: no apt-get here; install Chromium as /usr/bin/chromium for the site's tests"; fi; \
+	fi
+
+test: $(STAMP) browser
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 

@@ -1,15 +1,32 @@
 """Routes and wiring only: every route reads the request, calls one service, returns."""
 
-from chalice import ConvertToMiddleware
+from chalice import ConvertToMiddleware, Cron
 
-from chalicelib.api import accounts, catalog, lots
+from chalicelib.api import accounts, articles, catalog, compliance, documents, lots
 from chalicelib.api.routing import ThreadSafeChalice
 from chalicelib.observability import logger, metrics
+from chalicelib.services import sealing
 
 app = ThreadSafeChalice(app_name="lotbook")
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+app.api.binary_types.append("application/pdf")  # chalicelib/api/documents.py
 
 API_PREFIX = "/api"
-for blueprint in (accounts.bp, catalog.bp, lots.bp):
+for blueprint in (accounts.bp, catalog.bp, lots.bp, articles.bp, compliance.bp, documents.bp):
     app.register_blueprint(blueprint, url_prefix=API_PREFIX)
+
+
+# The journal's stream: every legal record is sealed from here (chalicelib/services/sealing.py).
+# The ARN is a placeholder: the local stack maps it to the journal table's stream and the
+# cloud template replaces it with the table's StreamArn (infrastructure/template.py).
+@app.on_dynamodb_record(stream_arn="arn:aws:dynamodb:eu-west-3:123456789012:table/journal/stream/local",
+                        batch_size=100, starting_position="TRIM_HORIZON")
+def seal_journal(event):
+    sealing.seal_stream_records(event)
+
+
+# Daily, after the day's business: the head of every chain is sealed in the chain_head chain.
+@app.schedule(Cron(50, 23, "*", "*", "?", "*"), name="anchor_chain_heads")
+def anchor_chain_heads(event):
+    return sealing.anchor_all()

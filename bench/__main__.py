@@ -1,9 +1,23 @@
-"""``make bench``: every benchmark, one after the other; each prints its figures."""
+"""``make bench``: every benchmark, one after the other; each prints its figures.
+
+``python -m bench NAME ...`` runs only the named ones.
+"""
 
 from __future__ import annotations
 
-from bench import import_time, stack_startup
+import importlib
+import sys
 
-for name, module in (("import time", import_time), ("local stack start", stack_startup)):
-    print(f"== {name}")
+BENCHMARKS = {
+    "import_time": "cold start: import time of the API module",
+    "stack_startup": "local stack: time to healthy, first start and restart",
+    "lots_commit": "purchases: CSV import of 999 lines, commit of a 999-article lot",
+    "articles_search": "articles at 5,000 and 50,000: lookups, searches, selection, sale, summary",
+}
+
+names = sys.argv[1:] or list(BENCHMARKS)
+for name in names:
+    print(f"== {name}: {BENCHMARKS[name]}", flush=True)
+    module = importlib.import_module(f"bench.{name}")
+    sys.argv = [sys.argv[0]]
     module.main()

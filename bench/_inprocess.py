@@ -6,6 +6,8 @@ so the figures are the use case's own cost.
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import time
 import uuid
@@ -60,15 +62,25 @@ class RequestCounter:
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
+        # for each Query/Scan/BatchGetItem: (items DynamoDB read, bytes of the items returned)
+        self.reads: list[tuple[int, int]] = []
 
     @contextmanager
     def counting(self) -> Iterator[RequestCounter]:
         original = botocore.client.BaseClient._make_api_call
         calls = self.calls
 
+        reads = self.reads
+
         def counted(client: Any, operation: str, params: Any) -> Any:
             calls[operation] += 1
-            return original(client, operation, params)
+            response = original(client, operation, params)
+            if operation in ("Query", "Scan"):
+                reads.append((int(response.get("ScannedCount", 0)), _bytes(response.get("Items", []))))
+            elif operation == "BatchGetItem":
+                items = [i for table in response.get("Responses", {}).values() for i in table]
+                reads.append((len(items), _bytes(items)))
+            return response
 
         botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
         try:
@@ -76,9 +88,18 @@ class RequestCounter:
         finally:
             botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
 
+    def read_units(self) -> float:
+        """Read capacity as DynamoDB bills eventually consistent reads: 4 KB units per page, halved."""
+        return sum(math.ceil(size / 4096) for _, size in self.reads) / 2
+
     @property
     def total(self) -> int:
         return sum(self.calls.values())
+
+
+def _bytes(items: list[dict[str, Any]]) -> int:
+    """An item's size as DynamoDB counts it: attribute names plus values (JSON text, close enough)."""
+    return sum(len(json.dumps(item, default=str, separators=(",", ":"))) for item in items)
 
 
 @contextmanager

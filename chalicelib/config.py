@@ -31,6 +31,10 @@ class Settings:
     vault_bucket: str
     max_users_per_tenant: int
     tmp_rate: Decimal
+    # COMPLIANCE retention of each sealed record, from its sealing (default ten years).
+    vault_retention_days: int = 3650
+    # Generated files and backups (2093 declarations, archives): lotbook-<stage>-files.
+    files_bucket: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -82,6 +86,8 @@ def load_settings() -> Settings:
         vault_bucket=env.get("LOTBOOK_VAULT_BUCKET", f"lotbook-{stage}-vault"),
         max_users_per_tenant=_int("LOTBOOK_MAX_USERS_PER_TENANT", 3),
         tmp_rate=tmp_rate,
+        vault_retention_days=_int("LOTBOOK_VAULT_RETENTION_DAYS", 3650),
+        files_bucket=env.get("LOTBOOK_FILES_BUCKET", f"lotbook-{stage}-files"),
     )
 
 

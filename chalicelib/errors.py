@@ -119,3 +119,41 @@ class BusinessRuleError(LotbookError):
     status = 422
     code = "business_rule"
     message = "Cette opération enfreint une règle de gestion."
+
+
+# Documents (chalicelib/services/documents.py)
+class NotAcceptableError(LotbookError):
+    status = 406
+    code = "not_acceptable"
+    message = "Ce document est un PDF : envoyez l'en-tête « Accept: application/pdf »."
+
+
+class NothingToPrintError(ConflictError):
+    code = "nothing_to_print"
+    message = "Rien à imprimer."
+
+
+class NotAPurchaseLotError(ConflictError):
+    code = "not_a_purchase_lot"
+    message = "Le bordereau d'achat ne concerne que les lots achetés, pas les lots en confié."
+
+
+class TooManyToPrintError(BusinessRuleError):
+    code = "too_many_to_print"
+    message = "Trop d'éléments pour une seule impression : précisez les filtres."
+
+
+# Year end (chalicelib/services/jobs.py, declarations.py, archives.py)
+class ArchiveLimitError(ConflictError):
+    code = "archive_limit"
+    message = "Sept sauvegardes et clôtures au plus : supprimez-en une avant d'en créer une autre."
+
+
+class DeclarationBlockedError(BusinessRuleError):
+    code = "declaration_blocked"
+    message = "Le fichier 2093 serait rejeté : corrigez d'abord les fiches signalées."
+
+
+class InvalidKeyError(ValidationError):
+    code = "invalid_key"
+    message = "Clé publique OpenPGP illisible : envoyez la clé « armored » fournie par la DGFiP."

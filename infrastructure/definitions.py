@@ -52,6 +52,10 @@ def vault_bucket_name(stage: str) -> str:
     return f"lotbook-{stage}-vault"
 
 
+def files_bucket_name(stage: str) -> str:
+    return f"lotbook-{stage}-files"
+
+
 def state_machine_files() -> dict[str, Path]:
     """Name → ASL file, for every state machine of the project."""
     return {p.stem: p for p in sorted(STATEMACHINES_DIR.glob("*.asl.json"))}

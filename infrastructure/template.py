@@ -83,6 +83,21 @@ MEDIA_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
 # The API reads sealed records back (content, version, retention); the sealer writes.
 VAULT_READ_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectRetention"]
 
+# The sealer (app.seal_journal, fed by the journal's stream) and the daily anchoring
+# of chain heads (app.anchor_chain_heads): chalice's logical ids for them.
+SEALER_FUNCTION = "SealJournal"
+SEALER_ROLE = "SealJournalRole"
+SEALER_EVENT = "SealJournalDynamodbEventSource"
+ANCHOR_FUNCTION = "AnchorChainHeads"
+ANCHOR_ROLE = "AnchorChainHeadsRole"
+# Tables the sealer alone writes; the API only reads them.
+SEALER_TABLES = ("sealed", "chain_heads", "seal_claims")
+# Tables the API appends to and never updates nor deletes from.
+APPEND_ONLY_TABLES = ("inspections",)
+# A failing batch is retried (bisected) this many times, then its position goes to
+# the dead-letter queue and the stream moves on (see chalicelib/services/sealing.py).
+SEALER_MAX_RETRY_ATTEMPTS = 10
+
 
 # --------------------------------------------------------------------------- helpers
 
@@ -515,19 +530,40 @@ def _state_machines(stage: str, files: dict[str, Path]) -> dict[str, Any]:
     return resources
 
 
-def _api_policy(stage: str, state_machines: list[str]) -> dict[str, Any]:
-    table_resources: list[Any] = []
+def _table_resources(names: tuple[str, ...] | None = None, exclude: tuple[str, ...] = ()) -> list[Any]:
+    """The ARNs of the tables (all, or ``names``) and of their indexes."""
+    resources: list[Any] = []
     for spec in table_specs():
+        if (names is not None and spec["base_name"] not in names) or spec["base_name"] in exclude:
+            continue
         logical_id = table_logical_id(spec["base_name"])
-        table_resources.append(_arn(logical_id))
+        resources.append(_arn(logical_id))
         if spec["GlobalSecondaryIndexes"]:
-            table_resources.append(_sub(f"${{{logical_id}.Arn}}/index/*"))
+            resources.append(_sub(f"${{{logical_id}.Arn}}/index/*"))
+    return resources
+
+
+def _api_policy(stage: str, state_machines: list[str]) -> dict[str, Any]:
     statements: list[dict[str, Any]] = [
         {
             "Sid": "ReadWriteTables",
             "Effect": "Allow",
             "Action": DYNAMODB_ACTIONS,
-            "Resource": table_resources,
+            "Resource": _table_resources(exclude=SEALER_TABLES + APPEND_ONLY_TABLES),
+        },
+        {
+            # The vault's index: what verification and the compliance pages read.
+            "Sid": "ReadSealIndex",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
+            "Resource": _table_resources(SEALER_TABLES),
+        },
+        {
+            # Inspection reports: written once (with their journal entry), never changed.
+            "Sid": "AppendInspections",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"],
+            "Resource": _table_resources(APPEND_ONLY_TABLES),
         },
         {
             "Sid": "ManageUsers",
@@ -553,6 +589,14 @@ def _api_policy(stage: str, state_machines: list[str]) -> dict[str, Any]:
             "Effect": "Allow",
             "Action": VAULT_READ_ACTIONS,
             "Resource": _sub("${VaultBucket.Arn}/*"),
+        },
+        {
+            # Verification probes the rank after the index's last: without ListBucket, S3
+            # answers a missing key with 403 instead of 404.
+            "Sid": "TellMissingRecords",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": _arn("VaultBucket"),
         },
     ]
     if state_machines:
@@ -584,6 +628,179 @@ def _api_policy(stage: str, state_machines: list[str]) -> dict[str, Any]:
             "PolicyName": "LotbookApiAccess",
             "Roles": [_ref(API_FUNCTION_ROLE)],
             "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+        },
+    }
+
+
+def _policy(name: str, role: str, statements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "Type": "AWS::IAM::Policy",
+        "Properties": {
+            "PolicyName": name,
+            "Roles": [_ref(role)],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+        },
+    }
+
+
+def worker_environment(stage: str) -> dict[str, Any]:
+    """Variables of the sealer and of the anchoring job (merged into chalice's)."""
+    return {
+        "LOTBOOK_STAGE": stage,
+        "LOTBOOK_TABLE_PREFIX": f"lotbook-{stage}",
+        "LOTBOOK_VAULT_BUCKET": _ref("VaultBucket"),
+        "LOTBOOK_VAULT_RETENTION_DAYS": _ref("SealRetentionDays"),
+        "POWERTOOLS_SERVICE_NAME": "lotbook",
+        "POWERTOOLS_METRICS_NAMESPACE": "Lotbook",
+        "POWERTOOLS_LOG_LEVEL": "DEBUG" if stage in SHORT_RETENTION_STAGES else "INFO",
+    }
+
+
+def _sealer(stage: str) -> dict[str, Any]:
+    """The stream-fed sealer, its dead-letter queue and alarms, the anchoring job, and
+    exactly the permissions each needs (chalice gives their roles logs and traces only)."""
+    journal, sealed = table_logical_id("journal"), table_logical_id("sealed")
+    claims, heads = table_logical_id("seal_claims"), table_logical_id("chain_heads")
+    vault_objects = _sub("${VaultBucket.Arn}/*")
+    alarm = {"AlarmActions": [_ref("OperationsAlarmTopic")], "OKActions": [_ref("OperationsAlarmTopic")]}
+    return {
+        "SealerDeadLetterQueue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": f"lotbook-{stage}-sealer-dead-letters",
+                "MessageRetentionPeriod": 1209600,  # 14 days, SQS's longest
+                "SqsManagedSseEnabled": True,
+            },
+        },
+        "OperationsAlarmTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": f"lotbook-{stage}-alarms", "KmsMasterKeyId": "alias/aws/sns"},
+        },
+        "SealerDeadLetterAlarm": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmName": f"lotbook-{stage}-sealer-dead-letters",
+                "AlarmDescription": (
+                    "Journal records were not sealed after every retry: their stream positions are in the "
+                    "sealer's dead-letter queue. Fix the cause, then seal each entry again "
+                    "(chalicelib.services.sealing.reseal)."),
+                "Namespace": "AWS/SQS",
+                "MetricName": "ApproximateNumberOfMessagesVisible",
+                "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["SealerDeadLetterQueue", "QueueName"]}}],
+                "Statistic": "Maximum",
+                "Period": 60,
+                "EvaluationPeriods": 1,
+                "Threshold": 0,
+                "ComparisonOperator": "GreaterThanThreshold",
+                "TreatMissingData": "notBreaching",
+                **alarm,
+            },
+        },
+        "SealerIteratorAgeAlarm": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmName": f"lotbook-{stage}-sealer-late",
+                "AlarmDescription": "The sealer is more than 15 minutes behind the journal (failing or throttled).",
+                "Namespace": "AWS/Lambda",
+                "MetricName": "IteratorAge",
+                "Dimensions": [{"Name": "FunctionName", "Value": _ref(SEALER_FUNCTION)}],
+                "Statistic": "Maximum",
+                "Period": 300,
+                "EvaluationPeriods": 1,
+                "Threshold": 900000,  # milliseconds
+                "ComparisonOperator": "GreaterThanThreshold",
+                "TreatMissingData": "notBreaching",
+                **alarm,
+            },
+        },
+        "SealerAccessPolicy": _policy("LotbookSealerAccess", SEALER_ROLE, [
+            {
+                "Sid": "ReadJournalStream",
+                "Effect": "Allow",
+                "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                           "dynamodb:ListStreams"],
+                "Resource": {"Fn::GetAtt": [journal, "StreamArn"]},
+            },
+            {
+                # A reservation left by a failed attempt is completed from its journal entry.
+                "Sid": "ReadJournal",
+                "Effect": "Allow",
+                "Action": "dynamodb:GetItem",
+                "Resource": _arn(journal),
+            },
+            {"Sid": "WriteSealIndex", "Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": _arn(sealed)},
+            {
+                "Sid": "ClaimJournalEntries",
+                "Effect": "Allow",
+                "Action": ["dynamodb:BatchGetItem", "dynamodb:PutItem"],
+                "Resource": _arn(claims),
+            },
+            {
+                "Sid": "MoveChainHeads",
+                "Effect": "Allow",
+                "Action": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+                "Resource": _arn(heads),
+            },
+            {
+                # Write once with a retention; read back (HeadObject) when a retry finds it there.
+                "Sid": "WriteVault",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:PutObjectRetention", "s3:GetObject"],
+                "Resource": vault_objects,
+            },
+            {
+                "Sid": "ReportUnsealedBatches",
+                "Effect": "Allow",
+                "Action": "sqs:SendMessage",
+                "Resource": {"Fn::GetAtt": ["SealerDeadLetterQueue", "Arn"]},
+            },
+        ]),
+        "AnchorAccessPolicy": _policy("LotbookAnchorAccess", ANCHOR_ROLE, [
+            {
+                "Sid": "ReadChainHeads",
+                "Effect": "Allow",
+                "Action": ["dynamodb:Scan", "dynamodb:Query"],
+                "Resource": _arn(heads),
+            },
+            {"Sid": "ReadLastAnchor", "Effect": "Allow", "Action": "dynamodb:Query", "Resource": _arn(sealed)},
+            {
+                "Sid": "ReadSealedRecords",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+                "Resource": vault_objects,
+            },
+            {"Sid": "WriteJournal", "Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": _arn(journal)},
+        ]),
+        # Deep-merged into chalice's functions (same logical ids).
+        SEALER_FUNCTION: {
+            # The mapping is created with the function: its role must already read the stream.
+            "DependsOn": ["SealerAccessPolicy"],
+            "Properties": {
+                "Timeout": 300,
+                "MemorySize": 512,
+                "Environment": {"Variables": worker_environment(stage)},
+                "Events": {
+                    SEALER_EVENT: {
+                        "Properties": {
+                            "Stream": {"Fn::GetAtt": [journal, "StreamArn"]},
+                            "BisectBatchOnFunctionError": True,
+                            "MaximumRetryAttempts": SEALER_MAX_RETRY_ATTEMPTS,
+                            "MaximumRecordAgeInSeconds": -1,
+                            "ParallelizationFactor": 1,  # one batch per shard at a time: order kept
+                            "DestinationConfig": {
+                                "OnFailure": {"Destination": {"Fn::GetAtt": ["SealerDeadLetterQueue", "Arn"]}}
+                            },
+                        }
+                    }
+                },
+            },
+        },
+        ANCHOR_FUNCTION: {
+            "DependsOn": ["AnchorAccessPolicy"],
+            "Properties": {
+                "Timeout": 300,
+                "Environment": {"Variables": worker_environment(stage)},
+            },
         },
     }
 
@@ -640,6 +857,7 @@ def build_extra_resources(stage: str, state_machines: dict[str, Path] | None = N
     resources.update(_site(stage))
     resources.update(_cognito(stage))
     resources.update(_state_machines(stage, files))
+    resources.update(_sealer(stage))
     resources["ApiHandlerAccessPolicy"] = _api_policy(stage, machines)
     # Deep-merged into chalice's own resources (same logical ids).
     resources[API_FUNCTION] = {
@@ -669,7 +887,17 @@ def build_extra_resources(stage: str, state_machines: dict[str, Path] | None = N
                     f"Default {definitions.VAULT_OBJECT_LOCK_MODE} retention of sealed "
                     "records, in years. Nobody can delete an object before it ends."
                 ),
-            }
+            },
+            "SealRetentionDays": {
+                "Type": "Number",
+                "Default": default_retention_years(stage) * 365,
+                "MinValue": 1,
+                "MaxValue": 36500,
+                "Description": (
+                    "Retention the sealer sets on each record it stores, in days from its sealing "
+                    "(LOTBOOK_VAULT_RETENTION_DAYS)."
+                ),
+            },
         },
         "Resources": resources,
         "Outputs": {
@@ -681,6 +909,8 @@ def build_extra_resources(stage: str, state_machines: dict[str, Path] | None = N
             "VaultBucketName": {"Value": _ref("VaultBucket")},
             "MediaBucketName": {"Value": _ref("MediaBucket")},
             "ApiOriginPath": {"Value": f"/{api_stage}"},
+            "OperationsAlarmTopicArn": {"Value": _ref("OperationsAlarmTopic")},
+            "SealerDeadLetterQueueUrl": {"Value": _ref("SealerDeadLetterQueue")},
         },
     }
 

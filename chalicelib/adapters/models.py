@@ -20,7 +20,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 
@@ -96,35 +96,22 @@ class PartyModel(_Base):
     created_at = UTCDateTimeAttribute()
 
 
-class ArticlesBySupplier(GlobalSecondaryIndex["ArticleModel"]):
-    class Meta:
-        index_name = "by_supplier"
-        projection = KeysOnlyProjection()
+def _article_index(name: str, hash_attr: str, range_attr: str) -> type[GlobalSecondaryIndex[Any]]:
+    """A sparse index of the articles table, projecting whole items.
 
-    tenant_supplier = UnicodeAttribute(hash_key=True)
-    ref = UnicodeAttribute(range_key=True)
-
-
-class ArticlesByClient(GlobalSecondaryIndex["ArticleModel"]):
-    class Meta:
-        index_name = "by_client"
-        projection = KeysOnlyProjection()
-
-    tenant_client = UnicodeAttribute(hash_key=True)
-    ref = UnicodeAttribute(range_key=True)
-
-
-class ArticlesByFamily(GlobalSecondaryIndex["ArticleModel"]):
-    class Meta:
-        index_name = "by_family"
-        projection = KeysOnlyProjection()
-
-    tenant_family = UnicodeAttribute(hash_key=True)
-    ref = UnicodeAttribute(range_key=True)
+    Whole items, so a search reads what it returns from the index alone.
+    """
+    meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
+    attributes = {hash_attr: UnicodeAttribute(hash_key=True), range_attr: UnicodeAttribute(range_key=True)}
+    return type(f"Articles_{name}", (GlobalSecondaryIndex,), {"Meta": meta, **attributes})
 
 
 class ArticleModel(_Base):
-    """One unique object. Lots issue ("Purchases") fills in the rest."""
+    """One unique object; ``data`` holds its fields, the rest are index keys.
+
+    Index keys are set only when they apply ("<tenant>#<id>" or "<date>#<ref>"),
+    so every index is sparse and a search reads only what matches.
+    """
 
     class Meta(_Base.Meta):
         table_name = "articles"
@@ -135,14 +122,67 @@ class ArticleModel(_Base):
     lot_ref = UnicodeAttribute()
     status = UnicodeAttribute()
     data = JSONAttribute()
-    # Sparse index keys: "<tenant>#<id>", present only when linked.
+    tenant_status = UnicodeAttribute(null=True)
     tenant_supplier = UnicodeAttribute(null=True)
     tenant_client = UnicodeAttribute(null=True)
     tenant_family = UnicodeAttribute(null=True)
+    tenant_transaction = UnicodeAttribute(null=True)
+    tenant_invoice = UnicodeAttribute(null=True)
+    purchase_key = UnicodeAttribute(null=True)
+    sale_key = UnicodeAttribute(null=True)
+    deposit_key = UnicodeAttribute(null=True)
 
-    by_supplier = ArticlesBySupplier()
-    by_client = ArticlesByClient()
-    by_family = ArticlesByFamily()
+    by_status = _article_index("by_status", "tenant_status", "ref")()
+    by_supplier = _article_index("by_supplier", "tenant_supplier", "ref")()
+    by_client = _article_index("by_client", "tenant_client", "ref")()
+    by_family = _article_index("by_family", "tenant_family", "ref")()
+    by_transaction = _article_index("by_transaction", "tenant_transaction", "ref")()
+    by_invoice = _article_index("by_invoice", "tenant_invoice", "ref")()
+    by_purchase_date = _article_index("by_purchase_date", "tenant_id", "purchase_key")()
+    by_sale_date = _article_index("by_sale_date", "tenant_id", "sale_key")()
+    by_deposit_date = _article_index("by_deposit_date", "tenant_id", "deposit_key")()
+
+
+class SaleModel(_Base):
+    """One sale (a transaction): its lines, totals, invoice and receipt numbers."""
+
+    class Meta(_Base.Meta):
+        table_name = "sales"
+        base_name = "sales"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    transaction_ref = UnicodeAttribute(range_key=True)
+    data = JSONAttribute()
+
+
+class SelectionModel(_Base):
+    """Each user's selection (basket of references), gzip-compressed: one item."""
+
+    class Meta(_Base.Meta):
+        table_name = "selections"
+        base_name = "selections"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+    refs = BinaryAttribute(legacy_encoding=False)
+    version = VersionAttribute()
+
+
+class SearchModel(_Base):
+    """The words of a lot's articles (description, serial, comment, reference).
+
+    One item per lot, gzip JSON ``{ref: "word word ..."}``, kept in the same
+    transactions as the articles' text: a text search reads these small
+    documents instead of the whole inventory, then only the articles it found.
+    """
+
+    class Meta(_Base.Meta):
+        table_name = "search"
+        base_name = "search"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    lot_ref = UnicodeAttribute(range_key=True)
+    words = BinaryAttribute(legacy_encoding=False)
 
 
 class LotModel(_Base):
@@ -188,6 +228,7 @@ class CounterModel(_Base):
     tenant_id = UnicodeAttribute(hash_key=True)
     key = UnicodeAttribute(range_key=True)
     value = NumberAttribute(default=0)
+    state = JSONAttribute(null=True)  # e.g. a cash register's running totals
 
 
 class JournalModel(_Base):
@@ -221,6 +262,157 @@ class IdempotencyModel(_Base):
     expiration = NumberAttribute(null=True)
 
 
+class SealedBySubject(GlobalSecondaryIndex["SealedRecordModel"]):
+    """A subject's records in order: the versions of a lot, the records of a sale."""
+
+    class Meta:
+        index_name = "by_subject"
+        projection = AllProjection()
+
+    tenant_subject = UnicodeAttribute(hash_key=True)  # "<tenant>#<chain>#<subject>"
+    position = UnicodeAttribute(range_key=True)
+
+
+class SealedByNumber(GlobalSecondaryIndex["SealedRecordModel"]):
+    """A record by the number it is known by (a receipt number...)."""
+
+    class Meta:
+        index_name = "by_number"
+        projection = AllProjection()
+
+    tenant_number = UnicodeAttribute(hash_key=True)  # "<tenant>#<chain>#<number>"
+    position = UnicodeAttribute(range_key=True)
+
+
+class SealedRecordModel(_Base):
+    """The index of the vault: one item per sealed record, where it is and its hashes.
+
+    ``position`` is ``<chain>#<rank, 10 digits>``, so a chain reads in rank order
+    with one query. The vault object is the record; this item only finds it.
+    """
+
+    class Meta(_Base.Meta):
+        table_name = "sealed"
+        base_name = "sealed"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    position = UnicodeAttribute(range_key=True)
+    chain = UnicodeAttribute()
+    rank = NumberAttribute()
+    seq = UnicodeAttribute()  # the journal entry sealed
+    kind = UnicodeAttribute()
+    number = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    sealed_at = UnicodeAttribute()  # ISO 8601, exactly as in the sealed record
+    sha256 = UnicodeAttribute()
+    prev_sha256 = UnicodeAttribute()
+    bucket = UnicodeAttribute()
+    key = UnicodeAttribute()
+    version_id = UnicodeAttribute()
+    retention_mode = UnicodeAttribute()
+    retain_until = UnicodeAttribute()
+    summary = JSONAttribute(null=True)  # a few fields of the content, for lists
+    tenant_subject = UnicodeAttribute()
+    tenant_number = UnicodeAttribute()
+
+    by_subject = SealedBySubject()
+    by_number = SealedByNumber()
+
+
+class ChainHeadModel(_Base):
+    """Each chain's head, per tenant: the one place ranks are handed out.
+
+    ``reserved`` ranks are given to journal entries before their object is
+    stored (``pending``: ``[{seq, rank, kind, sealed_at}]``); ``sealed`` is the last
+    rank whose object and index item exist, ``sha256`` its hash. Every change is
+    a conditional write on (``reserved``, ``sealed``): ranks stay gap-free under
+    concurrency and retries.
+    """
+
+    class Meta(_Base.Meta):
+        table_name = "chain_heads"
+        base_name = "chain_heads"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    chain = UnicodeAttribute(range_key=True)
+    reserved = NumberAttribute(default=0)
+    sealed = NumberAttribute(default=0)
+    sha256 = UnicodeAttribute()
+    pending = JSONAttribute(null=True)
+    updated_at = UTCDateTimeAttribute()
+
+
+class SealClaimModel(_Base):
+    """One item per journal entry sealed, written with its index item: the
+    strongly consistent "already sealed?" of a redelivered stream record."""
+
+    class Meta(_Base.Meta):
+        table_name = "seal_claims"
+        base_name = "seal_claims"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    seq = UnicodeAttribute(range_key=True)
+    chain = UnicodeAttribute()
+    rank = NumberAttribute()
+    sha256 = UnicodeAttribute()
+
+
+class InspectionModel(_Base):
+    """Inspection reports (Réservé gouv.fr): written once, never updated."""
+
+    class Meta(_Base.Meta):
+        table_name = "inspections"
+        base_name = "inspections"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)  # time-ordered
+    at = UnicodeAttribute()
+    inspector = UnicodeAttribute()
+    service = UnicodeAttribute()
+    email = UnicodeAttribute()
+    text = UnicodeAttribute()
+    md5 = UnicodeAttribute()
+    sha256 = UnicodeAttribute()
+    by = UnicodeAttribute()  # the logged-in user who handed over the session
+    seq = UnicodeAttribute()  # its journal entry
+
+
+class JobModel(_Base):
+    """Long work run by a state machine (2093 file, backup, closure), per tenant."""
+
+    class Meta(_Base.Meta):
+        table_name = "jobs"
+        base_name = "jobs"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)  # time-ordered
+    kind = UnicodeAttribute()
+    status = UnicodeAttribute()  # running | succeeded | failed
+    progress = NumberAttribute(default=0)
+    params = JSONAttribute(null=True)
+    result = JSONAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class ArchiveModel(_Base):
+    """A backup or a closure's backup: one gzip JSON-lines object in the files bucket."""
+
+    class Meta(_Base.Meta):
+        table_name = "archives"
+        base_name = "archives"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()  # backup | closure
+    status = UnicodeAttribute()  # running | ready
+    title = UnicodeAttribute(null=True)
+    key = UnicodeAttribute()
+    info = JSONAttribute(null=True)  # counts, until, size
+    created_at = UTCDateTimeAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     TenantModel,
     RegistryModel,
@@ -228,11 +420,20 @@ ALL_MODELS: tuple[type[Model], ...] = (
     FamilyModel,
     PartyModel,
     ArticleModel,
+    SaleModel,
+    SelectionModel,
+    SearchModel,
     LotModel,
     DraftModel,
     CounterModel,
     JournalModel,
     IdempotencyModel,
+    SealedRecordModel,
+    ChainHeadModel,
+    SealClaimModel,
+    InspectionModel,
+    JobModel,
+    ArchiveModel,
 )
 
 # Tables whose items expire (attribute name).

@@ -312,3 +312,30 @@ class ArticleCorrectionBody(Strict):
 
 class RetractBody(Strict):
     comment: Reason
+
+
+# ---------------------------------------------------------------- articles
+
+
+Ref = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=20)]
+ActionDate = date  # the body has a field named "date"
+
+
+class ActionBody(Strict):
+    refs: Annotated[list[Ref], Field(max_length=10000)] | None = None
+    date: ActionDate | None = None
+    payment_method: PaymentMethod | None = None
+    client_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    prices: dict[Ref, Money] | None = None
+    vat_rates: dict[Ref, VatRate] | None = None
+    invoice_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None = None
+    reason: Reason | None = None
+
+
+class SelectionBody(Strict):
+    refs: Annotated[list[Ref], Field(max_length=10000)] | None = None
+    filter: dict[str, str] | None = None
+
+
+class ScanBody(Strict):
+    ref: Ref

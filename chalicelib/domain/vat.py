@@ -1,8 +1,18 @@
-"""VAT rates (DOMAIN.md "VAT")."""
+"""VAT rates and the per-article VAT of a sale (DOMAIN.md "VAT").
+
+New articles: purchase prices exclude VAT (deductible = purchase × rate) and
+sale prices include it (collected = sale × rate / (1 + rate)). Used articles
+follow the margin scheme: no deductible VAT; collected = margin × rate /
+(1 + rate) when the margin is positive; a negative margin (or a lost article)
+gives no VAT and the rate ``zero_negative_margin``.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from chalicelib.domain.money import CENT, ZERO
 
 RATES: dict[str, Decimal] = {
     "normal": Decimal("0.20"),
@@ -16,3 +26,53 @@ RATES: dict[str, Decimal] = {
 }
 
 DEFAULT_RATE = "normal"
+NEGATIVE_MARGIN = "zero_negative_margin"
+
+NOTE_MARGIN_SCHEME = "TVA sur marge non récupérable selon art. 297 A et E du C.G.I."
+NOTE_EXEMPT_MELT = "TVA non applicable selon art. 283-2 sexies du C.G.I."
+NOTE_EXEMPT_EXPORT = "TVA exonérée selon art. 262 I du C.G.I."
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class ArticleVat:
+    rate: str  # the rate that applies after the margin rule
+    base: Decimal  # excl. VAT: the sale (new) or the margin (used)
+    collected: Decimal
+    deductible: Decimal
+    margin: Decimal | None
+
+
+def sale_vat(condition: str, rate: str, purchase: Decimal | None, sale: Decimal) -> ArticleVat:
+    """The VAT of one sold article, to the cent."""
+    percent = RATES[rate]
+    if condition == "new":
+        collected = _cents(sale * percent / (1 + percent))
+        deductible = _cents((purchase or ZERO) * percent)
+        margin = sale - collected - (purchase or ZERO)
+        return ArticleVat(rate, sale - collected, collected, deductible, margin)
+    margin = sale - (purchase or ZERO)
+    if margin <= 0 and percent > 0:
+        return ArticleVat(NEGATIVE_MARGIN, ZERO, ZERO, ZERO, margin)
+    collected = _cents(margin * percent / (1 + percent)) if margin > 0 else ZERO
+    return ArticleVat(rate, margin - collected, collected, ZERO, margin)
+
+
+def purchase_vat(condition: str, rate: str, purchase: Decimal | None) -> Decimal:
+    """Deductible VAT of an article bought new (none under the margin scheme)."""
+    if condition != "new" or purchase is None:
+        return ZERO
+    return _cents(purchase * RATES[rate])
+
+
+def invoice_notes(condition: str, rate: str) -> list[str]:
+    if rate == "exempt_melt":
+        return [NOTE_EXEMPT_MELT]
+    if rate == "exempt_export":
+        return [NOTE_EXEMPT_EXPORT]
+    if condition == "used":
+        return [NOTE_MARGIN_SCHEME]
+    return []

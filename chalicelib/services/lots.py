@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.adapters.repositories import articles as articles_repo
 from chalicelib.adapters.repositories import catalog as catalog_repo
 from chalicelib.adapters.repositories import lots as repo
 from chalicelib.adapters.repositories import tenants as tenant_repo
@@ -322,7 +323,7 @@ def _write_commit(who: Principal, lot: dict[str, Any], articles: list[dict[str, 
     A failure undoes the articles already written; the reserved reference stays
     in the draft for the next attempt.
     """
-    last_size = repo.TRANSACTION_ITEMS - 3  # room for the lot, the journal and the draft
+    last_size = repo.TRANSACTION_ITEMS - 4  # room for the lot, the journal, the search document, the draft
     head, tail = articles[:-last_size] if len(articles) > last_size else [], articles[-last_size:]
     written: list[str] = []
     journal = repo.journal_item(who.tenant_id, "lot_committed", lot["ref"], payload)
@@ -330,7 +331,8 @@ def _write_commit(who: Principal, lot: dict[str, Any], articles: list[dict[str, 
         for chunk in repo.chunks(head, repo.TRANSACTION_ITEMS):
             repo.put_new_articles(who.tenant_id, chunk)
             written += [a["ref"] for a in chunk]
-        repo.finish_commit(who.tenant_id, who.user_id, lot, tail, journal, draft_version)
+        search = articles_repo.search_item(who.tenant_id, lot["ref"], articles)
+        repo.finish_commit(who.tenant_id, who.user_id, lot, tail, journal, draft_version, search)
     except Exception:
         if written:
             repo.delete_articles(who.tenant_id, written)
@@ -356,7 +358,7 @@ def lot_view(who: Principal, ref: str) -> dict[str, Any]:
 
 
 def article_view(who: Principal, ref: str) -> dict[str, Any]:
-    return article_for(repo.get_article(who.tenant_id, ref), who.may("see_purchase_data"))
+    return article_for(articles_repo.get_article(who.tenant_id, ref), who.may("see_purchase_data"))
 
 
 LOT_FILTERS = ("supplier_id", "kind", "condition", "status", "purchase_from", "purchase_to", "has_traces", "q")
@@ -464,7 +466,7 @@ def correct_lot(who: Principal, ref: str, changes: dict[str, Any], reason: str |
 
 def correct_article(who: Principal, ref: str, changes: dict[str, Any], reason: str | None) -> dict[str, Any]:
     who.require("correct_lots")
-    article = repo.get_article(who.tenant_id, ref)
+    article = articles_repo.get_article(who.tenant_id, ref)
     if article["status"] == "retracted":
         raise AlreadyRetractedError("Un article rétracté ne se corrige plus.")
     lot = repo.get_lot(who.tenant_id, article["lot_ref"])
@@ -501,16 +503,28 @@ def correct_article(who: Principal, ref: str, changes: dict[str, Any], reason: s
                                             {fid: f.label for fid, f in families.items()},
                                             "lot_corrected", actor, reason)
         journal = repo.journal_item(who.tenant_id, "lot_corrected", lot["ref"], payload)
-        repo.save_lot_change(who.tenant_id, lot, [updated], {ref: article["status"]}, journal)
+        repo.save_lot_change(who.tenant_id, lot, [updated], {ref: article["status"]}, journal,
+                             _search_after(who, lot["ref"], updated, article, others))
     else:
-        repo.save_articles(who.tenant_id, [updated], {ref: article["status"]})
+        repo.save_articles(who.tenant_id, [updated], {ref: article["status"]},
+                           _search_after(who, lot["ref"], updated, article, None))
     return article_view(who, ref)
+
+
+def _search_after(who: Principal, lot_ref: str, updated: dict[str, Any], before: dict[str, Any],
+                  others: list[dict[str, Any]] | None) -> Any:
+    """The lot's new search document when the article's text changed, else None."""
+    if all(updated.get(f) == before.get(f) for f in ("description", "serial", "comment")):
+        return None
+    if others is None:
+        others = [a for a in repo.lot_articles(who.tenant_id, lot_ref) if a["ref"] != updated["ref"]]
+    return articles_repo.search_item(who.tenant_id, lot_ref, [*others, updated])
 
 
 def _save_lot_and_articles(who: Principal, lot: dict[str, Any], articles: list[dict[str, Any]],
                            expected: dict[str, str], journal: Any) -> None:
     """All or nothing, even beyond one transaction: chunks, then compensation."""
-    last_size = repo.TRANSACTION_ITEMS - 2
+    last_size = repo.TRANSACTION_ITEMS - 3  # room for the lot, the journal, the search document
     if len(articles) <= last_size:
         repo.save_lot_change(who.tenant_id, lot, articles, expected, journal)
         return

@@ -1,5 +1,5 @@
-"""Two fixes to moto 5.2.5's DynamoDB ``TransactWriteItems``, for the local stack,
-the tests and the benchmarks. Guarded by ``tests/functional/test_moto_fixes.py``.
+"""Fixes to moto 5.2.5's DynamoDB, for the local stack, the tests and the
+benchmarks. Guarded by ``tests/functional/test_moto_fixes.py``.
 
 1. Fidelity: moto applies each item of a transaction as it goes and rolls back
    by swapping whole tables, so the stream (and the Lambda behind it) has
@@ -9,6 +9,24 @@ the tests and the benchmarks. Guarded by ``tests/functional/test_moto_fixes.py``
 2. Cost: moto deep-copies the whole table once per item of the transaction for
    that rollback: a 100-item transaction on a 2,000-article table copies
    200,000 items. Here only the items the transaction touches are kept aside.
+3. Stream records handed to Lambda: moto keeps a binary attribute (the
+   journal's gzip ``payload``) as raw bytes in its stream records and then fails
+   to JSON-encode the Lambda event — a 500 for the write itself. AWS delivers
+   binaries base64-encoded; here they are, for the Lambda event only (the
+   streams API's own responses are left as moto makes them).
+
+4. Cost: moto's JSON response serializer walks the ten members of DynamoDB's
+   ``AttributeValue`` union for every attribute of every item it returns, about
+   4 ms per item: a query returning 10,000 items took 40 s. Items are already
+   held in wire format, so an item map made only of JSON values is passed
+   through as is (anything else, such as raw bytes, still goes the long way).
+
+5. Atomicity: moto's server handles requests on many threads and checks a
+   condition then writes without a lock, so two transactions selling the same
+   article at the same moment both succeeded. DynamoDB's writes (put, update,
+   delete, transactions) are serialized here by one lock; the stream records
+   they produce reach Lambda only once the lock is released, because the
+   handler (the sealer) writes to DynamoDB itself and would wait for it.
 
 Everything else (errors, their order, ``ReturnValuesOnConditionCheckFailure``)
 behaves as moto's own code.
@@ -16,7 +34,9 @@ behaves as moto's own code.
 
 from __future__ import annotations
 
+import base64
 import copy
+import threading
 from typing import Any
 
 import moto
@@ -110,6 +130,81 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
         raise
 
 
+def _base64_bytes(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, dict):
+        return {k: _base64_bytes(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_base64_bytes(v) for v in value]
+    return value
+
+
+class _Base64Binaries:
+    """A stream record as Lambda receives it: binaries in base64."""
+
+    def __init__(self, record: Any) -> None:
+        self._record = record
+
+    def to_json(self) -> dict[str, Any]:
+        data = self._record.to_json()
+        return {**data, "dynamodb": _base64_bytes(data["dynamodb"])}
+
+
+def _wire_ready(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _wire_ready(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_wire_ready(v) for v in value)
+    return value is None or isinstance(value, (str, bool))
+
+
+def _fast_attribute_maps(original: Any) -> Any:
+    def serialize_map(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        if getattr(shape.value, "name", None) == "AttributeValue" and _wire_ready(value):
+            self._default_serialize(serialized, dict(value), shape, key)
+            return
+        original(self, serialized, value, shape, key)
+
+    return serialize_map
+
+
+_write_lock = threading.RLock()
+_this_thread = threading.local()
+
+
+def _serialized(write: Any) -> Any:
+    def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        outermost = not getattr(_this_thread, "depth", 0)
+        with _write_lock:
+            _this_thread.depth = getattr(_this_thread, "depth", 0) + 1
+            try:
+                result = write(self, *args, **kwargs)
+            finally:
+                _this_thread.depth -= 1
+                if outermost:
+                    deferred, _this_thread.deferred = getattr(_this_thread, "deferred", []), []
+        # the lock is free: deliver what the write streamed
+        if outermost:
+            for deliver in deferred:
+                deliver()
+        return result
+
+    return locked
+
+
+def _deferred_while_writing(send: Any) -> Any:
+    def send_later(self: Any, function_arn: str, items: list[Any], source: str) -> Any:
+        if not getattr(_this_thread, "depth", 0):
+            return send(self, function_arn, items, source)
+        batch = list(items)
+        _this_thread.deferred = [*getattr(_this_thread, "deferred", []),
+                                 lambda: send(self, function_arn, batch, source)]
+        return b"deferred"  # truthy: the shard hands these records over, as after a delivery
+
+    return send_later
+
+
 def apply() -> None:
     """Install the fixes once; refuse a moto they were not written for."""
     global _applied
@@ -119,7 +214,20 @@ def apply() -> None:
         raise RuntimeError(
             f"infrastructure/local/moto_fixes.py was written for moto {EXPECTED_MOTO}, found "
             f"{moto.__version__}: check whether moto still needs it, then update EXPECTED_MOTO.")
+    from moto.awslambda.models import LambdaBackend
     from moto.dynamodb.models import DynamoDBBackend
 
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    original_send = LambdaBackend.send_dynamodb_items
+
+    def send_dynamodb_items(self: Any, function_arn: str, items: list[Any], source: str) -> Any:
+        return original_send(self, function_arn, [_Base64Binaries(i) for i in items], source)
+
+    LambdaBackend.send_dynamodb_items = _deferred_while_writing(send_dynamodb_items)  # type: ignore[method-assign]
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        setattr(DynamoDBBackend, name, _serialized(getattr(DynamoDBBackend, name)))
+    from moto.core.serialize import BaseJSONSerializer
+
+    BaseJSONSerializer._serialize_type_map = _fast_attribute_maps(  # type: ignore[method-assign]
+        BaseJSONSerializer._serialize_type_map)
     _applied = True

@@ -18,6 +18,7 @@ from typing import Any
 
 import boto3
 from chalice import Chalice
+from chalice.utils import to_cfn_resource_name
 
 from chalicelib.adapters.models import table_specs
 from infrastructure import definitions
@@ -140,6 +141,15 @@ def create_vault(s3: Any, stage: str, retention_days: int) -> str:
     return bucket
 
 
+def create_files_bucket(s3: Any, stage: str) -> str:
+    """Generated files and backups (chalicelib/adapters/files.py): private, no lock."""
+    bucket = definitions.files_bucket_name(stage)
+    if bucket not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+        s3.create_bucket(Bucket=bucket,
+                         CreateBucketConfiguration={"LocationConstraint": s3.meta.region_name})
+    return bucket
+
+
 def _lambda_role(iam: Any) -> str:
     try:
         return str(iam.get_role(RoleName=LAMBDA_ROLE)["Role"]["Arn"])
@@ -227,6 +237,8 @@ def create_state_machines(sfn: Any, iam: Any, stage: str, arns: dict[str, str]) 
         definition = path.read_text(encoding="utf-8")
         for handler, arn in arns.items():
             definition = definition.replace("${" + handler + "}", arn)
+            # The cloud template's form: ${<LogicalId>Arn} (infrastructure/template.py).
+            definition = definition.replace("${" + to_cfn_resource_name(handler) + "Arn}", arn)
         if full_name in existing:
             sfn.update_state_machine(stateMachineArn=existing[full_name], definition=definition)
             result[name] = existing[full_name]
@@ -254,6 +266,7 @@ def provision(
     create_tables(ddb, stage)
     pool_id, client_id = create_user_pool(client("cognito-idp"), stage)
     bucket = create_vault(client("s3"), stage, vault_retention_days)
+    create_files_bucket(client("s3"), stage)
     iam = client("iam")
     arns = create_functions(client("lambda"), iam, ddb, app, stage)
     create_state_machines(client("stepfunctions"), iam, stage, arns)

@@ -174,6 +174,7 @@ class LocalStack:
         self._moto: Any = None
         self._http: Any = None
         self._snapshotter: snapshot.PeriodicSnapshotter | None = None
+        self._scheduler: Any = None
         self._stopped = threading.Event()
 
     @property
@@ -210,12 +211,18 @@ class LocalStack:
         self._http.start()
         self._snapshotter = snapshot.PeriodicSnapshotter(snapshot_path, config.snapshot_interval)
         self._snapshotter.start()
+        from infrastructure.local.scheduler import LocalScheduler, invoke_through_moto
+
+        self._scheduler = LocalScheduler(app, invoke_through_moto(self.endpoint, self.resources.region))
+        self._scheduler.start()  # the app's @app.schedule handlers, as EventBridge fires them
         return self.resources
 
     def stop(self) -> None:
         if self._stopped.is_set():
             return
         self._stopped.set()
+        if self._scheduler is not None:
+            self._scheduler.stop()
         if self._http is not None:
             self._http.stop()
         if self._snapshotter is not None:

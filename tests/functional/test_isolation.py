@@ -24,11 +24,23 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
+def _body(area: str, method: str, ids: dict[tuple[str, str], str]) -> dict[str, Any] | None:
+    if area == "actions":  # the other tenant's article, named explicitly
+        return {"refs": [ids[("articles", "ref")]], "date": "2021-01-06", "payment_method": "card"}
+    return VALID_BODIES.get((area, method))
+
+
 def _owned_ids(owner: TenantSession) -> dict[tuple[str, str], str]:
     family = owner.api.post("/api/families", {"label": "Secret"}).body["id"]
     supplier = owner.api.post("/api/suppliers", {"last_name": "Secret"}).body["id"]
-    committed = commit_lot(owner.api, family_id=family, supplier_id=supplier, prices=["5.00", "7.00"])
+    committed = commit_lot(owner.api, family_id=family, supplier_id=supplier, prices=["5.00", "7.00", "9.00"])
+    sold = committed["articles"][2]["ref"]
+    sale = owner.api.post("/api/actions/sell", {"refs": [sold], "date": "2021-01-05", "payment_method": "card",
+                                                "prices": {sold: "20.00"}}).body["sale"]
+    owner.api.post("/api/selection/add", {"refs": [committed["articles"][1]["ref"]]})
     return {
+        ("actions", "action"): "sell",
+        ("sales", "transaction_ref"): sale["transaction_ref"],
         ("families", "family_id"): family,
         ("suppliers", "party_id"): supplier,
         ("clients", "party_id"): owner.api.post("/api/clients", {"last_name": "Secret"}).body["id"],
@@ -38,12 +50,15 @@ def _owned_ids(owner: TenantSession) -> dict[tuple[str, str], str]:
         ("lots", "ref"): committed["lot"]["ref"],
         ("articles", "ref"): committed["articles"][0]["ref"],
         ("lots", "n"): "1",
+        ("compliance", "id"): "1",  # the police register's first entry: the lot above
+        ("compliance", "number"): str(sale.get("receipt_number") or "1"),
     }
 
 
 def _state(owner: TenantSession, ids: dict[tuple[str, str], str]) -> dict[str, Any]:
     paths = ["/api/company", "/api/families", "/api/suppliers", "/api/clients", "/api/users", "/api/lots",
-             f"/api/lots/{ids[('lots', 'ref')]}", "/api/lots/draft"]
+             f"/api/lots/{ids[('lots', 'ref')]}", "/api/lots/draft", "/api/articles", "/api/selection",
+             f"/api/sales/{ids[('sales', 'transaction_ref')]}", "/api/articles/summary"]
     return {path: owner.api.get(path).body for path in paths}
 
 
@@ -69,11 +84,11 @@ def test_every_route_with_an_id_refuses_another_tenants_ids(
             assert (area, param) in ids, f"the isolation sweep does not know the ids of {path}: add them"
             concrete = concrete.replace("{" + param + "}", ids[(area, param)])
         for method in methods:
-            body = VALID_BODIES.get((area, method)) if method in ("PUT", "PATCH", "POST") else None
+            body = _body(area, method, ids) if method in ("PUT", "PATCH", "POST") else None
             reply = other_tenant.api.call(method, concrete, body)
             assert reply.status in (403, 404), (method, concrete, reply)
             swept += 1
-    assert swept >= 19
+    assert swept >= 22
     assert _state(tenant, ids) == before
 
 
@@ -93,7 +108,7 @@ def test_lists_and_creations_stay_within_the_tenant(
             assert reply.status in (200, 403), (path, reply)
             text = str(reply.body)
             assert tenant.tenant_id not in text
-            assert not any(i in text for key, i in ids.items() if key[1] != "n"), path
+            assert not any(i in text for key, i in ids.items() if key[1] not in ("n", "id", "number")), path
         if "POST" in methods and area in creations and path == f"/api/{area}":
             assert other_tenant.api.post(path, creations[area]).status == 201
     assert other_tenant.api.put("/api/company", {"company_name": "Pirate"}).status == 200

@@ -74,3 +74,50 @@ def test_an_update_failing_late_undoes_the_writes_before_it(table: tuple[Any, An
         ])
     assert ddb.get_item(TableName=name, Key={"k": {"S": "old"}})["Item"]["v"] == {"N": "1"}
     assert "Item" not in ddb.get_item(TableName=name, Key={"k": {"S": "new"}})
+
+
+def test_items_come_back_exactly_as_stored(table: tuple[Any, Any, str]) -> None:
+    """The serializer shortcut returns every attribute type as DynamoDB would."""
+    ddb, _, name = table
+    item = {"k": {"S": "all"}, "n": {"N": "12.50"}, "b": {"B": b"\x00\xffbin"}, "t": {"BOOL": True},
+            "z": {"NULL": True}, "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]},
+            "m": {"M": {"inner": {"L": [{"S": "x"}, {"N": "3"}, {"M": {"deep": {"BOOL": False}}}]}}},
+            "bs": {"BS": [b"one", b"two"]}}
+    ddb.put_item(TableName=name, Item=item)
+    got = ddb.get_item(TableName=name, Key={"k": {"S": "all"}})["Item"]
+    assert {k: v for k, v in got.items() if k not in ("ss", "ns", "bs")} == {
+        k: v for k, v in item.items() if k not in ("ss", "ns", "bs")}
+    assert sorted(got["ss"]["SS"]) == ["a", "b"] and sorted(got["ns"]["NS"]) == ["1", "2"]
+    assert sorted(got["bs"]["BS"]) == [b"one", b"two"]
+    queried = ddb.query(TableName=name, KeyConditionExpression="k = :k",
+                        ExpressionAttributeValues={":k": {"S": "all"}})["Items"]
+    assert queried == [got]
+
+
+def test_concurrent_conditional_transactions_on_one_item_let_exactly_one_through(
+    table: tuple[Any, Any, str]
+) -> None:
+    import threading
+
+    ddb, _, name = table
+    for round_ in range(20):
+        start = threading.Barrier(8)
+        outcomes: list[str] = []
+
+        def claim(n: int, round_: int = round_, start: threading.Barrier = start,
+                  outcomes: list[str] = outcomes) -> None:
+            start.wait()
+            try:
+                ddb.transact_write_items(TransactItems=[
+                    _put(name, f"seat-{round_}", ConditionExpression="attribute_not_exists(k)"),
+                    _put(name, f"claim-{round_}-{n}")])
+                outcomes.append("won")
+            except ClientError:
+                outcomes.append("lost")
+
+        threads = [threading.Thread(target=claim, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["lost"] * 7 + ["won"], round_

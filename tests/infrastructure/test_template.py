@@ -350,16 +350,104 @@ def test_the_api_function_may_use_every_table_and_index_and_nothing_broader(
     policy = cfn["Resources"]["ApiHandlerAccessPolicy"]["Properties"]
     assert policy["Roles"] == [{"Ref": tpl.API_FUNCTION_ROLE}]
     statements = {s["Sid"]: s for s in _statements(policy["PolicyDocument"])}
-    tables = statements["ReadWriteTables"]["Resource"]
     for spec in table_specs():
         logical_id = tpl.table_logical_id(spec["base_name"])
+        sid = ("ReadSealIndex" if spec["base_name"] in tpl.SEALER_TABLES
+               else "AppendInspections" if spec["base_name"] in tpl.APPEND_ONLY_TABLES else "ReadWriteTables")
+        tables = statements[sid]["Resource"]
         assert {"Fn::GetAtt": [logical_id, "Arn"]} in tables
         if spec["GlobalSecondaryIndexes"]:
             assert {"Fn::Sub": f"${{{logical_id}.Arn}}/index/*"} in tables
     assert "dynamodb:Scan" not in statements["ReadWriteTables"]["Action"]
+    # The vault's index is written by the sealer only; inspections are never changed nor deleted.
+    assert set(statements["ReadSealIndex"]["Action"]) == {"dynamodb:GetItem", "dynamodb:BatchGetItem",
+                                                          "dynamodb:Query"}
+    assert set(statements["AppendInspections"]["Action"]) == {"dynamodb:GetItem", "dynamodb:Query",
+                                                              "dynamodb:PutItem"}
     assert statements["ManageUsers"]["Resource"] == {"Fn::GetAtt": ["UserPool", "Arn"]}
     # Sealed records are written by the sealer, never overwritten through the API.
     assert not {"s3:PutObject", "s3:DeleteObject"} & set(statements["ReadSealedRecords"]["Action"])
+    assert statements["TellMissingRecords"]["Action"] == "s3:ListBucket"
+    assert statements["TellMissingRecords"]["Resource"] == {"Fn::GetAtt": ["VaultBucket", "Arn"]}
+
+
+# --------------------------------------------------------------------------- sealer
+
+
+def _policy_actions(cfn: dict[str, Any], logical_id: str) -> dict[str, tuple[set[str], Any]]:
+    document = cfn["Resources"][logical_id]["Properties"]["PolicyDocument"]
+    return {s["Sid"]: (set(_as_list(s["Action"])), s["Resource"]) for s in _statements(document)}
+
+
+def test_the_sealer_reads_the_journal_stream_in_order_bisects_retries_then_reports(cfn: dict[str, Any]) -> None:
+    (properties,) = [m["Properties"] for m in _of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
+                     if m["Properties"]["FunctionName"] == {"Ref": tpl.SEALER_FUNCTION}]
+    assert properties["EventSourceArn"] == {"Fn::GetAtt": [tpl.table_logical_id("journal"), "StreamArn"]}
+    assert properties["StartingPosition"] == "TRIM_HORIZON"
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert 1 <= properties["MaximumRetryAttempts"] <= 100
+    assert properties["ParallelizationFactor"] == 1
+    assert properties["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["SealerDeadLetterQueue", "Arn"]}
+    function = cfn["Resources"][tpl.SEALER_FUNCTION]
+    assert function["Properties"]["Handler"] == "app.seal_journal"
+    assert "SealerAccessPolicy" in function["DependsOn"]
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables["LOTBOOK_VAULT_BUCKET"] == {"Ref": "VaultBucket"}
+    assert variables["LOTBOOK_TABLE_PREFIX"] == "lotbook-prod"
+    assert variables["LOTBOOK_VAULT_RETENTION_DAYS"] == {"Ref": "SealRetentionDays"}
+    assert cfn["Parameters"]["SealRetentionDays"]["Default"] == 3650
+
+
+def test_a_batch_left_unsealed_raises_an_alarm(cfn: dict[str, Any]) -> None:
+    queue = cfn["Resources"]["SealerDeadLetterQueue"]["Properties"]
+    assert queue["MessageRetentionPeriod"] == 1209600
+    alarm = cfn["Resources"]["SealerDeadLetterAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert alarm["Dimensions"] == [{"Name": "QueueName",
+                                    "Value": {"Fn::GetAtt": ["SealerDeadLetterQueue", "QueueName"]}}]
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
+    assert alarm["AlarmActions"] == [{"Ref": "OperationsAlarmTopic"}]
+    late = cfn["Resources"]["SealerIteratorAgeAlarm"]["Properties"]
+    assert (late["MetricName"], late["Dimensions"][0]["Value"]) == ("IteratorAge", {"Ref": tpl.SEALER_FUNCTION})
+
+
+def test_the_sealer_may_do_exactly_what_sealing_needs(cfn: dict[str, Any]) -> None:
+    policy = cfn["Resources"]["SealerAccessPolicy"]["Properties"]
+    assert policy["Roles"] == [{"Ref": tpl.SEALER_ROLE}]
+    granted = _policy_actions(cfn, "SealerAccessPolicy")
+    table = tpl.table_logical_id
+    assert granted == {
+        "ReadJournalStream": ({"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                               "dynamodb:ListStreams"}, {"Fn::GetAtt": [table("journal"), "StreamArn"]}),
+        "ReadJournal": ({"dynamodb:GetItem"}, {"Fn::GetAtt": [table("journal"), "Arn"]}),
+        "WriteSealIndex": ({"dynamodb:PutItem"}, {"Fn::GetAtt": [table("sealed"), "Arn"]}),
+        "ClaimJournalEntries": ({"dynamodb:BatchGetItem", "dynamodb:PutItem"},
+                                {"Fn::GetAtt": [table("seal_claims"), "Arn"]}),
+        "MoveChainHeads": ({"dynamodb:GetItem", "dynamodb:UpdateItem"},
+                           {"Fn::GetAtt": [table("chain_heads"), "Arn"]}),
+        "WriteVault": ({"s3:PutObject", "s3:PutObjectRetention", "s3:GetObject"},
+                       {"Fn::Sub": "${VaultBucket.Arn}/*"}),
+        "ReportUnsealedBatches": ({"sqs:SendMessage"}, {"Fn::GetAtt": ["SealerDeadLetterQueue", "Arn"]}),
+    }
+    # The role chalice made holds logs and traces only: nothing else to remove.
+    role = cfn["Resources"][tpl.SEALER_ROLE]["Properties"]
+    actions = {a for p in role["Policies"] for st in _statements(p["PolicyDocument"]) for a in _as_list(st["Action"])}
+    assert not [a for a in actions if a.startswith(("dynamodb:", "s3:"))]
+
+
+def test_chain_heads_are_anchored_daily_by_a_job_that_reads_heads_and_writes_the_journal(
+    cfn: dict[str, Any], sam: dict[str, Any]
+) -> None:
+    function = sam["Resources"][tpl.ANCHOR_FUNCTION]["Properties"]
+    assert function["Handler"] == "app.anchor_chain_heads"
+    (event,) = function["Events"].values()
+    assert (event["Type"], event["Properties"]["Schedule"]) == ("Schedule", "cron(50 23 * * ? *)")
+    granted = _policy_actions(cfn, "AnchorAccessPolicy")
+    assert granted["WriteJournal"] == ({"dynamodb:PutItem"}, {"Fn::GetAtt": [tpl.table_logical_id("journal"), "Arn"]})
+    assert granted["ReadChainHeads"][0] == {"dynamodb:Scan", "dynamodb:Query"}
+    assert all(not a.endswith(("Delete", "DeleteItem", "UpdateItem", "PutObject"))
+               for actions, _ in granted.values() for a in actions)
 
 
 def test_the_api_role_allows_every_cognito_admin_call_the_code_makes() -> None:

@@ -10,11 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import ArticleModel, CounterModel, DraftModel, JournalModel, LotModel
 from chalicelib.adapters.repositories._common import cancellation_codes, connection
+from chalicelib.adapters.repositories.articles import article_from_item, article_item
 from chalicelib.errors import ConflictError, NotFoundError
 
 # DynamoDB's limit per transaction, less room for the items written beside.
@@ -103,21 +105,6 @@ def next_value(tenant_id: str, key: str) -> int:
 # ---------------------------------------------------------------- lots and articles
 
 
-def _article_item(tenant_id: str, article: dict[str, Any]) -> ArticleModel:
-    def link(field: str) -> str | None:
-        return f"{tenant_id}#{article[field]}" if article.get(field) else None
-
-    return ArticleModel(
-        tenant_id, article["ref"], lot_ref=article["lot_ref"], status=article["status"],
-        data={k: v for k, v in article.items() if k not in ("ref", "lot_ref", "status")},
-        tenant_supplier=link("supplier_id"), tenant_client=link("client_id"), tenant_family=link("family_id"),
-    )
-
-
-def article_from_item(item: ArticleModel) -> dict[str, Any]:
-    return {"ref": item.ref, "lot_ref": item.lot_ref, "status": item.status, **(item.data or {})}
-
-
 def lot_from_item(item: LotModel) -> dict[str, Any]:
     return {"ref": item.ref, "kind": item.kind, **(item.data or {}), "_version": item.version}
 
@@ -145,7 +132,7 @@ def put_new_articles(tenant_id: str, articles: list[dict[str, Any]]) -> None:
     """Write a chunk of new articles in one transaction (refs must be free)."""
     with TransactWrite(connection=connection()) as tx:
         for article in articles:
-            tx.save(_article_item(tenant_id, article))
+            tx.save(article_item(tenant_id, article))
 
 
 def delete_articles(tenant_id: str, refs: list[str]) -> None:
@@ -157,18 +144,20 @@ def delete_articles(tenant_id: str, refs: list[str]) -> None:
 
 
 def finish_commit(tenant_id: str, user_id: str, lot: dict[str, Any], articles: list[dict[str, Any]],
-                  journal: JournalModel, draft_version: int | None) -> None:
-    """The lot, the last articles, the journal entry and the draft's removal, together."""
+                  journal: JournalModel, draft_version: int | None, search: Model) -> None:
+    """The lot, the last articles, the journal entry, the lot's search document and the
+    draft's removal, together."""
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.save(_lot_item(tenant_id, lot), condition=LotModel.ref.does_not_exist())
             tx.save(journal)
+            tx.save(search)
             draft = DraftModel(tenant_id, user_id)
             if draft_version is not None:
                 draft.version = draft_version  # pynamodb then deletes only that version
             tx.delete(draft)
             for article in articles:
-                tx.save(_article_item(tenant_id, article))
+                tx.save(article_item(tenant_id, article))
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" in cancellation_codes(exc):
             raise ConcurrentChangeError() from None
@@ -195,16 +184,9 @@ def lot_articles(tenant_id: str, lot_ref: str) -> list[dict[str, Any]]:
     return [article_from_item(i) for i in items if len(i.ref) == len(lot_ref) + 3]
 
 
-def get_article(tenant_id: str, ref: str) -> dict[str, Any]:
-    ensure_models_bound()
-    try:
-        return article_from_item(ArticleModel.get(tenant_id, ref, consistent_read=True))
-    except DoesNotExist:
-        raise NotFoundError("Article introuvable.") from None
-
-
 def save_lot_change(tenant_id: str, lot: dict[str, Any], articles: list[dict[str, Any]],
-                    expected_status: dict[str, str], journal: JournalModel | None) -> None:
+                    expected_status: dict[str, str], journal: JournalModel | None,
+                    search: Model | None = None) -> None:
     """A correction or retraction of at most ~98 articles, in one transaction.
 
     ``expected_status`` maps each article ref to the status it must still have.
@@ -214,8 +196,10 @@ def save_lot_change(tenant_id: str, lot: dict[str, Any], articles: list[dict[str
             tx.save(_lot_item(tenant_id, lot))
             if journal is not None:
                 tx.save(journal)
+            if search is not None:
+                tx.save(search)
             for article in articles:
-                tx.save(_article_item(tenant_id, article),
+                tx.save(article_item(tenant_id, article),
                         condition=ArticleModel.status == expected_status[article["ref"]])
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
@@ -226,12 +210,15 @@ def save_lot_change(tenant_id: str, lot: dict[str, Any], articles: list[dict[str
         raise
 
 
-def save_articles(tenant_id: str, articles: list[dict[str, Any]], expected_status: dict[str, str]) -> None:
+def save_articles(tenant_id: str, articles: list[dict[str, Any]], expected_status: dict[str, str],
+                  search: Model | None = None) -> None:
     """A chunk of article changes, each conditioned on its expected status."""
     try:
         with TransactWrite(connection=connection()) as tx:
+            if search is not None:
+                tx.save(search)
             for article in articles:
-                tx.save(_article_item(tenant_id, article),
+                tx.save(article_item(tenant_id, article),
                         condition=ArticleModel.status == expected_status[article["ref"]])
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" in cancellation_codes(exc):

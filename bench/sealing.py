@@ -1,0 +1,155 @@
+"""The legal vault: sealing throughput and the verification of a long chain.
+
+Goals (issue "The legal vault"), in-process with moto: seal at least 200
+journal records per second (the stream's batches of 100, police-register
+versions of 3-article lots); verify a 10,000-record chain in under 5 s.
+
+Sealing is measured through ``seal_journal_records``, the stream handler's
+service, on records already in the journal (as the stream hands them over),
+for one busy chain and for records spread over many tenants. The 10,000-record
+chain is then built directly (the same objects, index items and head the
+sealer writes, without the stream) and verified twice: the whole service
+(index query, version listing, 10,000 object reads, hashes, links) and the
+pure chain check on bytes already read.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from bench._inprocess import RequestCounter, moto_account, new_tenant, timed
+from chalicelib.domain import seal
+
+BATCH = 100
+CHAIN_LENGTH = 10_000
+
+
+def _version(n: int) -> dict:
+    """A police-register version like the ones a lot commit journals."""
+    return {
+        "record": "police_register", "event": "lot_committed", "version": 1, "at": "2024-05-02T09:14:03+00:00",
+        "by": "gerant@example.fr", "reason": None,
+        "lot": {"ref": f"10{n // 999 % 100:02d}{n % 999 + 1:03d}", "kind": "purchase", "status": "committed",
+                "purchase_date": "2024-05-02", "purchase_price": "300.00", "price_incl_tmp": None,
+                "payment_method": "card", "condition": "used"},
+        "seller": {"title": "M", "last_name": "Lefèvre", "first_names": "Jean Pierre", "street_name": "des Tanneurs",
+                   "postcode": "54000", "city": "Nancy", "id_document_type": "CNI",
+                   "id_document_number": "880254301234", "id_document_date": "2018-06-11",
+                   "id_document_authority": "Préfecture de Meurthe-et-Moselle"},
+        "articles": [{"ref": f"ART{n:06d}{a:03d}", "description": f"Bague or jaune 18 carats n° {a}",
+                      "family": "Bijoux or", "weight_g": "3.25", "fineness": "750", "serial": None,
+                      "purchase_price": "100.00", "reserve_price": None, "status": "stock"} for a in range(1, 4)],
+    }
+
+
+def _journal(tenant_ids: list[str], count: int) -> list:
+    """``count`` journal entries, round-robin over the tenants, stored and returned."""
+    from chalicelib.adapters.aws import ensure_models_bound
+    from chalicelib.adapters.models import JournalModel
+    from chalicelib.adapters.repositories.vault import JournalRecord
+
+    ensure_models_bound()
+    records = []
+    start = datetime.now(UTC)
+    with JournalModel.batch_write() as batch:
+        for n in range(count):
+            at = start + timedelta(microseconds=n)
+            tenant_id = tenant_ids[n % len(tenant_ids)]
+            seq = f"{at:%Y%m%dT%H%M%S.%f}#{uuid.uuid4().hex[:8]}"
+            content = _version(n)
+            payload = gzip.compress(json.dumps(content, sort_keys=True, separators=(",", ":")).encode(), 6)
+            batch.save(JournalModel(tenant_id, seq, kind="lot_committed", subject=content["lot"]["ref"],
+                                    payload=payload, at=at))
+            records.append(JournalRecord(tenant_id, seq, "lot_committed", content["lot"]["ref"], payload,
+                                         at.isoformat()))
+    return records
+
+
+def _seal(label: str, records: list) -> None:
+    from chalicelib.services import sealing
+
+    counter = RequestCounter()
+    with counter.counting(), timed() as took:
+        for start in range(0, len(records), BATCH):
+            sealing.seal_journal_records(records[start:start + BATCH])
+    rate = len(records) / took["seconds"]
+    print(f"sealing, {label}: {len(records)} records in {took['seconds']:.2f} s = {rate:.0f} records/s "
+          f"(goal >= 200), {counter.total / len(records):.2f} requests per record")
+    print("  requests: " + ", ".join(f"{op} {n}" for op, n in counter.calls.most_common()))
+    with counter.counting(), timed() as again:
+        for start in range(0, len(records), BATCH):
+            sealing.seal_journal_records(records[start:start + BATCH])
+    print(f"  the same records delivered again: {again['seconds']:.2f} s, nothing sealed twice")
+
+
+def _long_chain(tenant_id: str, length: int) -> None:
+    """The objects, index items and head the sealer would have written for ``length`` records."""
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.adapters import vault
+    from chalicelib.adapters.models import ChainHeadModel, SealedRecordModel
+    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories._common import connection
+
+    sealed_at = datetime.now(UTC)
+    retain = sealed_at + timedelta(days=1)
+    prev = seal.GENESIS
+    items = []
+    for rank in range(1, length + 1):
+        record = seal.seal(seal.POLICE_REGISTER, rank, prev, "lot_committed", _version(rank), sealed_at.isoformat())
+        stored = vault.put_sealed(vault.object_key(tenant_id, seal.POLICE_REGISTER, rank), record.body,
+                                  record.sha256, retain)
+        items.append(repo.Entry(tenant_id, seal.POLICE_REGISTER, rank, f"seq-{rank}", "lot_committed", str(rank),
+                                f"L{rank}", sealed_at.isoformat(), record.sha256, prev, stored.bucket, stored.key,
+                                stored.version_id, stored.retention_mode, stored.retain_until))
+        prev = record.sha256
+    with SealedRecordModel.batch_write() as batch:
+        for entry in items:
+            batch.save(repo._entry_item(entry))
+    with TransactWrite(connection=connection()) as tx:
+        tx.save(ChainHeadModel(tenant_id, seal.POLICE_REGISTER, reserved=length, sealed=length, sha256=prev,
+                               updated_at=sealed_at))
+
+
+def _verify(length: int) -> None:
+    from chalicelib.adapters import vault
+    from chalicelib.services import compliance
+
+    who = new_tenant()
+    with timed() as built:
+        _long_chain(who.tenant_id, length)
+    print(f"verification: building a {length}-record chain took {built['seconds']:.1f} s (not measured)")
+    counter = RequestCounter()
+    with counter.counting(), timed() as took:
+        result = compliance.verify(who)
+    assert result["ok"] and result["checked"] == length, result
+    print(f"verification of a {length}-record chain through the service (vault re-read): "
+          f"{took['seconds']:.2f} s (goal < 5 s), {counter.total} requests")
+    entries = compliance.repo.chain_entries(who.tenant_id, seal.POLICE_REGISTER)
+    stored = [seal.Stored(rank=e.rank, sha256=e.sha256, body=vault.read(e.key, e.version_id)[0],
+                          prev_sha256=e.prev_sha256) for e in entries]
+    with timed() as pure:
+        assert seal.verify_chain(seal.POLICE_REGISTER, stored, [seal.Head(seal.POLICE_REGISTER, length,
+                                                                          entries[-1].sha256)]) is None
+    print(f"  of which the chain check itself (hashes and links of {length} records): {pure['seconds']:.2f} s")
+
+
+def main() -> None:
+    with moto_account():
+        import boto3
+
+        from infrastructure.local.provision import create_vault
+
+        create_vault(boto3.client("s3", region_name="eu-west-3"), "bench", 1)
+        one = new_tenant()
+        _seal("one chain, 1,000 records", _journal([one.tenant_id], 1000))
+        many = [new_tenant().tenant_id for _ in range(20)]
+        _seal("20 tenants, 1,000 records", _journal(many, 1000))
+        _verify(CHAIN_LENGTH)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,260 @@
+"""Articles, sales and selections: storage, index keys, and the searches' access paths."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters.aws import ensure_models_bound
+from chalicelib.adapters.models import ArticleModel, CounterModel, SaleModel, SearchModel, SelectionModel
+from chalicelib.adapters.repositories._common import cancellation_codes, connection
+from chalicelib.errors import ConflictError, NotFoundError
+
+TRANSACTION_ITEMS = 100
+_DATA_EXCLUDED = ("ref", "lot_ref", "status")
+
+
+def article_item(tenant_id: str, article: dict[str, Any]) -> ArticleModel:
+    """The stored item of an article record, with every index key that applies."""
+
+    def link(field: str) -> str | None:
+        return f"{tenant_id}#{article[field]}" if article.get(field) else None
+
+    def dated(field: str) -> str | None:
+        return f"{article[field]}#{article['ref']}" if article.get(field) else None
+
+    return ArticleModel(
+        tenant_id, article["ref"], lot_ref=article["lot_ref"], status=article["status"],
+        data={k: v for k, v in article.items() if k not in _DATA_EXCLUDED},
+        tenant_status=f"{tenant_id}#{article['status']}",
+        tenant_supplier=link("supplier_id"), tenant_client=link("client_id"), tenant_family=link("family_id"),
+        tenant_transaction=link("transaction_ref"), tenant_invoice=link("invoice_number"),
+        purchase_key=dated("purchase_date"), sale_key=dated("sale_date"), deposit_key=dated("deposit_date"),
+    )
+
+
+def article_from_item(item: ArticleModel) -> dict[str, Any]:
+    return {"ref": item.ref, "lot_ref": item.lot_ref, "status": item.status, **(item.data or {})}
+
+
+def get_article(tenant_id: str, ref: str) -> dict[str, Any]:
+    ensure_models_bound()
+    try:
+        return article_from_item(ArticleModel.get(tenant_id, ref, consistent_read=True))
+    except DoesNotExist:
+        raise NotFoundError(f"Article {ref} introuvable.") from None
+
+
+def get_articles(tenant_id: str, refs: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Many articles by reference (BatchGetItem, 100 a request); unknown refs are absent."""
+    ensure_models_bound()
+    keys = [(tenant_id, ref) for ref in dict.fromkeys(refs)]
+    return {item.ref: article_from_item(item) for item in ArticleModel.batch_get(keys, consistent_read=True)}
+
+
+# ---------------------------------------------------------------- access paths
+
+
+def all_articles(tenant_id: str) -> Iterator[dict[str, Any]]:
+    ensure_models_bound()
+    return (article_from_item(i) for i in ArticleModel.query(tenant_id))
+
+
+def by_index(index: str, key: str) -> Iterator[dict[str, Any]]:
+    """Every article under one hash key of a sparse index (``<tenant>#<value>``)."""
+    ensure_models_bound()
+    return (article_from_item(i) for i in getattr(ArticleModel, index).query(key))
+
+
+def by_date(tenant_id: str, index: str, date_from: str | None, date_to: str | None) -> Iterator[dict[str, Any]]:
+    """Articles whose date (purchase, sale, deposit) falls in the range, from its index."""
+    ensure_models_bound()
+    attribute = getattr(ArticleModel, {"by_purchase_date": "purchase_key", "by_sale_date": "sale_key",
+                                       "by_deposit_date": "deposit_key"}[index])
+    low, high = (date_from or "0000-00-00"), (date_to or "9999-99-99") + "#~"
+    condition = attribute.between(low, high)
+    return (article_from_item(i) for i in getattr(ArticleModel, index).query(tenant_id, condition))
+
+
+# ---------------------------------------------------------------- writes
+
+
+class WrongStatusNowError(ConflictError):
+    code = "wrong_status"
+    message = "Le statut d'un article a changé entre-temps : rechargez et recommencez."
+
+
+class CounterMovedError(ConflictError):
+    """A number sequence moved between the read and the write: retry."""
+
+    code = "concurrent_change"
+    message = "Une autre opération vient d'avoir lieu : réessayez."
+
+
+def _condition(expected: str | None) -> Any:
+    """An article must still have the status it was read with; a new one must not exist."""
+    return ArticleModel.ref.does_not_exist() if expected is None else ArticleModel.status == expected
+
+
+def write_changes(tenant_id: str, changes: list[tuple[dict[str, Any], str | None]]) -> None:
+    """One transaction of article records, each conditioned on its expected status."""
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            for article, expected in changes:
+                tx.save(article_item(tenant_id, article), condition=_condition(expected))
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
+            raise WrongStatusNowError() from None
+        raise
+
+
+def delete_new_articles(tenant_id: str, refs: list[str]) -> None:
+    ensure_models_bound()
+    with ArticleModel.batch_write() as batch:
+        for ref in refs:
+            batch.delete(ArticleModel(tenant_id, ref))
+
+
+def counter_value(tenant_id: str, key: str) -> int:
+    ensure_models_bound()
+    try:
+        return int(CounterModel.get(tenant_id, key, consistent_read=True).value)
+    except DoesNotExist:
+        return 0
+
+
+def counter_state(tenant_id: str, key: str) -> tuple[int, dict[str, Any]]:
+    """A counter and the small state it carries (a cash register's running totals)."""
+    ensure_models_bound()
+    try:
+        item = CounterModel.get(tenant_id, key, consistent_read=True)
+    except DoesNotExist:
+        return 0, {}
+    return int(item.value), dict(item.state or {})
+
+
+@dataclass
+class CounterMove:
+    """Move a counter from the value read to a new one, only if nobody moved it since."""
+
+    seen: int
+    new: int
+    state: dict[str, Any] | None = None
+
+
+def finish(tenant_id: str, changes: list[tuple[dict[str, Any], str | None]], counters: dict[str, CounterMove],
+           puts: list[tuple[Model, Any]]) -> None:
+    """The last step of an action, in one transaction: counters, records, articles.
+
+    A counter that moved since it was read means another sale or entry took the
+    numbers: :class:`CounterMovedError`, and the caller starts again. Numbers
+    therefore only advance with a committed action: no gaps.
+    """
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            for model, condition in puts:
+                tx.save(model, condition=condition)
+            for article, expected in changes:
+                tx.save(article_item(tenant_id, article), condition=_condition(expected))
+            for key, move in counters.items():
+                actions = [CounterModel.value.set(move.new)]
+                if move.state is not None:
+                    actions.append(CounterModel.state.set(move.state))
+                tx.update(CounterModel(tenant_id, key), actions=actions,
+                          condition=(CounterModel.value == move.seen) if move.seen
+                          else CounterModel.key.does_not_exist())
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)
+        # pynamodb sends puts before updates: the counters' reasons come last.
+        if "ConditionalCheckFailed" in codes[len(codes) - len(counters):] or (
+                "ConditionalCheckFailed" in codes[:len(puts)]):
+            raise CounterMovedError() from None
+        if "ConditionalCheckFailed" in codes:
+            raise WrongStatusNowError() from None
+        raise
+
+
+def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+# ---------------------------------------------------------------- sales
+
+
+def get_sale(tenant_id: str, transaction_ref: str) -> dict[str, Any]:
+    ensure_models_bound()
+    try:
+        return dict(SaleModel.get(tenant_id, transaction_ref, consistent_read=True).data)
+    except DoesNotExist:
+        raise NotFoundError("Vente introuvable.") from None
+
+
+def save_sale(tenant_id: str, sale: dict[str, Any]) -> None:
+    ensure_models_bound()
+    SaleModel(tenant_id, sale["transaction_ref"], data=sale).save()
+
+
+def list_sales(tenant_id: str) -> list[dict[str, Any]]:
+    ensure_models_bound()
+    return [dict(i.data) for i in SaleModel.query(tenant_id)]
+
+
+# ---------------------------------------------------------------- selection
+
+
+def _pack(refs: list[str]) -> bytes:
+    return gzip.compress(json.dumps(refs, separators=(",", ":")).encode(), 6)
+
+
+def get_selection(tenant_id: str, user_id: str) -> tuple[list[str], int | None]:
+    ensure_models_bound()
+    try:
+        item = SelectionModel.get(tenant_id, user_id, consistent_read=True)
+    except DoesNotExist:
+        return [], None
+    return json.loads(gzip.decompress(item.refs)), item.version
+
+
+def save_selection(tenant_id: str, user_id: str, refs: list[str], version: int | None) -> None:
+    ensure_models_bound()
+    item = SelectionModel(tenant_id, user_id, refs=_pack(refs))
+    if version is not None:
+        item.version = version
+    try:
+        item.save()
+    except PutError as exc:
+        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            raise ConflictError("La sélection vient d'être modifiée ailleurs : réessayez.") from None
+        raise
+
+
+# ---------------------------------------------------------------- text search index
+
+
+def search_item(tenant_id: str, lot_ref: str, articles: list[dict[str, Any]]) -> SearchModel:
+    """The search document of one lot, from its articles (all of them)."""
+    from chalicelib.domain.search import indexed_words
+
+    words = {a["ref"]: indexed_words(a) for a in articles}
+    return SearchModel(tenant_id, lot_ref, words=gzip.compress(json.dumps(words).encode(), 6))
+
+
+def text_candidates(tenant_id: str, typed: list[str]) -> list[str]:
+    """References whose words start with every word typed, from the lots' search documents."""
+    from chalicelib.domain.search import text_matches
+
+    ensure_models_bound()
+    found = []
+    for item in SearchModel.query(tenant_id):
+        for ref, words in json.loads(gzip.decompress(item.words)).items():
+            if text_matches(words, typed):
+                found.append(ref)
+    return found

@@ -1,0 +1,112 @@
+"""Articles: search, Σ summary, export, history; the selection; bulk actions; sales."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Response
+
+from chalicelib.api.common import json_body, no_content, page
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.schemas import ActionBody, ScanBody, SelectionBody, parse
+from chalicelib.auth import principal
+from chalicelib.domain.actions import REQUIRED_PARAMS
+from chalicelib.errors import ValidationError
+from chalicelib.observability import count
+from chalicelib.services import actions, articles, reports
+
+bp = ApiBlueprint(__name__)
+
+
+def _params() -> dict[str, str]:
+    return {k: v for k, v in (bp.current_request.query_params or {}).items() if v not in (None, "")}
+
+
+@bp.route("/articles", methods=["GET"])
+def list_articles() -> dict[str, Any]:
+    who = principal()
+    found = articles.find(who, articles.parse_filters(_params()))
+    return page(bp.current_request, found, lambda a: articles.view(who, a))
+
+
+@bp.route("/articles/summary", methods=["GET"])
+def articles_summary() -> dict[str, Any]:
+    who = principal()
+    filters = {k: v for k, v in _params().items() if k not in ("page", "page_size")}
+    return articles.summary(who, articles.parse_filters(filters))
+
+
+@bp.route("/articles/export.csv", methods=["GET"])
+def export_articles() -> Response:
+    who = principal()
+    filters = {k: v for k, v in _params().items() if k not in ("page", "page_size")}
+    found = articles.find(who, articles.parse_filters(filters))
+    return Response(body=reports.articles_csv(who, found),
+                    headers={"Content-Type": "text/csv; charset=utf-8",
+                             "Content-Disposition": 'attachment; filename="articles.csv"'})
+
+
+@bp.route("/articles/{ref}/history", methods=["GET"])
+def article_history(ref: str) -> dict[str, Any]:
+    return {"ref": ref, "events": articles.history(principal(), ref)}
+
+
+@bp.route("/selection", methods=["GET"])
+def get_selection() -> dict[str, Any]:
+    return articles.selection_view(principal())
+
+
+@bp.route("/selection", methods=["DELETE"])
+def reset_selection() -> Response:
+    articles.reset_selection(principal())
+    return no_content()
+
+
+def _selection_body() -> SelectionBody:
+    body = parse(SelectionBody, json_body(bp.current_request))
+    if (body.refs is None) == (body.filter is None):
+        raise ValidationError(details={"refs": "Donnez soit « refs », soit « filter »."})
+    return body
+
+
+@bp.route("/selection/add", methods=["POST"])
+def add_to_selection() -> dict[str, Any]:
+    body = _selection_body()
+    return articles.select(principal(), body.refs, body.filter)
+
+
+@bp.route("/selection/remove", methods=["POST"])
+def remove_from_selection() -> dict[str, Any]:
+    body = _selection_body()
+    return articles.deselect(principal(), body.refs, body.filter)
+
+
+@bp.route("/selection/scan", methods=["POST"])
+def scan() -> dict[str, Any]:
+    body = parse(ScanBody, json_body(bp.current_request))
+    return articles.scan(principal(), body.ref)
+
+
+@bp.route("/actions/{action}", methods=["POST"])
+def run_action(action: str) -> dict[str, Any]:
+    who = principal()
+    actions.allowed(who, action)
+    body = parse(ActionBody, json_body(bp.current_request))
+    params = body.model_dump(exclude={"refs"}, exclude_none=True)
+    missing = sorted(REQUIRED_PARAMS[action] - set(params))
+    if missing:
+        raise ValidationError(details={name: "Obligatoire pour cette action." for name in missing})
+    key = bp.current_request.headers.get("idempotency-key")
+    result = actions.run(who, action, body.refs, params, key)
+    count(f"Action_{action}")
+    return result
+
+
+@bp.route("/sales/{transaction_ref}", methods=["GET"])
+def get_sale(transaction_ref: str) -> dict[str, Any]:
+    return reports.sale_view(principal(), transaction_ref)
+
+
+@bp.route("/reports/vat-returns", methods=["GET"])
+def vat_returns() -> dict[str, Any]:
+    return reports.vat_returns(principal(), _params())

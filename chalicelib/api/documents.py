@@ -1,0 +1,163 @@
+"""Printable documents: every ``*.pdf`` route.
+
+The body is bytes with ``Content-Type: application/pdf``, a type listed in
+``app.api.binary_types``: Chalice then base64-encodes it for API Gateway, which
+decodes it only when the request's ``Accept`` names a binary type. Chalice refuses
+a binary answer to a request that accepts none, so the routes say so first, in
+French (406), before any work. Browsers send ``*/*``; the site sends
+``Accept: application/pdf`` (what API Gateway needs to hand back bytes).
+"""
+
+from __future__ import annotations
+
+from chalice import Response
+
+from chalicelib.api.common import query_param
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.auth import principal
+from chalicelib.errors import NotAcceptableError, ValidationError
+from chalicelib.services import documents, lots
+from chalicelib.services.documents import Pdf
+
+bp = ApiBlueprint(__name__)
+
+PDF = "application/pdf"
+_ACCEPTED = {PDF, "*/*"}
+_LIST_PARAMS = ("page", "page_size")
+
+
+def _require_pdf_accepted() -> None:
+    """The same test Chalice applies to a binary answer (any part of Accept equal to
+    ``*/*`` or a binary type), made before the work and answered in French."""
+    accept = (bp.current_request.headers or {}).get("accept") or ""
+    parts = {part.strip().lower() for chunk in accept.split(",") for part in chunk.split(";")}
+    if not parts & _ACCEPTED:
+        raise NotAcceptableError()
+
+
+def _pdf(document: Pdf) -> Response:
+    return Response(body=document.content, status_code=200, headers={
+        "Content-Type": PDF,
+        "Content-Disposition": f'inline; filename="{document.filename}"',
+        "Cache-Control": "private, no-store",
+    })
+
+
+def _params(exclude: tuple[str, ...] = _LIST_PARAMS) -> dict[str, str]:
+    return {k: v for k, v in (bp.current_request.query_params or {}).items()
+            if v not in (None, "") and k not in exclude}
+
+
+def _refs() -> list[str] | None:
+    """``?refs=a,b`` or nothing (the caller's selection)."""
+    raw = query_param(bp.current_request, "refs")
+    if raw is None:
+        return None
+    refs = [r.strip() for r in raw.split(",") if r.strip()]
+    if not refs:
+        raise ValidationError(details={"refs": "Références séparées par des virgules."})
+    return refs
+
+
+def _flag(name: str) -> bool:
+    raw = (query_param(bp.current_request, name) or "0").lower()
+    if raw not in ("0", "1", "true", "false", "oui", "non"):
+        raise ValidationError(details={name: "Valeur attendue : 1 ou 0."})
+    return raw in ("1", "true", "oui")
+
+
+def _lot_filters() -> dict[str, str]:
+    return {name: value for name, value in _params().items() if name in lots.LOT_FILTERS}
+
+
+# ---------------------------------------------------------------- labels
+
+
+@bp.route("/lots/{ref}/labels.pdf", methods=["GET"])
+def lot_labels(ref: str) -> Response:
+    _require_pdf_accepted()
+    return _pdf(documents.lot_labels(principal(), ref))
+
+
+@bp.route("/articles/{ref}/labels.pdf", methods=["GET"])
+def article_labels(ref: str) -> Response:
+    _require_pdf_accepted()
+    return _pdf(documents.article_labels(principal(), ref))
+
+
+@bp.route("/selection/labels.pdf", methods=["GET"])
+def selection_labels() -> Response:
+    _require_pdf_accepted()
+    return _pdf(documents.selection_labels(principal(), _refs()))
+
+
+# ---------------------------------------------------------------- sales
+
+
+@bp.route("/sales/{transaction_ref}/receipt.pdf", methods=["GET"])
+def receipt(transaction_ref: str) -> Response:
+    _require_pdf_accepted()
+    return _pdf(documents.receipt(principal(), transaction_ref))
+
+
+@bp.route("/sales/{transaction_ref}/invoice.pdf", methods=["GET"])
+def invoice(transaction_ref: str) -> Response:
+    _require_pdf_accepted()
+    return _pdf(documents.invoice(principal(), transaction_ref))
+
+
+# API Gateway allows one variable name per path level: the credit note's number sits
+# where sales have their transaction reference (it is the stored key of the avoir).
+@bp.route("/sales/{transaction_ref}/credit-note.pdf", methods=["GET"])
+def credit_note(transaction_ref: str) -> Response:
+    _require_pdf_accepted()
+    return _pdf(documents.credit_note(principal(), transaction_ref))
+
+
+# ---------------------------------------------------------------- lots
+
+
+@bp.route("/lots/{ref}/contract.pdf", methods=["GET"])
+def contract(ref: str) -> Response:
+    _require_pdf_accepted()
+    legal = query_param(bp.current_request, "legal") or "default"
+    return _pdf(documents.contract(principal(), ref, legal, _flag("agreement"), _flag("withdrawal")))
+
+
+@bp.route("/lots/{ref}/police-sheet.pdf", methods=["GET"])
+def police_sheet(ref: str) -> Response:
+    _require_pdf_accepted()
+    return _pdf(documents.police_sheet(principal(), ref))
+
+
+@bp.route("/lots/police-sheets.pdf", methods=["GET"])
+def police_sheets() -> Response:
+    _require_pdf_accepted()
+    return _pdf(documents.police_sheets(principal(), _lot_filters()))
+
+
+@bp.route("/lots/list.pdf", methods=["GET"])
+def lot_list() -> Response:
+    _require_pdf_accepted()
+    return _pdf(documents.lot_list(principal(), _lot_filters()))
+
+
+# ---------------------------------------------------------------- articles, selection
+
+
+@bp.route("/articles/list.pdf", methods=["GET"])
+def article_list() -> Response:
+    _require_pdf_accepted()
+    return _pdf(documents.article_list(principal(), _params()))
+
+
+@bp.route("/articles/summary.pdf", methods=["GET"])
+def articles_summary() -> Response:
+    _require_pdf_accepted()
+    return _pdf(documents.articles_summary(principal(), _params()))
+
+
+@bp.route("/selection/deposit-list.pdf", methods=["GET"])
+def deposit_list() -> Response:
+    _require_pdf_accepted()
+    return _pdf(documents.deposit_list(principal(), _refs()))

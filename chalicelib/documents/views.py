@@ -1,0 +1,169 @@
+"""What each document shows: plain frozen dataclasses of display-ready strings.
+
+The service (chalicelib/services/documents.py) builds them from stored records
+and decides what a profile may see; a renderer only lays them out. No ReportLab
+here, so building a view costs nothing at import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CompanyBlock:
+    name: str
+    address: tuple[str, ...] = ()
+    contact: tuple[str, ...] = ()
+    legal: tuple[str, ...] = ()  # SIRET, RCS/RM, VAT number…
+    logo: bytes | None = None  # PNG/JPEG bytes once the company has a logo
+
+
+# ---------------------------------------------------------------- labels
+
+
+@dataclass(frozen=True)
+class Label:
+    ref: str  # printed and encoded as Code 128
+    description: str | None = None  # None: not shown (company option)
+    price: str | None = None  # "1 250,00 €"
+    price_code: str | None = None  # the purchase price in the company's cipher; never for the shop
+
+
+# ---------------------------------------------------------------- receipt
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    label: str
+    ref: str
+    quantity: str
+    unit_price: str
+    total_excl_vat: str
+    vat_rate: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    company: CompanyBlock
+    title: str
+    ticket_number: str
+    register: str
+    at: str
+    lines: tuple[ReceiptLine, ...]
+    vat: tuple[tuple[str, str, str], ...]  # rate, base excl. VAT, VAT
+    total: str
+    payment: tuple[tuple[str, str], ...]  # label, amount
+    running_totals: tuple[tuple[str, str], ...]  # label, amount
+    references: tuple[tuple[str, str], ...] = ()  # transaction, invoice, credit notes…
+    legal_mention: str | None = None
+
+
+# ---------------------------------------------------------------- invoice, credit note
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    ref: str
+    label: str
+    quantity: str
+    unit_price: str  # incl. VAT
+    vat: str  # the rate, or the regime with its note number: "marge (1)"
+    total: str  # incl. VAT
+
+
+@dataclass(frozen=True)
+class Invoice:
+    title: str  # "Facture" | "Avoir"
+    number: str
+    date: str
+    company: CompanyBlock
+    client: tuple[str, ...]
+    references: tuple[tuple[str, str], ...]  # label, value: transaction, original invoice, reason…
+    lines: tuple[InvoiceLine, ...]
+    totals: tuple[tuple[str, str], ...]  # label, amount; the last one is the total to pay
+    vat_table: tuple[tuple[str, str, str], ...] = ()  # rate, base excl. VAT, VAT (normal regime only)
+    notes: tuple[str, ...] = ()  # "(1) TVA sur marge non récupérable…"
+    legal_comment: str | None = None
+    payment: str | None = None
+
+
+# ---------------------------------------------------------------- purchase contract
+
+
+@dataclass(frozen=True)
+class ContractLine:
+    ref: str
+    description: str
+    family: str
+    weight: str
+    fineness: str
+    price: str
+
+
+@dataclass(frozen=True)
+class Contract:
+    company: CompanyBlock
+    lot_ref: str
+    place: str
+    date: str
+    seller: tuple[str, ...]
+    lines: tuple[ContractLine, ...]
+    totals: tuple[tuple[str, str], ...]
+    payment: str
+    legal_mentions: tuple[str, ...] = ()  # paragraphs, default and/or the company's own
+    agreement: bool = False
+    withdrawal: bool = False
+    warning: str | None = None  # e.g. a retracted lot
+
+
+# ---------------------------------------------------------------- police register
+
+
+@dataclass(frozen=True)
+class PoliceSheet:
+    lot_ref: str
+    header: tuple[tuple[str, str], ...]
+    seller: tuple[str, ...]
+    articles: tuple[tuple[str, ...], ...]  # ref, description, family, weight, fineness, serial, price, status
+    traces: tuple[tuple[str, ...], ...]  # at, user, subject, field, old → new, reason
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class PoliceBook:
+    company: CompanyBlock
+    title: str
+    printed_at: str
+    sheets: tuple[PoliceSheet, ...]
+    filters: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- lists, summary, deposit list
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width: float  # relative share of the table's width
+    align: str = "LEFT"  # LEFT | RIGHT | CENTER
+
+
+@dataclass(frozen=True)
+class TableSection:
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[str, ...], ...]
+    title: str | None = None
+    footer: tuple[str, ...] | None = None  # a totals row, aligned with the columns
+
+
+@dataclass(frozen=True)
+class Listing:
+    title: str
+    company: CompanyBlock
+    printed_at: str
+    sections: tuple[TableSection, ...]
+    subtitle: tuple[str, ...] = ()  # the filters, counts
+    party: tuple[str, ...] = ()  # the depositary of a deposit list
+    signatures: tuple[str, ...] = ()
+    closing: tuple[str, ...] = field(default=())  # paragraphs after the tables

@@ -1,0 +1,135 @@
+"""A sale: its lines and VAT, its numbers, the cash register's running totals.
+
+The receipt (ticket de caisse) holds the ticket number, date and time to the
+minute, the register number, the total incl. VAT, each line (label, quantity 1,
+unit price, line total excl. VAT, VAT rate), the payment, and the register's
+running totals: the day's, the fiscal period's and the perpetual grand total.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.domain.money import ZERO, fmt
+from chalicelib.domain.vat import RATES, invoice_notes, sale_vat
+
+REGISTER = "01"
+_REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def transaction_ref(on: date) -> str:
+    """Unique per sale (a collision is caught by a condition and retried)."""
+    return f"V{on:%y%m%d}-" + "".join(secrets.choice(_REF_ALPHABET) for _ in range(6))
+
+
+def invoice_counter_key(settings: dict[str, Any], on: date) -> str:
+    digits = int(settings.get("invoicing", {}).get("year_digits") or 0)
+    return f"invoice#{on.year}" if digits else "invoice"
+
+
+def invoice_number(settings: dict[str, Any], on: date, seq: int) -> str:
+    """Prefix, optional 2- or 4-digit year, gap-free sequence: ``F2024-00012``."""
+    invoicing = settings.get("invoicing", {})
+    digits = int(invoicing.get("year_digits") or 0)
+    year = str(on.year)[-digits:] if digits else ""
+    return f"{invoicing.get('prefix') or ''}{year}{'-' if year else ''}{seq:05d}"
+
+
+def receipt_number(register: str, seq: int) -> str:
+    return f"{register}-{seq:08d}"
+
+
+def credit_note_number(seq: int) -> str:
+    return f"AV-{seq:05d}"
+
+
+@dataclass(frozen=True)
+class RegisterTotals:
+    """The running totals of one cash register after a ticket."""
+
+    day: str
+    day_total: Decimal
+    period: str
+    period_total: Decimal
+    perpetual_total: Decimal
+
+    def to_json(self) -> dict[str, str]:
+        return {"day": self.day, "day_total": fmt(self.day_total) or "0.00", "period": self.period,
+                "period_total": fmt(self.period_total) or "0.00",
+                "perpetual_total": fmt(self.perpetual_total) or "0.00"}
+
+
+def next_totals(state: dict[str, Any], local_now: datetime, amount: Decimal) -> RegisterTotals:
+    """Add a ticket's amount; the day and the fiscal period (calendar year) roll over."""
+    day, period = local_now.date().isoformat(), str(local_now.year)
+    day_total = Decimal(state.get("day_total", "0")) if state.get("day") == day else ZERO
+    period_total = Decimal(state.get("period_total", "0")) if state.get("period") == period else ZERO
+    perpetual = Decimal(state.get("perpetual_total", "0"))
+    return RegisterTotals(day, day_total + amount, period, period_total + amount, perpetual + amount)
+
+
+class SaleInputError(ValueError):
+    def __init__(self, details: dict[str, str]) -> None:
+        super().__init__("invalid sale input")
+        self.details = details
+
+
+def sale_lines(articles: list[dict[str, Any]], prices: dict[str, Decimal], rates: dict[str, str]
+               ) -> list[dict[str, Any]]:
+    """Each article's price (typed, or its label price) and VAT, article by article."""
+    refs = {a["ref"] for a in articles}
+    unknown = sorted((set(prices) | set(rates)) - refs)
+    if unknown:
+        raise SaleInputError({"prices": "Références hors de la vente : " + ", ".join(unknown) + "."})
+    missing = sorted(a["ref"] for a in articles if a["ref"] not in prices and not a.get("label_price"))
+    if missing:
+        raise SaleInputError({"prices": "Prix de vente manquant (aucun prix étiquette) : " + ", ".join(missing) + "."})
+    lines = []
+    for article in sorted(articles, key=lambda a: a["ref"]):
+        price = prices.get(article["ref"], Decimal(article["label_price"] or "0"))
+        rate = rates.get(article["ref"], article.get("vat_rate") or "normal")
+        if rate not in RATES:
+            raise SaleInputError({"vat_rates": f"Taux inconnu pour {article['ref']}."})
+        purchase = Decimal(article["purchase_price"]) if article.get("purchase_price") else None
+        vat = sale_vat(article.get("condition") or "used", rate, purchase, price)
+        lines.append({
+            "ref": article["ref"], "label": article["description"], "quantity": 1,
+            "unit_price": fmt(price), "total": fmt(price), "total_excl_vat": fmt(price - vat.collected),
+            "vat_rate": vat.rate, "vat_rate_percent": str(RATES[vat.rate] * 100), "vat": fmt(vat.collected),
+            "condition": article.get("condition") or "used",
+            "notes": invoice_notes(article.get("condition") or "used", vat.rate),
+        })
+    return lines
+
+
+def vat_breakdown(lines: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    by_rate: dict[str, dict[str, Decimal]] = {}
+    for line in lines:
+        entry = by_rate.setdefault(line["vat_rate"], {"base": ZERO, "vat": ZERO})
+        entry["base"] += Decimal(line["total_excl_vat"])
+        entry["vat"] += Decimal(line["vat"])
+    return {rate: {"base": fmt(v["base"]) or "0.00", "vat": fmt(v["vat"]) or "0.00"} for rate, v in by_rate.items()}
+
+
+def receipt(sale: dict[str, Any], totals: RegisterTotals, company: dict[str, Any]) -> dict[str, Any]:
+    """The receipt's canonical content, as sealed and as printed."""
+    return {
+        "record": "receipt",
+        "ticket_number": sale["receipt_number"],
+        "register": sale["register"],
+        "at": sale["at"],  # local time, to the minute
+        "company": {k: company.get(k) for k in ("company_name", "siret", "vat_number", "street_number",
+                                               "street_type", "street_name", "postcode", "city")},
+        "transaction_ref": sale["transaction_ref"],
+        "invoice_number": sale["invoice_number"],
+        "lines": [{k: line[k] for k in ("ref", "label", "quantity", "unit_price", "total_excl_vat", "vat_rate",
+                                        "vat_rate_percent", "vat")} for line in sale["lines"]],
+        "vat": sale["vat"],
+        "total": sale["total"],
+        "payment": {"method": sale["payment_method"], "amount": sale["total"]},
+        "running_totals": totals.to_json(),
+    }

@@ -1,0 +1,257 @@
+"""Article search: the filters of API.md, AND-combined, and the Σ summary.
+
+The service picks the narrowest stored access path (an index) for one of the
+filters; :func:`matches` then applies all of them, so the result is the same
+whatever path was taken.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from chalicelib.domain.money import ZERO, fmt
+from chalicelib.domain.vat import purchase_vat, sale_vat
+
+TEXT_FIELDS = ("description", "serial", "comment")
+EQUALITY_FILTERS = ("family_id", "supplier_id", "client_id", "condition", "vat_rate", "payment_method",
+                    "transaction_ref", "invoice_number", "lot_ref")
+RANGE_FILTERS = {"purchase": "purchase_date", "sale": "sale_date", "deposit": "deposit_date"}
+SORTS = ("ref", "purchase_date", "sale_date", "description", "label_price", "status")
+SOLD = ("sold", "sold_for_melt")
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def words(text: str) -> list[str]:
+    """Accent- and case-free words: "Bague en OR 18k" → bague, en, or, 18k."""
+    return re.findall(r"[0-9a-z]+", fold(text))
+
+
+class FilterError(ValueError):
+    def __init__(self, details: dict[str, str]) -> None:
+        super().__init__("invalid filters")
+        self.details = details
+
+
+@dataclass
+class Filters:
+    statuses: set[str] = field(default_factory=set)
+    text: list[str] = field(default_factory=list)
+    ref: str | None = None
+    equal: dict[str, str] = field(default_factory=dict)
+    ranges: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    price: tuple[Decimal | None, Decimal | None] = (None, None)
+    weight: tuple[Decimal | None, Decimal | None] = (None, None)
+    has_traces: bool | None = None
+    in_selection: bool | None = None
+    sort: str = "-ref"
+
+    def to_json(self) -> dict[str, Any]:
+        """The filters as query parameters (what a "select all results" stores)."""
+        out: dict[str, Any] = dict(self.equal)
+        if self.statuses:
+            out["status"] = ",".join(sorted(self.statuses))
+        if self.text:
+            out["q"] = " ".join(self.text)
+        if self.ref:
+            out["ref"] = self.ref
+        for name, (low, high) in self.ranges.items():
+            if low:
+                out[f"{name}_from"] = low
+            if high:
+                out[f"{name}_to"] = high
+        for name, (low, high) in (("price", self.price), ("weight", self.weight)):
+            if low is not None:
+                out[f"{name}_min"] = str(low)
+            if high is not None:
+                out[f"{name}_max"] = str(high)
+        if self.has_traces is not None:
+            out["has_traces"] = "true" if self.has_traces else "false"
+        if self.in_selection is not None:
+            out["in_selection"] = "true" if self.in_selection else "false"
+        return out
+
+
+def _boolean(raw: str, name: str, problems: dict[str, str]) -> bool | None:
+    value = raw.strip().lower()
+    if value in ("1", "true", "oui", "yes"):
+        return True
+    if value in ("0", "false", "non", "no"):
+        return False
+    problems[name] = "Valeur attendue : true ou false."
+    return None
+
+
+def _decimal(raw: str | None, name: str, problems: dict[str, str]) -> Decimal | None:
+    if raw is None:
+        return None
+    try:
+        return Decimal(raw.replace(",", "."))
+    except InvalidOperation:
+        problems[name] = "Nombre attendu."
+        return None
+
+
+def _date(raw: str | None, name: str, problems: dict[str, str]) -> str | None:
+    if raw is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(raw).isoformat()
+    except ValueError:
+        problems[name] = "Date attendue au format AAAA-MM-JJ."
+        return None
+
+
+KNOWN_PARAMS = {"status", "q", "ref", "price_min", "price_max", "weight_min", "weight_max", "has_traces",
+                "in_selection", "sort", "page", "page_size", *EQUALITY_FILTERS,
+                *(f"{r}_{end}" for r in RANGE_FILTERS for end in ("from", "to"))}
+
+
+def parse_filters(params: dict[str, str], known_statuses: set[str]) -> Filters:
+    problems: dict[str, str] = {}
+    unknown = sorted(set(params) - KNOWN_PARAMS)
+    for name in unknown:
+        problems[name] = "Filtre inconnu."
+    filters = Filters()
+    if params.get("status"):
+        filters.statuses = {s.strip() for s in params["status"].split(",") if s.strip()}
+        if filters.statuses - known_statuses:
+            problems["status"] = "Statut inconnu : " + ", ".join(sorted(filters.statuses - known_statuses)) + "."
+    if params.get("q"):
+        filters.text = words(params["q"])
+    if params.get("ref"):
+        filters.ref = params["ref"].strip().upper()
+    for name in EQUALITY_FILTERS:
+        if params.get(name):
+            filters.equal[name] = params[name].strip()
+    for name in RANGE_FILTERS:
+        low = _date(params.get(f"{name}_from"), f"{name}_from", problems)
+        high = _date(params.get(f"{name}_to"), f"{name}_to", problems)
+        if low or high:
+            filters.ranges[name] = (low, high)
+    filters.price = (_decimal(params.get("price_min"), "price_min", problems),
+                     _decimal(params.get("price_max"), "price_max", problems))
+    filters.weight = (_decimal(params.get("weight_min"), "weight_min", problems),
+                      _decimal(params.get("weight_max"), "weight_max", problems))
+    if params.get("has_traces"):
+        filters.has_traces = _boolean(params["has_traces"], "has_traces", problems)
+    if params.get("in_selection"):
+        filters.in_selection = _boolean(params["in_selection"], "in_selection", problems)
+    if params.get("sort"):
+        if params["sort"].lstrip("-") not in SORTS:
+            problems["sort"] = "Tri possible sur : " + ", ".join(SORTS) + "."
+        else:
+            filters.sort = params["sort"]
+    if problems:
+        raise FilterError(problems)
+    return filters
+
+
+def current_price(article: dict[str, Any]) -> Decimal | None:
+    raw = article.get("sale_price") if article["status"] in SOLD else article.get("label_price")
+    return Decimal(raw) if raw else None
+
+
+def _within(value: Decimal | None, bounds: tuple[Decimal | None, Decimal | None]) -> bool:
+    low, high = bounds
+    if low is None and high is None:
+        return True
+    if value is None:
+        return False
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+def indexed_words(article: dict[str, Any]) -> str:
+    """What a text search looks into, as stored in the search index."""
+    return " ".join(words(" ".join(str(article.get(f) or "") for f in TEXT_FIELDS) + " " + article["ref"]))
+
+
+def text_matches(indexed: str, typed: list[str]) -> bool:
+    """Every word typed starts a word of the article: "bague or" finds "Bague en OR"."""
+    present = indexed.split()
+    return all(any(w.startswith(t) for w in present) for t in typed)
+
+
+def matches(article: dict[str, Any], filters: Filters, selection: set[str] | None = None) -> bool:
+    if filters.statuses and article["status"] not in filters.statuses:
+        return False
+    if filters.ref and article["ref"] != filters.ref and filters.ref not in (article.get("former_refs") or []):
+        return False
+    for name, wanted in filters.equal.items():
+        if article.get(name) != wanted:
+            return False
+    for name, (low, high) in filters.ranges.items():
+        value = article.get(RANGE_FILTERS[name])
+        if value is None or (low and value < low) or (high and value > high):
+            return False
+    if not _within(current_price(article), filters.price):
+        return False
+    weight = Decimal(article["weight_g"]) if article.get("weight_g") else None
+    if not _within(weight, filters.weight):
+        return False
+    if filters.has_traces is not None and bool(article.get("traces")) != filters.has_traces:
+        return False
+    if filters.in_selection is not None and selection is not None:
+        if (article["ref"] in selection) != filters.in_selection:
+            return False
+    if filters.text and not text_matches(indexed_words(article), filters.text):
+        return False
+    return True
+
+
+def sort_articles(articles: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
+    name = sort.lstrip("-")
+    reverse = sort.startswith("-")
+
+    def key(article: dict[str, Any]) -> tuple[Any, ...]:
+        value = article.get(name)
+        if name == "label_price":
+            value = Decimal(value) if value else Decimal(-1)
+        return (value is None, value if value is not None else "", article["ref"])
+
+    return sorted(articles, key=key, reverse=reverse)
+
+
+def summary(articles: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Σ of exactly these articles, computed article by article."""
+    purchase_total = sale_total = margin_total = ZERO
+    vat: dict[str, dict[str, Decimal]] = {}
+
+    def bucket(rate: str) -> dict[str, Decimal]:
+        return vat.setdefault(rate, {"base": ZERO, "deductible": ZERO, "collected": ZERO})
+
+    for article in articles:
+        condition = article.get("condition") or "used"
+        purchase = Decimal(article["purchase_price"]) if article.get("purchase_price") else None
+        rate = article.get("vat_rate_before_sale") or article.get("vat_rate") or "normal"
+        if purchase is not None:
+            purchase_total += purchase
+            deductible = purchase_vat(condition, rate, purchase)
+            if deductible:
+                bucket(rate)["deductible"] += deductible
+        if article["status"] in SOLD and article.get("sale_price"):
+            sale = Decimal(article["sale_price"])
+            sale_total += sale
+            result = sale_vat(condition, rate, purchase, sale)
+            margin_total += result.margin or ZERO
+            entry = bucket(result.rate)
+            entry["base"] += result.base
+            entry["collected"] += result.collected
+        elif article["status"] == "lost":
+            bucket("zero_negative_margin")
+    return {
+        "count": len(articles),
+        "purchase_total": fmt(purchase_total),
+        "sale_total": fmt(sale_total),
+        "margin_total": fmt(margin_total),
+        "vat": {rate: {k: fmt(v) for k, v in entry.items()} for rate, entry in sorted(vat.items())},
+    }

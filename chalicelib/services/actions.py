@@ -1,0 +1,490 @@
+"""Bulk actions (actions groupées): every status change of an article goes through here.
+
+All or nothing: an article in the wrong status refuses the whole action; a
+selection larger than one DynamoDB transaction is written in chunks whose
+failure is compensated; numbers (invoices, receipts, credit notes, lot ranks)
+advance only with a committed action, so they stay gap-free.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib.adapters.models import LotModel, SaleModel
+from chalicelib.adapters.repositories import articles as repo
+from chalicelib.adapters.repositories import catalog as catalog_repo
+from chalicelib.adapters.repositories import lots as lots_repo
+from chalicelib.adapters.repositories import tenants as tenant_repo
+from chalicelib.auth import Principal
+from chalicelib.domain import actions as rules
+from chalicelib.domain import references, register, sales
+from chalicelib.domain.money import ZERO, fmt
+from chalicelib.domain.profiles import Profile
+from chalicelib.errors import BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError
+from chalicelib.services import articles as articles_service
+
+PARIS = ZoneInfo("Europe/Paris")
+# Room left in the last transaction for counters, the sale, journal entries and lots.
+LAST_CHUNK = 80
+ATTEMPTS = 8
+
+
+class WrongStatusError(ConflictError):
+    code = "wrong_status"
+
+
+class EmptySelectionError(ValidationError):
+    code = "empty_selection"
+    message = "Aucun article sélectionné."
+
+
+class InvoiceNumberRequiredError(BusinessRuleError):
+    code = "invoice_number_required"
+    message = "La facturation automatique est désactivée : saisissez le numéro de facture."
+
+
+class InvoiceNumberTakenError(ConflictError):
+    code = "invoice_number_taken"
+    message = "Ce numéro de facture est déjà utilisé."
+
+
+class DateInFutureError(BusinessRuleError):
+    code = "date_in_future"
+    message = "La date ne peut pas être dans le futur."
+
+
+class BusyError(ConflictError):
+    code = "busy"
+    message = "Beaucoup d'opérations simultanées : réessayez dans un instant."
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check_date(when: date | None) -> None:
+    if when is not None and when > _now().astimezone(PARIS).date():
+        raise DateInFutureError()
+
+
+def _require_client(who: Principal, client_id: str | None) -> None:
+    if client_id is not None:
+        try:
+            catalog_repo.get_party(who.tenant_id, "client", client_id)
+        except NotFoundError:
+            raise ValidationError(details={"client_id": "Client introuvable."}) from None
+
+
+def allowed(who: Principal, action: str) -> None:
+    if action not in rules.TRANSITIONS:
+        raise NotFoundError(f"Action inconnue : {action}.")
+    if who.profile is Profile.SHOP and action not in rules.SHOP_ACTIONS:
+        raise ForbiddenError("Le profil boutique ne peut lancer que la vente et l'impression d'étiquettes.")
+
+
+def _load(who: Principal, action: str, refs: list[str] | None) -> list[dict[str, Any]]:
+    wanted = [r.strip().upper() for r in refs] if refs is not None else articles_service.selection_refs(who)
+    if not wanted:
+        raise EmptySelectionError()
+    found = repo.get_articles(who.tenant_id, wanted)
+    unknown = [r for r in wanted if r not in found]
+    if unknown:
+        raise NotFoundError("Référence(s) inconnue(s) : " + ", ".join(unknown) + ".", details={"refs": unknown})
+    articles = [found[r] for r in dict.fromkeys(wanted)]
+    wrong = rules.check_statuses(action, articles)
+    if wrong:
+        raise WrongStatusError(
+            f"Action impossible : {len(wrong)} article(s) n'ont pas le bon statut.", details={"refs": wrong})
+    return articles
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _write(who: Principal, changes: list[rules.Change | tuple[dict[str, Any], str | None]],
+           counters: dict[str, repo.CounterMove] | None = None, puts: list[tuple[Any, Any]] | None = None) -> None:
+    """Chunks of 100 articles, then the last chunk with everything else in one transaction.
+
+    A failure after some chunks were written puts them back as they were.
+    """
+    pairs = [(c.article, c.expected_status) if isinstance(c, rules.Change) else c for c in changes]
+    head, tail = (pairs[:-LAST_CHUNK], pairs[-LAST_CHUNK:]) if len(pairs) > LAST_CHUNK else ([], pairs)
+    done: list[tuple[dict[str, Any], str | None]] = []
+    originals: dict[str, dict[str, Any]] = {}
+    if head:
+        originals = repo.get_articles(who.tenant_id, [a["ref"] for a, expected in head if expected is not None])
+    try:
+        for chunk in repo.chunks(head, repo.TRANSACTION_ITEMS):
+            repo.write_changes(who.tenant_id, chunk)
+            done += chunk
+        repo.finish(who.tenant_id, tail, counters or {}, puts or [])
+    except Exception:
+        _undo(who, done, originals)
+        raise
+
+
+def _undo(who: Principal, done: list[tuple[dict[str, Any], str | None]], originals: dict[str, dict[str, Any]]) -> None:
+    created = [article["ref"] for article, expected in done if expected is None]
+    restore = [(originals[article["ref"]], article["status"]) for article, expected in done if expected is not None]
+    for chunk in repo.chunks(restore, repo.TRANSACTION_ITEMS):
+        repo.write_changes(who.tenant_id, chunk)
+    if created:
+        repo.delete_new_articles(who.tenant_id, created)
+
+
+def _retrying(attempt: Any) -> Any:
+    """Run ``attempt`` again when a number sequence moved under it (another sale)."""
+    for _ in range(ATTEMPTS):
+        try:
+            return attempt()
+        except repo.CounterMovedError:
+            continue
+    raise BusyError()
+
+
+# ---------------------------------------------------------------- sell
+
+
+def _sell(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+    when: date = params["date"]
+    _check_date(when)
+    _require_client(who, params.get("client_id"))
+    tenant = tenant_repo.get_tenant(who.tenant_id)
+    settings = tenant.settings
+    auto = bool(settings.get("invoicing", {}).get("auto", True))
+    typed_number = params.get("invoice_number")
+    if not auto:
+        if not typed_number:
+            raise InvoiceNumberRequiredError()
+        if any(repo.by_index("by_invoice", f"{who.tenant_id}#{typed_number}")):
+            raise InvoiceNumberTakenError()
+    try:
+        lines = sales.sale_lines(articles, params.get("prices") or {}, params.get("vat_rates") or {})
+    except sales.SaleInputError as exc:
+        raise ValidationError(details=exc.details) from None
+    total = sum((Decimal(line["total"]) for line in lines), ZERO)
+    by_ref = {line["ref"]: line for line in lines}
+
+    def attempt() -> dict[str, Any]:
+        now = _now()
+        local = now.astimezone(PARIS)
+        counters: dict[str, repo.CounterMove] = {}
+        number = typed_number
+        if auto:
+            key = sales.invoice_counter_key(settings, when)
+            seen = repo.counter_value(who.tenant_id, key)
+            counters[key] = repo.CounterMove(seen, seen + 1)
+            number = sales.invoice_number(settings, when, seen + 1)
+        register_key = f"register#{sales.REGISTER}"
+        seen_receipts, state = repo.counter_state(who.tenant_id, register_key)
+        totals = sales.next_totals(state, local, total)
+        counters[register_key] = repo.CounterMove(seen_receipts, seen_receipts + 1, totals.to_json())
+        sale = {
+            "kind": "sale", "transaction_ref": sales.transaction_ref(when), "date": when.isoformat(),
+            "at": local.strftime("%Y-%m-%dT%H:%M%z"), "client_id": params.get("client_id"),
+            "payment_method": params["payment_method"], "lines": lines, "vat": sales.vat_breakdown(lines),
+            "total": fmt(total), "invoice_number": number, "register": sales.REGISTER,
+            "receipt_number": sales.receipt_number(sales.REGISTER, seen_receipts + 1),
+            "seller": who.email,
+        }
+        receipt = sales.receipt(sale, totals, settings)
+        sale["receipt"] = receipt
+        changes = []
+        for article in articles:
+            line = by_ref[article["ref"]]
+            event = {"at": now.isoformat(), "user": who.email, "event": "sell", "date": when.isoformat(),
+                     "details": {"transaction_ref": sale["transaction_ref"], "price": line["unit_price"],
+                                 "invoice_number": number}}
+            new = {**article, "status": "sold", "sale_price": line["unit_price"], "sale_date": when.isoformat(),
+                   "client_id": params.get("client_id"), "transaction_ref": sale["transaction_ref"],
+                   "invoice_number": number, "payment_method": params["payment_method"],
+                   "vat_rate": line["vat_rate"], "vat_rate_before_sale": article.get("vat_rate"),
+                   "events": [*article.get("events", []), event]}
+            changes.append(rules.Change(new, article["status"]))
+        journal = lots_repo.journal_item(who.tenant_id, "sale", sale["transaction_ref"], receipt)
+        sale_item = SaleModel(who.tenant_id, sale["transaction_ref"], data=sale)
+        _write(who, changes, counters, [(sale_item, SaleModel.transaction_ref.does_not_exist()), (journal, None)])
+        return {"articles": [c.article for c in changes],
+                "sale": {"transaction_ref": sale["transaction_ref"], "invoice_number": number,
+                         "receipt_number": sale["receipt_number"], "total": sale["total"]}}
+
+    return _retrying(attempt)
+
+
+# ---------------------------------------------------------------- customer return
+
+
+def _customer_return(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+    when: date = params["date"]
+    _check_date(when)
+    reason: str = params["reason"]
+    by_sale: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for article in articles:
+        by_sale[article.get("transaction_ref") or ""].append(article)
+    originals = {ref: repo.get_sale(who.tenant_id, ref) for ref in by_sale if ref}
+    tenant = tenant_repo.get_tenant(who.tenant_id)
+
+    def attempt() -> dict[str, Any]:
+        now = _now()
+        local = now.astimezone(PARIS)
+        actor = register.Actor(who.email, now)
+        changes = rules.apply_customer_return(articles, actor, when, reason)
+        seen_notes = repo.counter_value(who.tenant_id, "credit_note")
+        register_key = f"register#{sales.REGISTER}"
+        seen_receipts, state = repo.counter_state(who.tenant_id, register_key)
+        puts: list[tuple[Any, Any]] = []
+        notes = []
+        for n, (transaction, returned) in enumerate(sorted(by_sale.items()), start=1):
+            sale = originals.get(transaction, {})
+            returned_refs = {a["ref"] for a in returned}
+            lines = [line for line in sale.get("lines", []) if line["ref"] in returned_refs]
+            amount = sum((Decimal(line["total"]) for line in lines), ZERO)
+            note_number = sales.credit_note_number(seen_notes + n)
+            notes.append({
+                "kind": "credit_note", "transaction_ref": note_number, "credit_note_number": note_number,
+                "date": when.isoformat(), "at": local.strftime("%Y-%m-%dT%H:%M%z"), "reason": reason,
+                "original_transaction_ref": transaction or None, "invoice_number": sale.get("invoice_number"),
+                "client_id": sale.get("client_id"), "lines": lines, "vat": sales.vat_breakdown(lines),
+                "total": fmt(-amount), "vat_to_recover": fmt(sum((Decimal(line["vat"]) for line in lines), ZERO)),
+            })
+        amount = sum((Decimal(note["total"]) for note in notes), ZERO)
+        totals = sales.next_totals(state, local, amount)
+        receipt_number = sales.receipt_number(sales.REGISTER, seen_receipts + 1)
+        for note in notes:
+            note["receipt_number"] = receipt_number
+            puts.append((SaleModel(who.tenant_id, note["transaction_ref"], data=note),
+                         SaleModel.transaction_ref.does_not_exist()))
+        receipt = {
+            "record": "receipt", "ticket_number": receipt_number, "register": sales.REGISTER,
+            "at": local.strftime("%Y-%m-%dT%H:%M%z"), "kind": "customer_return", "reason": reason,
+            "company": {k: tenant.settings.get(k) for k in ("company_name", "siret", "vat_number")},
+            "credit_notes": [note["credit_note_number"] for note in notes],
+            "lines": [{**{k: line[k] for k in ("ref", "label", "quantity", "vat_rate", "vat_rate_percent")},
+                       "unit_price": fmt(-Decimal(line["unit_price"])),
+                       "total_excl_vat": fmt(-Decimal(line["total_excl_vat"])), "vat": fmt(-Decimal(line["vat"]))}
+                      for note in notes for line in note["lines"]],
+            "total": fmt(amount), "payment": {"method": "refund", "amount": fmt(amount)},
+            "running_totals": totals.to_json(),
+        }
+        puts.append((lots_repo.journal_item(who.tenant_id, "sale_return", receipt_number, receipt), None))
+        counters = {"credit_note": repo.CounterMove(seen_notes, seen_notes + len(notes)),
+                    register_key: repo.CounterMove(seen_receipts, seen_receipts + 1, totals.to_json())}
+        _write(who, changes, counters, puts)
+        return {"articles": [c.article for c in changes],
+                "credit_note_number": notes[0]["credit_note_number"] if len(notes) == 1 else None,
+                "credit_note_numbers": [note["credit_note_number"] for note in notes],
+                "receipt_number": receipt_number}
+
+    return _retrying(attempt)
+
+
+# ---------------------------------------------------------------- buy consigned
+
+
+def _buy_consigned(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+    """New purchase lots dated that day, one per original supplier, with new references."""
+    when: date = params["date"]
+    _check_date(when)
+    prices: dict[str, Decimal] = params.get("prices") or {}
+    unknown = sorted(set(prices) - {a["ref"] for a in articles})
+    missing = sorted(a["ref"] for a in articles if a["ref"] not in prices and not a.get("reserve_price"))
+    if unknown or missing:
+        raise ValidationError(details={"prices": "Prix d'achat manquant ou hors sélection : "
+                                       + ", ".join(unknown + missing) + "."})
+    tenant = tenant_repo.get_tenant(who.tenant_id)
+    creation_year = int(tenant.settings["creation_year"])
+    families = {f.id: f.label for f in catalog_repo.list_families(who.tenant_id)}
+    by_supplier: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for article in articles:
+        by_supplier[article["supplier_id"]].append(article)
+    identities = {sid: register.frozen_identity(sid, catalog_repo.get_party(who.tenant_id, "supplier", sid).fields)
+                  for sid in by_supplier}
+    key = references.counter_key("purchase", when)
+
+    def attempt() -> dict[str, Any]:
+        now = _now()
+        actor = register.Actor(who.email, now)
+        seen = repo.counter_value(who.tenant_id, key)
+        changes: list[tuple[dict[str, Any], str | None]] = []
+        puts: list[tuple[Any, Any]] = []
+        created = []
+        for n, (supplier_id, group) in enumerate(sorted(by_supplier.items()), start=1):
+            try:
+                lot_ref = references.lot_ref(creation_year, when, seen + n, consignment=False)
+            except references.ReferenceError_ as exc:
+                raise BusinessRuleError(str(exc)) from None
+            new_articles = []
+            for rank, old in enumerate(sorted(group, key=lambda a: a["ref"]), start=1):
+                price = fmt(prices[old["ref"]]) if old["ref"] in prices else old["reserve_price"]
+                new_ref = references.article_ref(lot_ref, rank)
+                event = {"at": now.isoformat(), "user": who.email, "event": "buy_consigned",
+                         "date": when.isoformat(), "details": {"former_ref": old["ref"], "new_ref": new_ref}}
+                new = {**old, "ref": new_ref, "lot_ref": lot_ref, "status": "stock", "purchase_price": price,
+                       "purchase_date": when.isoformat(), "former_refs": [*(old.get("former_refs") or []),
+                                                                           old["ref"]],
+                       "events": [*old.get("events", []), event], "traces": list(old.get("traces", []))}
+                new_articles.append(new)
+                changes.append((new, None))
+                changes.append(({**old, "status": "replaced", "replaced_by": new_ref,
+                                 "events": [*old.get("events", []), event]}, old["status"]))
+            total = sum((Decimal(a["purchase_price"]) for a in new_articles), ZERO)
+            lot = {"ref": lot_ref, "kind": "purchase", "status": "committed", "supplier_id": supplier_id,
+                   "supplier": identities[supplier_id], "purchase_date": when.isoformat(),
+                   "purchase_price": fmt(total), "tmp": False, "price_incl_tmp": None, "tmp_rate": None,
+                   "payment_method": params.get("payment_method"), "condition": group[0].get("condition"),
+                   "comment": "Rachat d'articles confiés : " + ", ".join(a["ref"] for a in group),
+                   "article_count": len(new_articles), "committed_at": now.isoformat(), "committed_by": who.email,
+                   "register_version": 1, "traces": [], "bought_from_consignment": [a["ref"] for a in group]}
+            payload = register.register_version(lot, new_articles, families, "lot_committed", actor)
+            puts.append((LotModel(who.tenant_id, lot_ref, kind="purchase",
+                                  data={k: v for k, v in lot.items() if k not in ("ref", "kind")}),
+                         LotModel.ref.does_not_exist()))
+            puts.append((lots_repo.journal_item(who.tenant_id, "lot_committed", lot_ref, payload), None))
+            puts.append((repo.search_item(who.tenant_id, lot_ref, new_articles), None))
+            created.append(lot_ref)
+        # the new records first, the old ones last: the last transaction flips the visible state
+        changes.sort(key=lambda pair: pair[1] is not None)
+        _write(who, changes, {key: repo.CounterMove(seen, seen + len(by_supplier))}, puts)
+        return {"articles": [a for a, expected in changes if expected is None], "lots": created}
+
+    return _retrying(attempt)
+
+
+# ---------------------------------------------------------------- dispatch
+
+
+def _plain(who: Principal, action: str, articles: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+    actor = register.Actor(who.email, _now())
+    when = params.get("date")
+    _check_date(when)
+    try:
+        if action in ("deposit", "deposit_update"):
+            if action == "deposit" or params.get("client_id"):
+                _require_client(who, params.get("client_id"))
+            changes = rules.apply_deposit(articles, actor, action, params.get("client_id"), when,
+                                          params.get("prices"))
+        elif action == "reserve_price":
+            changes = rules.apply_reserve_price(articles, actor, params["prices"])
+        elif action == "melt_sell":
+            changes = rules.apply_melt_sell(articles, actor, when, params["prices"])
+        else:
+            if action == "melt_deposit":
+                _require_client(who, params.get("client_id"))
+            changes = rules.apply_simple(articles, actor, action, when, params.get("reason"),
+                                         params.get("client_id"))
+    except rules.ActionInputError as exc:
+        raise ValidationError(details=exc.details) from None
+    _write(who, changes)
+    return {"articles": [c.article for c in changes]}
+
+
+def _read_only(action: str, articles: list[dict[str, Any]]) -> dict[str, Any]:
+    """``labels`` and ``deposit_list``: the data the printed document shows."""
+    return {"articles": articles, "document": action}
+
+
+def execute(who: Principal, action: str, refs: list[str] | None, params: dict[str, Any]) -> dict[str, Any]:
+    allowed(who, action)
+    articles = _load(who, action, refs)
+    if action in rules.READ_ONLY:
+        result = _read_only(action, articles)
+    elif action == "sell":
+        result = _sell(who, articles, params)
+    elif action == "customer_return":
+        result = _customer_return(who, articles, params)
+    elif action == "buy_consigned":
+        result = _buy_consigned(who, articles, params)
+    else:
+        result = _plain(who, action, articles, params)
+    result["articles"] = [articles_service.view(who, a) for a in result["articles"]]
+    return result
+
+
+# ---------------------------------------------------------------- idempotency
+
+
+_runner: dict[str, Any] = {}
+
+
+def _idempotent_runner() -> Any:
+    """Powertools idempotency on DynamoDB, built on first use (no client at import)."""
+    if "run" not in _runner:
+        from aws_lambda_powertools.utilities.idempotency import (
+            DynamoDBPersistenceLayer,
+            IdempotencyConfig,
+            idempotent_function,
+        )
+
+        from chalicelib.adapters.aws import client
+        from chalicelib.config import get_settings
+
+        store = DynamoDBPersistenceLayer(table_name=get_settings().table_name("idempotency"),
+                                         boto3_client=client("dynamodb"), static_pk_value="actions")
+        config = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="body",
+                                   expires_after_seconds=24 * 3600, use_local_cache=False)
+
+        @idempotent_function(data_keyword_argument="request", persistence_store=store, config=config)
+        def run(request: dict[str, Any]) -> dict[str, Any]:
+            who = Principal(**{**request["who"], "profile": Profile(request["who"]["profile"])})
+            params = _params_from_json(request["body"]["params"])
+            return execute(who, request["action"], request["body"]["refs"], params)
+
+        _runner["run"] = run
+    return _runner["run"]
+
+
+def _params_to_json(params: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(params, default=str))
+
+
+def _params_from_json(params: dict[str, Any]) -> dict[str, Any]:
+    out = dict(params)
+    if out.get("date"):
+        out["date"] = date.fromisoformat(out["date"])
+    for name in ("prices",):
+        if out.get(name):
+            out[name] = {ref: Decimal(v) for ref, v in out[name].items()}
+    return out
+
+
+class IdempotencyKeyReusedError(BusinessRuleError):
+    code = "idempotency_key_reused"
+    message = "Cette clé d'idempotence a déjà servi pour une autre requête."
+
+
+class RequestInProgressError(ConflictError):
+    code = "request_in_progress"
+    message = "La même requête est déjà en cours de traitement."
+
+
+def run(who: Principal, action: str, refs: list[str] | None, params: dict[str, Any],
+        idempotency_key: str | None) -> dict[str, Any]:
+    """Execute an action; with an Idempotency-Key the same request acts once in 24 h."""
+    allowed(who, action)
+    if not idempotency_key or action in rules.READ_ONLY:
+        return execute(who, action, refs, params)
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    if refs is None:  # the selection at this moment is part of what the key stands for
+        refs = articles_service.selection_refs(who)
+    request = {
+        "key": f"{who.tenant_id}#{who.user_id}#{action}#{idempotency_key}",
+        "action": action,
+        "who": {"tenant_id": who.tenant_id, "user_id": who.user_id, "email": who.email,
+                "profile": who.profile.value},
+        "body": {"refs": refs, "params": _params_to_json(params)},
+    }
+    try:
+        return dict(_idempotent_runner()(request=request))
+    except IdempotencyValidationError:
+        raise IdempotencyKeyReusedError() from None
+    except IdempotencyAlreadyInProgressError:
+        raise RequestInProgressError() from None

@@ -1,0 +1,167 @@
+"""Article search, the Σ summary, an article's history, and the selection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from chalicelib.adapters.repositories import articles as repo
+from chalicelib.auth import Principal
+from chalicelib.domain import search
+from chalicelib.domain.actions import STATUS_LABELS
+from chalicelib.domain.search import Filters
+from chalicelib.domain.visibility import article_for
+from chalicelib.errors import NotFoundError, ValidationError
+
+KNOWN_STATUSES = set(STATUS_LABELS)
+# Technical redirects left by buy_consigned are not inventory.
+_HIDDEN_BY_DEFAULT = {"replaced"}
+
+
+def parse_filters(params: dict[str, str]) -> Filters:
+    try:
+        return search.parse_filters(params, KNOWN_STATUSES)
+    except search.FilterError as exc:
+        raise ValidationError("Filtres invalides.", details=exc.details) from None
+
+
+def _candidates(who: Principal, filters: Filters, selection: set[str]) -> Iterable[dict[str, Any]]:
+    """The narrowest stored access path for these filters (the rest is filtered after)."""
+    tenant = who.tenant_id
+    if filters.ref:
+        found = repo.get_articles(tenant, [filters.ref]).get(filters.ref)
+        # a consigned article bought since lives on under a new reference
+        while found is not None and found.get("replaced_by"):
+            found = repo.get_articles(tenant, [found["replaced_by"]]).get(found["replaced_by"])
+        return [found] if found else []
+    if filters.in_selection:
+        return repo.get_articles(tenant, selection).values()
+    for name, index in (("transaction_ref", "by_transaction"), ("invoice_number", "by_invoice")):
+        if name in filters.equal:
+            return repo.by_index(index, f"{tenant}#{filters.equal[name]}")
+    if "lot_ref" in filters.equal:
+        from chalicelib.adapters.repositories.lots import lot_articles
+
+        return lot_articles(tenant, filters.equal["lot_ref"])
+    if filters.text:
+        return repo.get_articles(tenant, repo.text_candidates(tenant, filters.text)).values()
+    for name in ("sale", "deposit", "purchase"):
+        if name in filters.ranges:
+            low, high = filters.ranges[name]
+            return repo.by_date(tenant, f"by_{name}_date", low, high)
+    for name, index in (("client_id", "by_client"), ("supplier_id", "by_supplier"), ("family_id", "by_family")):
+        if name in filters.equal:
+            return repo.by_index(index, f"{tenant}#{filters.equal[name]}")
+    if len(filters.statuses) == 1:
+        (status,) = filters.statuses
+        return repo.by_index("by_status", f"{tenant}#{status}")
+    return repo.all_articles(tenant)
+
+
+def find(who: Principal, filters: Filters) -> list[dict[str, Any]]:
+    """Every article matching all the filters, sorted."""
+    selection = set(selection_refs(who)) if filters.in_selection is not None else set()
+    found = [a for a in _candidates(who, filters, selection) if search.matches(a, filters, selection)]
+    if not filters.statuses and not filters.ref:
+        found = [a for a in found if a["status"] not in _HIDDEN_BY_DEFAULT]
+    return search.sort_articles(found, filters.sort)
+
+
+def view(who: Principal, article: dict[str, Any]) -> dict[str, Any]:
+    shown = article_for(article, who.may("see_purchase_data"))
+    return {k: v for k, v in shown.items() if k not in ("events", "vat_rate_before_sale")}
+
+
+def summary(who: Principal, filters: Filters) -> dict[str, Any]:
+    who.require("see_purchase_data")
+    return search.summary(find(who, filters))
+
+
+def history(who: Principal, ref: str) -> list[dict[str, Any]]:
+    """Every event of the article, oldest first: entry, corrections, actions."""
+    article = repo.get_article(who.tenant_id, ref)
+    events: list[dict[str, Any]] = []
+    if article.get("purchase_date"):
+        from chalicelib.adapters.repositories.lots import get_lot
+
+        try:
+            lot = get_lot(who.tenant_id, article["lot_ref"])
+            events.append({"at": lot.get("committed_at"), "user": lot.get("committed_by"),
+                           "event": "lot_committed", "date": lot.get("purchase_date"),
+                           "details": {"lot_ref": lot["ref"], "kind": lot["kind"]}})
+        except NotFoundError:
+            pass
+    sees = who.may("see_purchase_data")
+    for t in article.get("traces", []):
+        if not sees and t.get("field") == "purchase_price":
+            continue
+        events.append({"at": t["at"], "user": t["user"], "event": "correction", "date": None,
+                       "details": {k: t[k] for k in ("field", "old", "new", "reason")}})
+    events.extend(article.get("events", []))
+    return sorted(events, key=lambda e: e.get("at") or "")
+
+
+# ---------------------------------------------------------------- selection
+
+
+def selection_refs(who: Principal) -> list[str]:
+    refs, _ = repo.get_selection(who.tenant_id, who.user_id)
+    return refs
+
+
+def selection_view(who: Principal) -> dict[str, Any]:
+    refs = selection_refs(who)
+    return {"refs": refs, "count": len(refs)}
+
+
+def _update_selection(who: Principal, add: Iterable[str] = (), remove: Iterable[str] = ()) -> dict[str, Any]:
+    for _ in range(3):  # a concurrent change of the same selection: re-read and retry
+        refs, version = repo.get_selection(who.tenant_id, who.user_id)
+        removed = set(remove)
+        kept = [r for r in refs if r not in removed]
+        present = set(kept)
+        kept += [r for r in dict.fromkeys(add) if r not in present]
+        try:
+            repo.save_selection(who.tenant_id, who.user_id, kept, version)
+            return {"refs": kept, "count": len(kept)}
+        except Exception as exc:  # noqa: BLE001 - only the version conflict is retried
+            if getattr(exc, "code", None) != "conflict":
+                raise
+    raise ValidationError("La sélection change trop vite : réessayez.")
+
+
+def _resolve(who: Principal, refs: list[str] | None, filter_params: dict[str, str] | None) -> list[str]:
+    if filter_params is not None:
+        return [a["ref"] for a in find(who, parse_filters(filter_params))]
+    wanted = [r.strip().upper() for r in refs or []]
+    found = repo.get_articles(who.tenant_id, wanted)
+    unknown = [r for r in wanted if r not in found]
+    if unknown:
+        raise NotFoundError("Référence(s) inconnue(s) : " + ", ".join(unknown) + ".", details={"refs": unknown})
+    return wanted
+
+
+def select(who: Principal, refs: list[str] | None, filter_params: dict[str, str] | None) -> dict[str, Any]:
+    return _update_selection(who, add=_resolve(who, refs, filter_params))
+
+
+def deselect(who: Principal, refs: list[str] | None, filter_params: dict[str, str] | None) -> dict[str, Any]:
+    if filter_params is not None:
+        return _update_selection(who, remove=_resolve(who, None, filter_params))
+    return _update_selection(who, remove=[r.strip().upper() for r in refs or []])
+
+
+def reset_selection(who: Principal) -> None:
+    _, version = repo.get_selection(who.tenant_id, who.user_id)
+    repo.save_selection(who.tenant_id, who.user_id, [], version)
+
+
+def scan(who: Principal, ref: str) -> dict[str, Any]:
+    """A scanner typed a reference: find that one article and select it."""
+    wanted = ref.strip().upper()
+    candidates = list(_candidates(who, parse_filters({"ref": wanted}), set()))
+    if not candidates:
+        raise NotFoundError(f"Aucun article ne porte la référence {wanted}.")
+    found = candidates[0]
+    selection = _update_selection(who, add=[found["ref"]])
+    return {"article": view(who, found), "selection": selection}

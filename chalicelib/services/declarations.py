@@ -1,0 +1,167 @@
+"""The yearly 2093 declaration: pre-check, file generation (as a job), the DGFiP key."""
+
+from __future__ import annotations
+
+import gzip
+import warnings
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib.adapters import files
+from chalicelib.adapters.repositories import articles as articles_repo
+from chalicelib.adapters.repositories import catalog as catalog_repo
+from chalicelib.adapters.repositories import lots as lots_repo
+from chalicelib.adapters.repositories import tenants as tenants_repo
+from chalicelib.auth import Principal
+from chalicelib.domain import dmet
+from chalicelib.domain.parties import display_name
+from chalicelib.errors import DeclarationBlockedError, InvalidKeyError, ValidationError
+from chalicelib.services import jobs
+
+PARIS = ZoneInfo("Europe/Paris")
+PERMISSION = "see_purchase_data"  # manager and collaborator; shop never sees purchases
+NOT_DECLARED = frozenset({"retracted"})
+
+
+def _prefix(tenant_id: str) -> str:
+    return f"tenants/{tenant_id}/declarations/2093"
+
+
+def _year(value: Any) -> int:
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(details={"year": "Année attendue (AAAA)."}) from None
+    if not 2000 <= year <= 2100:
+        raise ValidationError(details={"year": "Année attendue (AAAA)."})
+    return year
+
+
+def _sellers(tenant_id: str, year: int) -> list[dmet.Seller]:
+    """Per supplier, the yearly total of purchases of articles in ``metal_2093`` families."""
+    metal = {f.id for f in catalog_repo.list_families(tenant_id) if f.metal_2093}
+    purchases = []
+    for article in articles_repo.by_date(tenant_id, "by_purchase_date", f"{year}-01-01", f"{year}-12-31"):
+        if (article.get("family_id") in metal and article.get("supplier_id") and article.get("purchase_price")
+                and article["status"] not in NOT_DECLARED):
+            try:
+                purchases.append((article["supplier_id"], Decimal(str(article["purchase_price"]))))
+            except InvalidOperation:
+                continue
+    totals = dmet.seller_totals(purchases)
+    parties = {p.id: p.fields for p in catalog_repo.list_parties(tenant_id, "supplier")}
+    return [dmet.Seller(seller_id, parties.get(seller_id, {}), total) for seller_id, total in totals.items()]
+
+
+def _check(company: dict[str, Any], sellers: list[dmet.Seller]) -> dict[str, Any]:
+    kept = dmet.declared(sellers)
+    blocking = [{"supplier_id": s.id, "name": display_name(s.fields), "problems": problems}
+                for s in kept if (problems := dmet.seller_problems(s.fields))]
+    return {"company": dmet.company_problems(company), "sellers": sorted(blocking, key=lambda b: b["name"]),
+            "declared": len(kept), "left_out": len(sellers) - len(kept),
+            "total": sum(dmet.euros(s.total) for s in kept)}
+
+
+def precheck(who: Principal, year: Any) -> dict[str, Any]:
+    who.require(PERMISSION)
+    year_ = _year(year)
+    company = tenants_repo.get_tenant(who.tenant_id).settings
+    report = _check(company, _sellers(who.tenant_id, year_))
+    return {"year": year_, "ready": not report["company"] and not report["sellers"], **report}
+
+
+def start_2093(who: Principal, year: Any) -> dict[str, Any]:
+    who.require(PERMISSION)
+    return jobs.start(who.tenant_id, "dmet_2093", {"year": _year(year)}, who.user_id)
+
+
+def run_2093(tenant_id: str, params: dict[str, Any], progress: jobs.Progress) -> dict[str, Any]:
+    year = int(params["year"])
+    company = tenants_repo.get_tenant(tenant_id).settings
+    sellers = _sellers(tenant_id, year)
+    progress(0.4)
+    report = _check(company, sellers)
+    if report["company"] or report["sellers"]:
+        raise DeclarationBlockedError(details={"company": report["company"], "sellers": report["sellers"]})
+    now = datetime.now(PARIS)
+    text = dmet.build_file(year, company, sellers, now.strftime("%Y%m%d"))
+    progress(0.6)
+    key = _load_key(tenant_id)
+    order = lots_repo.next_value(tenant_id, f"dmet_order#{year}")
+    name = dmet.file_name(year, dmet.company_siren(company), order, now.strftime("%Y%m%d%H%M%S"))
+    raw = text.encode("ascii")
+    packed = gzip.compress(raw, mtime=0)
+    outputs = [(name, raw, "text/plain"), (name + ".gz", packed, "application/gzip")]
+    fingerprint = None
+    if key is not None:
+        outputs.append((name + ".gz.gpg", _encrypt(key, packed, name + ".gz"), "application/pgp-encrypted"))
+        fingerprint = str(key.fingerprint)
+    stored = []
+    for filename, body, content_type in outputs:
+        object_key = f"{_prefix(tenant_id)}/{year}/{filename}"
+        files.put(object_key, body, content_type)
+        stored.append({"name": filename, "key": object_key})
+    progress(0.9)
+    return {"year": year, "order": order, "files": stored, "declared": report["declared"],
+            "left_out": report["left_out"], "total": report["total"], "key_fingerprint": fingerprint}
+
+
+# ---------------------------------------------------------------- the DGFiP public key
+
+
+def _parse_key(armored: str) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgpy  # pure Python OpenPGP: imported only here (cold start)
+
+        try:
+            key, _ = pgpy.PGPKey.from_blob(armored)
+        except Exception:
+            raise InvalidKeyError() from None
+    if not key.is_public:
+        raise InvalidKeyError("Envoyez la clé publique de la DGFiP, jamais une clé privée.")
+    return key
+
+
+def _encrypt(key: Any, data: bytes, filename: str) -> bytes:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgpy
+
+        message = pgpy.PGPMessage.new(data, file=True, filename=filename)
+        encrypted = key.encrypt(message)
+        if not encrypted.is_encrypted:  # pragma: no cover - pgpy always encrypts here
+            raise RuntimeError("not encrypted")
+        return bytes(encrypted)
+
+
+def _load_key(tenant_id: str) -> Any:
+    armored = files.get(f"{_prefix(tenant_id)}/key.asc")
+    return _parse_key(armored.decode("ascii")) if armored else None
+
+
+def _key_view(key: Any) -> dict[str, Any]:
+    if key is None:
+        return {"fingerprint": None, "user_ids": []}
+    return {"fingerprint": str(key.fingerprint), "user_ids": [str(u.userid or u.name) for u in key.userids]}
+
+
+def put_key(who: Principal, armored: Any) -> dict[str, Any]:
+    who.require(PERMISSION)
+    if not isinstance(armored, str) or "BEGIN PGP PUBLIC KEY BLOCK" not in armored:
+        raise InvalidKeyError()
+    key = _parse_key(armored)
+    files.put(f"{_prefix(who.tenant_id)}/key.asc", armored.encode("ascii", "replace"), "application/pgp-keys")
+    return _key_view(key)
+
+
+def get_key(who: Principal) -> dict[str, Any]:
+    who.require(PERMISSION)
+    return _key_view(_load_key(who.tenant_id))
+
+
+def delete_key(who: Principal) -> None:
+    who.require(PERMISSION)
+    files.delete(f"{_prefix(who.tenant_id)}/key.asc")

@@ -1,0 +1,56 @@
+"""Reports and exports built from stored sales and articles."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.adapters.repositories import articles as repo
+from chalicelib.auth import Principal
+from chalicelib.domain.csv_export import rows_to_csv
+from chalicelib.domain.money import ZERO, fmt
+from chalicelib.errors import ValidationError
+from chalicelib.services.articles import view
+
+ARTICLE_COLUMNS = ("ref", "lot_ref", "status", "description", "family_id", "weight_g", "fineness", "serial",
+                   "condition", "vat_rate", "purchase_price", "reserve_price", "deposit_price", "label_price",
+                   "sale_price", "supplier_id", "client_id", "transaction_ref", "invoice_number", "payment_method",
+                   "purchase_date", "sale_date", "deposit_date", "comment")
+
+
+def articles_csv(who: Principal, articles: list[dict[str, Any]]) -> str:
+    """UTF-8, a header line, ``|`` separated, no text delimiter; shop gets no purchase data."""
+    shown = [view(who, a) for a in articles]
+    columns = [c for c in ARTICLE_COLUMNS if who.may("see_purchase_data") or c != "purchase_price"]
+    return rows_to_csv(columns, shown)
+
+
+def sale_view(who: Principal, transaction_ref: str) -> dict[str, Any]:
+    sale = repo.get_sale(who.tenant_id, transaction_ref)
+    if not who.may("see_purchase_data"):
+        sale = {k: v for k, v in sale.items() if k != "margin"}
+    return sale
+
+
+def vat_returns(who: Principal, params: dict[str, str]) -> dict[str, Any]:
+    """Customer returns per month with the VAT to recover (credit notes)."""
+    who.require("see_purchase_data")
+    date_from, date_to = params.get("from"), params.get("to")
+    if any(v and len(v) != 10 for v in (date_from, date_to)):
+        raise ValidationError(details={"from": "Date attendue au format AAAA-MM-JJ."})
+    notes = [s for s in repo.list_sales(who.tenant_id) if s.get("kind") == "credit_note"
+             and (not date_from or s["date"] >= date_from) and (not date_to or s["date"] <= date_to)]
+    periods: dict[str, dict[str, Any]] = defaultdict(lambda: {"count": 0, "total": ZERO, "vat_to_recover": ZERO,
+                                                              "credit_notes": []})
+    for note in sorted(notes, key=lambda n: n["credit_note_number"]):
+        period = periods[note["date"][:7]]
+        period["count"] += 1
+        period["total"] += Decimal(note["total"])
+        period["vat_to_recover"] += Decimal(note["vat_to_recover"])
+        period["credit_notes"].append({k: note[k] for k in ("credit_note_number", "date", "invoice_number",
+                                                            "original_transaction_ref", "total", "vat_to_recover",
+                                                            "reason")})
+    return {"periods": [{"period": key, "count": p["count"], "total": fmt(p["total"]),
+                         "vat_to_recover": fmt(p["vat_to_recover"]), "credit_notes": p["credit_notes"]}
+                        for key, p in sorted(periods.items())]}

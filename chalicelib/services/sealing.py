@@ -1,0 +1,347 @@
+"""The sealer: journal entries in, sealed records in the vault out.
+
+Fed by the journal table's stream (``seal_journal`` in app.py). For each chain
+(tenant, chain name) the records of a batch are sealed in stream order:
+
+1. *dedupe*: entries that have a claim are sealed already and are skipped
+   (strongly consistent reads: a redelivery a millisecond later is still seen);
+2. *finish what is pending*: if the chain's head lists reserved ranks, those
+   records are completed first — whichever journal entries they are, ours or
+   those of an attempt that crashed (their content is read back from the journal);
+3. *reserve* ranks for the remaining entries (one conditional write on the head),
+   then *complete* them: build each record (deterministic from the journal entry,
+   its rank, the previous hash and the ``sealed_at`` fixed at reservation), store it
+   in the vault (S3 first, ``If-None-Match``), then index items + claims + head in
+   one transaction.
+
+Crash windows and why a retry converges:
+
+- before the reservation: nothing happened; the retry starts over;
+- after it, before or during the S3 writes: the head says which seq has which rank
+  and ``sealed_at``; the retry (or the next record of the chain) rebuilds the same
+  bytes for the same key; a key already written answers "precondition failed" and
+  its checksum is compared, so no second version is ever stored;
+- after S3, before the transaction: the same, every object is found in place;
+- after the transaction, before the stream is acknowledged: the claims say sealed.
+
+Failures: a record that can never be sealed (payload not gzip JSON, a kind that
+belongs to no chain) is a *poison* record. It is reported — the batch raises at
+the end — but does not hold back the other records of its chain: it has no place
+to keep. A transient failure (S3, DynamoDB) stops its chain for the rest of the
+batch (later records must not overtake it) and the batch raises too; other
+chains go on. In AWS the event-source mapping retries the batch, bisecting it,
+then gives up after its maximum attempts and sends the batch's position to the
+on-failure queue, whose alarm calls for a human; the journal entry itself stays
+in the journal table and can be sealed again with :func:`reseal`.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib.adapters import vault
+from chalicelib.adapters.repositories import vault as repo
+from chalicelib.adapters.repositories.vault import ChainHead, Contention, Entry, JournalRecord
+from chalicelib.config import get_settings
+from chalicelib.domain import seal
+from chalicelib.observability import logger
+
+# Conditional-write losses tolerated per chain before the batch is failed (and retried).
+MAX_ATTEMPTS = 60
+# Ranks another sealer reserved are left to it this long (seconds), then taken over:
+# it must have crashed between its reservation and its index write.
+TAKE_OVER_AFTER = 2.0
+
+
+class SealingError(RuntimeError):
+    """Some records of the batch are not sealed: the batch must be delivered again."""
+
+    def __init__(self, failures: list[dict[str, str]]) -> None:
+        self.failures = failures
+        summary = "; ".join(f"{f['tenant_id']}/{f['seq']} ({f['kind']}): {f['error']}" for f in failures[:10])
+        super().__init__(f"{len(failures)} journal record(s) not sealed: {summary}")
+
+
+class PoisonRecordError(ValueError):
+    """A journal record that can never be sealed as it is."""
+
+
+@dataclass
+class SealReport:
+    sealed: list[tuple[str, str, int]] = field(default_factory=list)  # (tenant, chain, rank)
+    duplicates: int = 0
+    ignored: int = 0
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A journal record decoded and placed in its chain."""
+
+    record: JournalRecord
+    chain: str
+    content: dict[str, Any]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _decode(record: JournalRecord) -> _Ready:
+    try:
+        chain = seal.chain_of(record.kind)
+    except seal.SealError as exc:
+        raise PoisonRecordError(str(exc)) from None
+    try:
+        content = repo.decode_payload(record.payload)
+        seal.canonical(content)  # refuses floats and the like now, not halfway
+    except (OSError, EOFError, ValueError, UnicodeDecodeError, seal.SealError) as exc:
+        raise PoisonRecordError(f"undecodable payload: {type(exc).__name__}: {exc}") from None
+    return _Ready(record, chain, content)
+
+
+def _summary(chain: str, kind: str, content: dict[str, Any]) -> dict[str, Any] | None:
+    if chain == seal.POLICE_REGISTER:
+        lot = content.get("lot") or {}
+        return {"lot_ref": lot.get("ref"), "version": content.get("version"), "event": content.get("event"),
+                "purchase_date": lot.get("purchase_date")}
+    if chain in (seal.RECEIPT, seal.CLOSING):
+        keep = ("ticket_number", "register", "at", "kind", "total", "transaction_ref", "invoice_number", "period")
+        return {k: content[k] for k in keep if k in content and not isinstance(content[k], (dict, list))} or None
+    if chain == seal.INSPECTION:
+        return {"inspector": content.get("inspector"), "service": content.get("service")}
+    if chain == seal.CHAIN_HEAD:
+        return {"heads": len(content.get("heads", []))}
+    return None
+
+
+def _retain_until(sealed_at: str) -> datetime:
+    return datetime.fromisoformat(sealed_at) + timedelta(days=get_settings().vault_retention_days)
+
+
+def _finish(head: ChainHead, known: dict[str, _Ready]) -> list[Entry]:
+    """Store and index every record the head lists as pending."""
+    items = []
+    for pending in head.pending:
+        ready = known.get(pending.seq)
+        if ready is None:  # reserved by an attempt that did not finish: read it back
+            ready = _decode(repo.get_journal(head.tenant_id, pending.seq))
+        items.append((pending, ready))
+    built = seal.seal_many(head.chain, head.sealed + 1, head.sha256,
+                           [(p.kind, r.content, p.sealed_at) for p, r in items])
+
+    # One object after the other: against moto (one process) threads only add contention, and
+    # a shard's pace in AWS (tens of records a second) is far above what a shop journals.
+    stored_objects = [vault.put_sealed(vault.object_key(head.tenant_id, head.chain, record.rank), record.body,
+                                       record.sha256, _retain_until(pending.sealed_at))
+                      for (pending, _), record in zip(items, built, strict=True)]
+    entries = []
+    for (pending, ready), record, stored in zip(items, built, stored_objects, strict=True):
+        entries.append(Entry(
+            tenant_id=head.tenant_id, chain=head.chain, rank=record.rank, seq=pending.seq, kind=pending.kind,
+            number=seal.record_number(head.chain, record.rank, ready.content), subject=ready.record.subject,
+            sealed_at=pending.sealed_at, sha256=record.sha256, prev_sha256=record.prev_sha256,
+            bucket=stored.bucket, key=stored.key, version_id=stored.version_id,
+            retention_mode=stored.retention_mode or vault.RETENTION_MODE, retain_until=stored.retain_until,
+            summary=_summary(head.chain, pending.kind, ready.content)))
+    repo.complete(head, entries)
+    return entries
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(random.uniform(0, min(0.002 * 2 ** min(attempt, 8), 0.25)))
+
+
+def _stale(head: ChainHead) -> bool:
+    """Ranks reserved long enough ago that whoever reserved them must have failed."""
+    if not head.pending:
+        return False
+    reserved_at = min(datetime.fromisoformat(p.sealed_at) for p in head.pending)
+    return (datetime.now(UTC) - reserved_at).total_seconds() > TAKE_OVER_AFTER
+
+
+def _wait_for_others(head: ChainHead) -> ChainHead:
+    """Let a live sealer finish the ranks it reserved; take them over once stale."""
+    pending = head.pending
+    pause = 0.01
+    while head.pending == pending and not _stale(head):
+        time.sleep(random.uniform(pause / 2, pause))
+        pause = min(pause * 1.5, 0.2)
+        head = repo.get_head(head.tenant_id, head.chain)
+    return head
+
+
+_locks_guard = threading.Lock()
+_locks: dict[tuple[str, str], threading.Lock] = {}
+
+
+def _chain_lock(tenant_id: str, chain: str) -> threading.Lock:
+    """One sealer per chain at a time in this process.
+
+    Only an economy: a Lambda container runs one invocation at a time, but the
+    local stack and the tests seal from many threads at once, and racing there
+    costs requests. Ranks stay gap-free through the conditional writes alone.
+    """
+    with _locks_guard:
+        return _locks.setdefault((tenant_id, chain), threading.Lock())
+
+
+def _seal_chain(tenant_id: str, chain: str, records: list[_Ready], report: SealReport) -> None:
+    """Seal ``records`` (one chain, stream order), finishing any pending rank first."""
+    known = {r.record.seq: r for r in records}
+    order = list(dict.fromkeys(r.record.seq for r in records))  # a seq twice in a batch is one record
+    ours = set(order)
+    attempt = 0
+    first = True
+    finished: set[str] = set()
+    while True:
+        done = repo.claims(tenant_id, [seq for seq in order if seq not in finished]) | dict.fromkeys(finished)
+        if first:
+            report.duplicates += len(done)
+            first = False
+        head = repo.get_head(tenant_id, chain)
+        if head.pending and not _stale(head):
+            # Ranks another sealer reserved (a redelivery of ours included): it is
+            # probably alive and completing them; wait, then look again.
+            _wait_for_others(head)
+            continue
+        in_flight = {p.seq for p in head.pending}
+        todo = [seq for seq in order if seq not in done and seq not in in_flight]
+        if not head.pending and not todo:
+            return
+        try:
+            reserved_here = not head.pending
+            if reserved_here:
+                head = repo.reserve(head, [(seq, known[seq].record.kind) for seq in todo[:repo.MAX_PENDING]],
+                                    _now())
+            for entry in _finish(head, known):
+                if entry.seq in ours:
+                    report.sealed.append((tenant_id, chain, entry.rank))
+                    finished.add(entry.seq)
+            if reserved_here and len(todo) <= repo.MAX_PENDING:
+                return  # everything this batch brought is sealed, by this very transaction
+        except Contention:
+            attempt += 1
+            if attempt >= MAX_ATTEMPTS:
+                raise
+            _backoff(attempt)
+
+
+def seal_journal_records(records: Iterable[JournalRecord]) -> SealReport:
+    """Seal a batch of journal records; raises :class:`SealingError` if any is left.
+
+    Idempotent: a record delivered twice is sealed once.
+    """
+    report = SealReport()
+    groups: dict[tuple[str, str], list[_Ready]] = {}
+    for record in records:
+        try:
+            ready = _decode(record)
+        except PoisonRecordError as exc:
+            logger.error("poison journal record", extra={"tenant_id": record.tenant_id, "seq": record.seq,
+                                                         "kind": record.kind, "error": str(exc)})
+            report.failures.append({"tenant_id": record.tenant_id, "seq": record.seq, "kind": record.kind,
+                                    "error": str(exc), "poison": "true"})
+            continue
+        groups.setdefault((record.tenant_id, ready.chain), []).append(ready)
+    for (tenant_id, chain), ready_records in groups.items():
+        try:
+            with _chain_lock(tenant_id, chain):
+                _seal_chain(tenant_id, chain, ready_records, report)
+        except Exception as exc:  # noqa: BLE001 - any failure: this chain waits for the retry
+            logger.exception("sealing failed", extra={"tenant_id": tenant_id, "chain": chain})
+            for ready in ready_records:
+                report.failures.append({"tenant_id": tenant_id, "seq": ready.record.seq,
+                                        "kind": ready.record.kind, "error": f"{type(exc).__name__}: {exc}"})
+    if report.failures:
+        raise SealingError(report.failures)
+    return report
+
+
+def seal_stream_records(stream_records: Iterable[Any]) -> SealReport:
+    """The stream handler's work: Chalice ``DynamoDBRecord`` objects (or raw dicts).
+
+    Inserts (and, should one ever happen, modifications) are sealed; removals
+    are ignored — the journal is append-only and what was sealed stays sealed.
+    """
+    records: list[JournalRecord] = []
+    failures: list[dict[str, str]] = []
+    ignored = 0
+    for item in stream_records:
+        if isinstance(item, dict):
+            name, image = item.get("eventName"), item.get("dynamodb", {}).get("NewImage")
+            keys = item.get("dynamodb", {}).get("Keys") or {}
+        else:
+            name, image, keys = item.event_name, item.new_image, item.keys or {}
+        if name == "REMOVE" or image is None:
+            ignored += 1
+            continue
+        try:
+            records.append(repo.record_from_image(image))
+        except (KeyError, ValueError, TypeError) as exc:
+            seq = str(keys.get("seq", {}).get("S", "?")) if isinstance(keys, dict) else "?"
+            tenant = str(keys.get("tenant_id", {}).get("S", "?")) if isinstance(keys, dict) else "?"
+            logger.error("poison stream record", extra={"tenant_id": tenant, "seq": seq, "error": str(exc)})
+            failures.append({"tenant_id": tenant, "seq": seq, "kind": "?", "error": f"unreadable image: {exc}",
+                             "poison": "true"})
+    try:
+        report = seal_journal_records(records)
+    except SealingError as exc:
+        raise SealingError(failures + exc.failures) from None
+    if failures:
+        raise SealingError(failures)
+    report.ignored = ignored
+    return report
+
+
+def reseal(tenant_id: str, seq: str) -> SealReport:
+    """Seal one journal entry again by hand (after its batch went to the dead-letter queue)."""
+    return seal_journal_records([repo.get_journal(tenant_id, seq)])
+
+
+# ---------------------------------------------------------------- anchoring
+
+
+def anchor_tenant(tenant_id: str) -> str | None:
+    """Seal the heads of the tenant's chains as a ``chain_head`` record.
+
+    Goes through the journal like every sealed record. Nothing is written when
+    the heads are those of the last anchor. Returns the journal seq, if any.
+    """
+    heads = [seal.Head(h.chain, h.sealed, h.sha256) for h in repo.list_heads(tenant_id)
+             if h.chain != seal.CHAIN_HEAD and h.sealed > 0]
+    if not heads:
+        return None
+    content = seal.anchor_content(heads, _now())
+    last = repo.last_entry(tenant_id, seal.CHAIN_HEAD)
+    if last is not None:
+        stored = vault.read(last.key, last.version_id)
+        if stored is not None:
+            try:
+                previous = seal.parse(stored[0])["content"].get("heads")
+            except seal.SealError:
+                previous = None
+            if previous == content["heads"]:
+                return None
+    return repo.put_journal(tenant_id, "chain_head", "heads", content)
+
+
+def anchor_all() -> dict[str, Any]:
+    """The daily job: anchor the chain heads of every tenant that has chains."""
+    anchored, failed = [], []
+    for tenant_id in repo.tenants_with_chains():
+        try:
+            if anchor_tenant(tenant_id) is not None:
+                anchored.append(tenant_id)
+        except Exception:  # noqa: BLE001 - one tenant's failure must not stop the others
+            logger.exception("anchoring failed", extra={"tenant_id": tenant_id})
+            failed.append(tenant_id)
+    if failed:
+        raise RuntimeError(f"anchoring failed for {len(failed)} tenant(s)")
+    return {"anchored": len(anchored)}

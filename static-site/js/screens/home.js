@@ -1,0 +1,34 @@
+// Accueil: the company, the profile, the way in to each task.
+
+import { PROFILES } from "../fr.js";
+import { scanBox } from "../scan.js";
+import { append, h, title } from "../ui.js";
+
+const TASKS = [
+  { href: "#/saisie", label: "Saisir un lot", text: "Achat ou prise en confié, à la main ou par fichier CSV." },
+  { href: "#/lots", label: "Lots", text: "Achats et prises en confié enregistrés, corrections, rétractations." },
+  { href: "#/articles", label: "Articles", text: "Rechercher, sélectionner, vendre.", phone: true },
+  { href: "#/selection", label: "Sélection", text: "Les articles choisis et l'action à leur appliquer.",
+    phone: true },
+  { href: "#/fournisseurs", label: "Fournisseurs", text: "Vendeurs et déposants, leur identité pour le livre de police." },
+  { href: "#/clients", label: "Clients", text: "Acheteurs et dépositaires." },
+  { href: "#/familles", label: "Familles d'articles", text: "Dont les métaux déclarés sur la 2093.",
+    profiles: ["manager", "collaborator"] },
+  { href: "#/societe", label: "Société", text: "Identité légale, facturation, étiquettes, tickets.",
+    profiles: ["manager", "collaborator"] },
+  { href: "#/utilisateurs", label: "Utilisateurs", text: "Comptes et profils de votre équipe.",
+    profiles: ["manager"] },
+];
+
+export default function render(view, { me, phone }) {
+  const tasks = TASKS.filter((t) => (!t.profiles || t.profiles.includes(me.profile)) && (t.phone || !phone));
+  append(view, [
+    title(me.company_name || "Accueil"),
+    h("p", { class: "lead" }, "Connecté en tant que ", h("strong", {}, me.email), " — profil ",
+      h("strong", { class: "profile-name" }, PROFILES[me.profile] || me.profile), "."),
+    me.profile === "shop" || phone ? h("section", { class: "panel" }, h("h2", {}, "Caisse"), scanBox({ autofocus: false }),
+      h("p", {}, h("a", { href: "#/selection", class: "button-link" }, "Voir la sélection et vendre"))) : null,
+    h("ul", { class: "tasks" }, tasks.map((t) => h("li", {},
+      h("a", { href: t.href }, h("strong", {}, t.label), h("span", {}, t.text))))),
+  ]);
+}

@@ -1,0 +1,75 @@
+// Une vente: the receipt as the API sealed it (ticket number, time, lines, VAT,
+// running totals), printable on the 68 mm roll; the PDFs when they exist.
+
+import { api } from "../api.js";
+import { PAYMENT_METHODS, VAT_RATES, date, label, money, partyName, text } from "../fr.js";
+import { emptySelection } from "../basket.js";
+import { navigate } from "../router.js";
+import { documentLink, h, loading, notice, title } from "../ui.js";
+
+async function newSale() {
+  try {
+    await emptySelection();
+    navigate("/selection");
+  } catch (error) {
+    notice(error.message, "error");
+  }
+}
+
+function percent(value) {
+  return value ? `${String(value).replace(/\.?0+$/, "").replace(".", ",")} %` : "—";
+}
+
+export default async function render(view, { params, phone }) {
+  const tr = params.tr;
+  view.append(title(`Vente ${tr}`));
+  const body = h("div");
+  view.append(body);
+  loading(body);
+  const sale = await api.get(`/sales/${encodeURIComponent(tr)}`);
+  const receipt = sale.receipt || {};
+  const company = receipt.company || {};
+  let client = null;
+  if (sale.client_id) client = await api.get(`/clients/${encodeURIComponent(sale.client_id)}`).catch(() => null);
+  const lines = receipt.lines || sale.lines || [];
+  const address = [[company.street_number, company.street_type, company.street_name].filter(Boolean).join(" "),
+    [company.postcode, company.city].filter(Boolean).join(" ")].filter(Boolean);
+  const running = receipt.running_totals || {};
+
+  const ticket = h("article", { class: "receipt", "aria-label": `Ticket de caisse ${receipt.ticket_number || sale.receipt_number}` },
+    h("header", {}, h("strong", {}, company.company_name || ""), address.map((l) => h("div", {}, l)),
+      company.siret ? h("div", {}, `SIRET ${company.siret}`) : null,
+      company.vat_number ? h("div", {}, `TVA ${company.vat_number}`) : null),
+    h("p", {}, h("strong", {}, `Ticket n° ${receipt.ticket_number || sale.receipt_number}`), h("br"),
+      `Caisse ${text(receipt.register || sale.register)} — ${date(receipt.at || sale.at)}`, h("br"),
+      `Transaction ${sale.transaction_ref}`, sale.invoice_number ? [h("br"), `Facture ${sale.invoice_number}`] : null),
+    h("table", { class: "receipt-lines" },
+      h("caption", { class: "visually-hidden" }, "Lignes du ticket"),
+      h("thead", {}, h("tr", {}, ["Article", "Qté", "Prix", "HT", "TVA"].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, lines.map((l) => h("tr", {},
+        h("td", {}, h("span", { class: "receipt-ref" }, l.ref), " ", l.label),
+        h("td", { class: "num" }, String(l.quantity ?? 1)),
+        h("td", { class: "num" }, money(l.unit_price)),
+        h("td", { class: "num" }, money(l.total_excl_vat)),
+        h("td", { class: "num" }, percent(l.vat_rate_percent)))))),
+    h("dl", { class: "summary" },
+      Object.entries(receipt.vat || sale.vat || {}).map(([rate, v]) => [
+        h("dt", {}, `TVA ${label(VAT_RATES, rate)} sur ${money(v.base)}`), h("dd", {}, money(v.vat))]),
+      h("dt", {}, h("strong", {}, "Total TTC")), h("dd", { class: "receipt-total" }, money(receipt.total || sale.total)),
+      h("dt", {}, "Paiement"), h("dd", { class: "receipt-payment" },
+        `${label(PAYMENT_METHODS, receipt.payment?.method || sale.payment_method)}`
+        + ` ${money(receipt.payment?.amount || sale.total)}`)),
+    running.day ? h("p", { class: "hint" }, `Total du jour ${money(running.day_total)} · `
+      + `exercice ${running.period} ${money(running.period_total)} · cumul perpétuel ${money(running.perpetual_total)}`) : null,
+    client ? h("p", {}, `Client : ${partyName(client)}`) : null);
+
+  const enc = encodeURIComponent(tr);
+  body.replaceChildren(ticket, phone ? h("div", { class: "actions" },
+    h("button", { type: "button", class: "button-primary", onclick: newSale }, "Nouvelle vente (vider la sélection)"))
+    : h("div",
+    { class: "actions no-print" },
+    h("button", { type: "button", class: "button-primary", onclick: () => window.print() }, "Imprimer le ticket"),
+    documentLink("Ticket (PDF)", `/sales/${enc}/receipt.pdf`),
+    documentLink("Facture (PDF)", `/sales/${enc}/invoice.pdf`),
+    h("button", { type: "button", onclick: newSale }, "Nouvelle vente (vider la sélection)")));
+}
