@@ -14,7 +14,7 @@ help:
 	@echo "make template - generate and lint the cloud template into build/"
 	@echo "make bench  - run the benchmarks in bench/"
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt layers/documents/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt

@@ -2,10 +2,10 @@
 
 from chalice import ConvertToMiddleware, Cron
 
-from chalicelib.api import accounts, articles, catalog, compliance, documents, lots
+from chalicelib.api import accounts, articles, catalog, compliance, documents, exports, lots, year_end
 from chalicelib.api.routing import ThreadSafeChalice
 from chalicelib.observability import logger, metrics
-from chalicelib.services import sealing
+from chalicelib.services import closings, sealing
 
 app = ThreadSafeChalice(app_name="lotbook")
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
@@ -13,7 +13,8 @@ app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.api.binary_types.append("application/pdf")  # chalicelib/api/documents.py
 
 API_PREFIX = "/api"
-for blueprint in (accounts.bp, catalog.bp, lots.bp, articles.bp, compliance.bp, documents.bp):
+for blueprint in (accounts.bp, catalog.bp, lots.bp, articles.bp, compliance.bp, documents.bp, year_end.bp,
+                  exports.bp):
     app.register_blueprint(blueprint, url_prefix=API_PREFIX)
 
 
@@ -30,3 +31,27 @@ def seal_journal(event):
 @app.schedule(Cron(50, 23, "*", "*", "?", "*"), name="anchor_chain_heads")
 def anchor_chain_heads(event):
     return sealing.anchor_all()
+
+
+# January 2nd: a draft 2093 (its pre-check) for every tenant with metal purchases last year.
+@app.schedule(Cron(0, 5, 2, 1, "?", "*"), name="prepare_2093_drafts")
+def prepare_2093_drafts(event):
+    from chalicelib.services import declarations
+
+    return declarations.prepare_drafts()
+
+
+# Long work (2093 file, backups, closures): the one task of the "jobs" state machine
+# (infrastructure/statemachines/jobs.asl.json, chalicelib/services/jobs.py).
+@app.lambda_function(name="run_job")
+def run_job(event, context):
+    from chalicelib.services import jobs
+
+    return jobs.run(event)
+
+
+# Each night (00:10 or 01:10 in Paris): the cash register's closings of the days, months and
+# years that are over, sealed in the closing chain (chalicelib/services/closings.py).
+@app.schedule(Cron(10, 23, "*", "*", "?", "*"), name="close_registers")
+def close_registers(event):
+    return closings.close_all()

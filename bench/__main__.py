@@ -13,6 +13,7 @@ BENCHMARKS = {
     "stack_startup": "local stack: time to healthy, first start and restart",
     "lots_commit": "purchases: CSV import of 999 lines, commit of a 999-article lot",
     "articles_search": "articles at 5,000 and 50,000: lookups, searches, selection, sale, summary",
+    "labels": "documents: labels of a 999-article lot, renderer vs bare ReportLab",
 }
 
 names = sys.argv[1:] or list(BENCHMARKS)

@@ -13,16 +13,18 @@ from __future__ import annotations
 import io
 import statistics
 import time
+from collections.abc import Callable
 from decimal import Decimal
+
+from chalicelib.documents.views import Label
 
 ARTICLES = 999
 ROUNDS = 5
 CIPHER = "BRICOLAGEX"
 
 
-def _labels() -> list[object]:
+def _labels() -> list[Label]:
     from chalicelib.documents import text
-    from chalicelib.documents.views import Label
     from chalicelib.domain.price_code import price_code
 
     return [Label(ref=f"0510016{n:03d}", description=f"Bague or jaune 18 carats n° {n}, poinçon tête d'aigle, "
@@ -31,13 +33,13 @@ def _labels() -> list[object]:
             for n in range(1, ARTICLES + 1)]
 
 
-def renderer(labels: list[object]) -> bytes:
+def renderer(labels: list[Label]) -> bytes:
     from chalicelib.documents.labels import LabelRenderer
 
-    return LabelRenderer().render(labels)  # type: ignore[arg-type]
+    return LabelRenderer().render(labels)
 
 
-def bare(labels: list[object]) -> bytes:
+def bare(labels: list[Label]) -> bytes:
     """What anyone would write with ReportLab alone: one canvas, straight drawing."""
     from barcode.codex import Code128
     from reportlab.lib.units import mm
@@ -55,7 +57,7 @@ def bare(labels: list[object]) -> bytes:
         canvas.setFont(FONT, 6.5)
         y = height - 2.2 * mm - 6.5
         line, lines = "", []
-        for word in label.description.split():  # type: ignore[attr-defined]
+        for word in (label.description or "").split():
             candidate = f"{line} {word}" if line else word
             if stringWidth(candidate, FONT, 6.5) <= width - 2 * margin:
                 line = candidate
@@ -67,10 +69,10 @@ def bare(labels: list[object]) -> bytes:
             canvas.drawString(margin, y, text)
             y -= 7.6
         canvas.setFont(FONT_BOLD, 12)
-        canvas.drawCentredString(width / 2, 31 * mm, label.price)  # type: ignore[attr-defined]
+        canvas.drawCentredString(width / 2, 31 * mm, label.price or "")
         canvas.setFont(FONT, 7)
-        canvas.drawRightString(width - margin, 25.5 * mm, label.price_code)  # type: ignore[attr-defined]
-        bits = Code128(label.ref).build()[0]  # type: ignore[attr-defined]
+        canvas.drawRightString(width - margin, 25.5 * mm, label.price_code or "")
+        bits = Code128(label.ref).build()[0]
         module = min(0.33 * mm, width / (len(bits) + 20))
         x0 = (width - module * len(bits)) / 2
         path = canvas.beginPath()
@@ -83,15 +85,15 @@ def bare(labels: list[object]) -> bytes:
                 start = None
         canvas.drawPath(path, stroke=0, fill=1)
         canvas.setFont(FONT_BOLD, 8)
-        canvas.drawCentredString(width / 2, 4 * mm, label.ref)  # type: ignore[attr-defined]
+        canvas.drawCentredString(width / 2, 4 * mm, label.ref)
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()
 
 
-def _time(function: object, labels: list[object]) -> tuple[float, int]:
+def _time(function: Callable[[list[Label]], bytes], labels: list[Label]) -> tuple[float, int]:
     started = time.perf_counter()
-    content = function(labels)  # type: ignore[operator]
+    content = function(labels)
     return time.perf_counter() - started, len(content)
 
 

@@ -87,7 +87,8 @@ def load_settings() -> Settings:
         max_users_per_tenant=_int("LOTBOOK_MAX_USERS_PER_TENANT", 3),
         tmp_rate=tmp_rate,
         vault_retention_days=_int("LOTBOOK_VAULT_RETENTION_DAYS", 3650),
-        files_bucket=env.get("LOTBOOK_FILES_BUCKET", f"lotbook-{stage}-files"),
+        files_bucket=env.get("LOTBOOK_FILES_BUCKET")
+        or f'{env.get("LOTBOOK_TABLE_PREFIX", f"lotbook-{stage}")}-files',
     )
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.adapters.models import table_specs
-from infrastructure import definitions
+from infrastructure import definitions, layers
 
 ROOT = definitions.ROOT
 DEFAULT_REGION = "eu-west-3"
@@ -90,6 +90,8 @@ SEALER_ROLE = "SealJournalRole"
 SEALER_EVENT = "SealJournalDynamodbEventSource"
 ANCHOR_FUNCTION = "AnchorChainHeads"
 ANCHOR_ROLE = "AnchorChainHeadsRole"
+CLOSINGS_FUNCTION = "CloseRegisters"
+CLOSINGS_ROLE = "CloseRegistersRole"
 # Tables the sealer alone writes; the API only reads them.
 SEALER_TABLES = ("sealed", "chain_heads", "seal_claims")
 # Tables the API appends to and never updates nor deletes from.
@@ -97,6 +99,10 @@ APPEND_ONLY_TABLES = ("inspections",)
 # A failing batch is retried (bisected) this many times, then its position goes to
 # the dead-letter queue and the stream moves on (see chalicelib/services/sealing.py).
 SEALER_MAX_RETRY_ATTEMPTS = 10
+
+# ReportLab and python-barcode (PDFs) reach the API function as a layer built from
+# layers/documents/ (infrastructure/layers.py), not inside chalice's deployment.zip.
+DOCUMENTS_LAYER = layers.LAYERS["documents"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -585,6 +591,13 @@ def _api_policy(stage: str, state_machines: list[str]) -> dict[str, Any]:
             },
         },
         {
+            # Declarations and backups: the DGFiP key, download links (presigned), deletions.
+            "Sid": "ReadWriteFiles",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+            "Resource": _sub("${FilesBucket.Arn}/*"),
+        },
+        {
             "Sid": "ReadSealedRecords",
             "Effect": "Allow",
             "Action": VAULT_READ_ACTIONS,
@@ -802,6 +815,24 @@ def _sealer(stage: str) -> dict[str, Any]:
                 "Environment": {"Variables": worker_environment(stage)},
             },
         },
+        # The nightly cash-register closings (chalicelib/services/closings.py): reads the
+        # tickets, writes each closing's marker and journal entry in one transaction.
+        "CloseRegistersAccessPolicy": _policy("LotbookClosingsAccess", CLOSINGS_ROLE, [
+            {"Sid": "FindTenants", "Effect": "Allow", "Action": "dynamodb:Scan", "Resource": _arn(heads)},
+            {"Sid": "ReadTickets", "Effect": "Allow", "Action": "dynamodb:Query",
+             "Resource": _arn(table_logical_id("sales"))},
+            {"Sid": "MarkClosings", "Effect": "Allow",
+             "Action": ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"],
+             "Resource": _arn(table_logical_id("counters"))},
+            {"Sid": "WriteJournal", "Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": _arn(journal)},
+        ]),
+        CLOSINGS_FUNCTION: {
+            "DependsOn": ["CloseRegistersAccessPolicy"],
+            "Properties": {
+                "Timeout": 300,
+                "Environment": {"Variables": worker_environment(stage)},
+            },
+        },
     }
 
 
@@ -831,6 +862,7 @@ def api_environment(stage: str, state_machines: list[str] | None = None) -> dict
         "LOTBOOK_USER_POOL_CLIENT_ID": _ref("UserPoolClient"),
         "LOTBOOK_VAULT_BUCKET": _ref("VaultBucket"),
         "LOTBOOK_MEDIA_BUCKET": _media_bucket_name(stage),  # by name: see _api_policy
+        "LOTBOOK_FILES_BUCKET": _ref("FilesBucket"),
         "POWERTOOLS_SERVICE_NAME": "lotbook",
         "POWERTOOLS_METRICS_NAMESPACE": "Lotbook",
         "POWERTOOLS_LOG_LEVEL": "DEBUG" if stage in SHORT_RETENTION_STAGES else "INFO",
@@ -840,6 +872,82 @@ def api_environment(stage: str, state_machines: list[str] | None = None) -> dict
             stage, name
         )
     return variables
+
+
+def _documents_layer(stage: str) -> dict[str, Any]:
+    """The layer's zip sits beside sam.json (``python -m infrastructure.layers --out <packaged>``),
+    so ``aws cloudformation package`` uploads it like chalice's deployment.zip."""
+    return {
+        "Type": "AWS::Serverless::LayerVersion",
+        "Properties": {
+            "LayerName": f"lotbook-{stage}-documents",
+            "Description": "ReportLab, rl_accel, python-barcode, Pillow (layers/documents/requirements.txt)",
+            "ContentUri": f"./{layers.zip_name('documents')}",
+            "CompatibleRuntimes": [layers.RUNTIME],
+            "CompatibleArchitectures": [layers.ARCHITECTURE],
+            "RetentionPolicy": "Delete",
+        },
+    }
+
+
+# The jobs' task (app.run_job, the "jobs" state machine): chalice's logical ids.
+JOB_FUNCTION = "RunJob"
+JOB_ROLE = "RunJobRole"
+DRAFTS_FUNCTION = "Prepare2093Drafts"
+DRAFTS_ROLE = "Prepare2093DraftsRole"
+FILES_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+
+
+def _files(stage: str) -> dict[str, Any]:
+    """Generated files and backups (2093 declarations, archives), and the jobs' task access."""
+    files_objects = _sub("${FilesBucket.Arn}/*")
+    return {
+        "FilesBucket": {
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": _private_bucket_properties(definitions.files_bucket_name(stage)),
+        },
+        "FilesBucketPolicy": _bucket_policy("FilesBucket"),
+        "JobAccessPolicy": _policy("LotbookJobAccess", JOB_ROLE, [
+            {
+                "Sid": "ReadWriteTables",
+                "Effect": "Allow",
+                "Action": DYNAMODB_ACTIONS,
+                "Resource": _table_resources(exclude=SEALER_TABLES + APPEND_ONLY_TABLES),
+            },
+            {"Sid": "ReadWriteFiles", "Effect": "Allow", "Action": FILES_ACTIONS, "Resource": files_objects},
+        ]),
+        # January 2nd: reads every tenant's purchases, starts one draft job per tenant.
+        "DraftsAccessPolicy": _policy("LotbookDraftsAccess", DRAFTS_ROLE, [
+            {
+                "Sid": "ReadWriteTables",
+                "Effect": "Allow",
+                "Action": DYNAMODB_ACTIONS,
+                "Resource": _table_resources(exclude=SEALER_TABLES + APPEND_ONLY_TABLES),
+            },
+            {"Sid": "RunJobs", "Effect": "Allow", "Action": "states:StartExecution",
+             "Resource": state_machine_arn(stage, "jobs")},
+        ]),
+        DRAFTS_FUNCTION: {
+            "DependsOn": ["DraftsAccessPolicy"],
+            "Properties": {
+                "Timeout": 900,
+                "Environment": {"Variables": {**worker_environment(stage),
+                                              "LOTBOOK_STATE_MACHINE_JOBS": state_machine_arn(stage, "jobs")}},
+            },
+        },
+        # Deep-merged into chalice's function (same logical id).
+        JOB_FUNCTION: {
+            "DependsOn": ["JobAccessPolicy"],
+            "Properties": {
+                "Timeout": 900,
+                "MemorySize": 1024,
+                "Environment": {"Variables": {**worker_environment(stage),
+                                              "LOTBOOK_FILES_BUCKET": _ref("FilesBucket")}},
+            },
+        },
+    }
 
 
 def build_extra_resources(stage: str, state_machines: dict[str, Path] | None = None) -> dict[str, Any]:
@@ -854,6 +962,7 @@ def build_extra_resources(stage: str, state_machines: dict[str, Path] | None = N
     resources.update(_tables(stage))
     resources.update(_vault(stage))
     resources.update(_media(stage))
+    resources.update(_files(stage))
     resources.update(_site(stage))
     resources.update(_cognito(stage))
     resources.update(_state_machines(stage, files))
@@ -866,8 +975,10 @@ def build_extra_resources(stage: str, state_machines: dict[str, Path] | None = N
         "Properties": {
             "Tracing": "Active",
             "Environment": {"Variables": api_environment(stage, machines)},
+            "Layers": [_ref(DOCUMENTS_LAYER)],
         },
     }
+    resources[DOCUMENTS_LAYER] = _documents_layer(stage)
     resources[REST_API] = {
         "Properties": {
             # CloudFront is the edge: an EDGE endpoint would put a second one behind it.
@@ -1051,9 +1162,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("build"), help="output folder")
     parser.add_argument("--region", default=DEFAULT_REGION, help="the region to deploy to")
     parser.add_argument("--lint", action="store_true", help="run cfn-lint on both templates")
+    parser.add_argument("--layers", action="store_true", help="also build the layers' zips beside sam.json")
     args = parser.parse_args(argv)
 
     result = build(args.stage, args.out, region=args.region)
+    if args.layers:
+        for name in layers.LAYERS:
+            print(f"wrote {layers.build_layer(name, result.sam.parent)}")
     code = 0
     if args.lint:
         started = time.perf_counter()

@@ -47,15 +47,17 @@ def start_execution(machine: str, name: str, payload: str) -> str:
     sfn = client("stepfunctions")
     arn = os.environ.get(f"LOTBOOK_STATE_MACHINE_{re.sub(r'[^A-Za-z0-9]+', '_', machine).upper()}")
     if not arn:
-        full = f"lotbook-{settings.stage}-{machine}"
-        arn = _machine_arns.get(full)
+        # Named like the tables: lotbook-<stage>-<name> (the local stack keeps ".asl").
+        full = f"{settings.table_prefix}-{machine}"
+        arn = _machine_arns.get(full) or _machine_arns.get(full + ".asl")
         if arn is None:
             paginator = sfn.get_paginator("list_state_machines")
             for page in paginator.paginate():
                 for m in page["stateMachines"]:
                     _machine_arns[m["name"]] = m["stateMachineArn"]
-            arn = _machine_arns[full]
+            arn = _machine_arns.get(full) or _machine_arns[full + ".asl"]
     return str(sfn.start_execution(stateMachineArn=arn, name=name, input=payload)["executionArn"])
 
 
 _machine_arns: dict[str, str] = {}
+

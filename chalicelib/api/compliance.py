@@ -87,6 +87,17 @@ def get_receipt(number: str) -> Response:
     return _as_stored(compliance.receipt_content(principal(), number))
 
 
+@bp.route("/compliance/closings", methods=["GET"])
+def list_closings() -> dict[str, Any]:
+    found = compliance.closings(principal(), _date_filters())
+    return page(bp.current_request, found, lambda item: item)
+
+
+@bp.route("/compliance/closings/{number}", methods=["GET"])
+def get_closing(number: str) -> Response:
+    return _as_stored(compliance.closing_content(principal(), number))
+
+
 @bp.route("/compliance/verify", methods=["GET"])
 def verify() -> dict[str, Any]:
     return compliance.verify(principal())

@@ -257,6 +257,7 @@ def _customer_return(who: Principal, articles: list[dict[str, Any]], params: dic
         receipt_number = sales.receipt_number(sales.REGISTER, seen_receipts + 1)
         for note in notes:
             note["receipt_number"] = receipt_number
+            note["running_totals"] = totals.to_json()
             puts.append((SaleModel(who.tenant_id, note["transaction_ref"], data=note),
                          SaleModel.transaction_ref.does_not_exist()))
         receipt = {

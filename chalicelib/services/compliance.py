@@ -102,6 +102,18 @@ def receipts(who: Principal, filters: dict[str, date]) -> list[dict[str, Any]]:
     return [item_view(e) for e in _filtered(repo.chain_entries(who.tenant_id, seal.RECEIPT), filters)]
 
 
+def closings(who: Principal, filters: dict[str, date]) -> list[dict[str, Any]]:
+    """The cash register's sealed closings (daily, monthly, yearly)."""
+    who.require(READ_PERMISSION)
+    return [item_view(e) for e in _filtered(repo.chain_entries(who.tenant_id, seal.CLOSING), filters)]
+
+
+def closing_content(who: Principal, number: str) -> Content:
+    who.require(READ_PERMISSION)
+    found = repo.number_entries(who.tenant_id, seal.CLOSING, number)
+    return _content(min(found, key=lambda e: e.rank) if found else None)
+
+
 @dataclass(frozen=True)
 class Content:
     """A sealed record's bytes exactly as stored, and where they are."""

@@ -30,6 +30,8 @@ def _prefix(tenant_id: str) -> str:
 
 
 def _year(value: Any) -> int:
+    if value is None:  # the declaration filed in January is the previous year's
+        return datetime.now(PARIS).year - 1
     try:
         year = int(value)
     except (TypeError, ValueError):
@@ -59,7 +61,7 @@ def _check(company: dict[str, Any], sellers: list[dmet.Seller]) -> dict[str, Any
     kept = dmet.declared(sellers)
     blocking = [{"supplier_id": s.id, "name": display_name(s.fields), "problems": problems}
                 for s in kept if (problems := dmet.seller_problems(s.fields))]
-    return {"company": dmet.company_problems(company), "sellers": sorted(blocking, key=lambda b: b["name"]),
+    return {"company": dmet.company_problems(company), "blocking": sorted(blocking, key=lambda b: b["name"]),
             "declared": len(kept), "left_out": len(sellers) - len(kept),
             "total": sum(dmet.euros(s.total) for s in kept)}
 
@@ -69,7 +71,7 @@ def precheck(who: Principal, year: Any) -> dict[str, Any]:
     year_ = _year(year)
     company = tenants_repo.get_tenant(who.tenant_id).settings
     report = _check(company, _sellers(who.tenant_id, year_))
-    return {"year": year_, "ready": not report["company"] and not report["sellers"], **report}
+    return {"year": year_, "ready": not report["company"] and not report["blocking"], **report}
 
 
 def start_2093(who: Principal, year: Any) -> dict[str, Any]:
@@ -83,8 +85,8 @@ def run_2093(tenant_id: str, params: dict[str, Any], progress: jobs.Progress) ->
     sellers = _sellers(tenant_id, year)
     progress(0.4)
     report = _check(company, sellers)
-    if report["company"] or report["sellers"]:
-        raise DeclarationBlockedError(details={"company": report["company"], "sellers": report["sellers"]})
+    if report["company"] or report["blocking"]:
+        raise DeclarationBlockedError(details={"company": report["company"], "blocking": report["blocking"]})
     now = datetime.now(PARIS)
     text = dmet.build_file(year, company, sellers, now.strftime("%Y%m%d"))
     progress(0.6)
@@ -165,3 +167,26 @@ def get_key(who: Principal) -> dict[str, Any]:
 def delete_key(who: Principal) -> None:
     who.require(PERMISSION)
     files.delete(f"{_prefix(who.tenant_id)}/key.asc")
+
+
+# ---------------------------------------------------------------- January 2nd: drafts
+
+
+def run_2093_draft(tenant_id: str, params: dict[str, Any], progress: jobs.Progress) -> dict[str, Any]:
+    """A draft: the pre-check of the year, no file and no filing order taken."""
+    year = int(params["year"])
+    company = tenants_repo.get_tenant(tenant_id).settings
+    report = _check(company, _sellers(tenant_id, year))
+    return {"year": year, "ready": not report["company"] and not report["blocking"], **report}
+
+
+def prepare_drafts(year: int | None = None) -> dict[str, Any]:
+    """For every tenant with metal purchases in ``year`` (default: last year), a draft job."""
+    from chalicelib.adapters.repositories import jobs as jobs_repo
+
+    year_ = year or datetime.now(PARIS).year - 1
+    started = []
+    for tenant_id in jobs_repo.all_tenant_ids():
+        if dmet.declared(_sellers(tenant_id, year_)):
+            started.append({"tenant_id": tenant_id, **jobs.start(tenant_id, "dmet_2093_draft", {"year": year_})})
+    return {"year": year_, "jobs": started}

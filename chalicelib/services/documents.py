@@ -483,10 +483,10 @@ def article_list(who: Principal, params: dict[str, str]) -> Pdf:
     found = articles.find(who, articles.parse_filters(params))
     _check_rows(len(found))
     families = _family_labels(who.tenant_id)
-    columns = (Column("Réf.", 9), Column("Désignation", 30), Column("Statut", 9), Column("Famille", 10),
+    columns = (Column("Réf.", 9), Column("Désignation", 27), Column("Statut", 8), Column("Famille", 9),
                Column("Poids", 6, "RIGHT"), Column("Titre", 5, "RIGHT"), Column("Prix d'achat", 9, "RIGHT"),
                Column("Prix étiquette", 9, "RIGHT"), Column("Prix de vente", 9, "RIGHT"),
-               Column("Achat", 7, "CENTER"), Column("Vente", 7, "CENTER"))
+               Column("Date d'achat", 8, "CENTER"), Column("Date de vente", 8, "CENTER"))
     rows = tuple((a["ref"], str(a.get("description") or ""), text.status_label(a.get("status")),
                   families.get(a.get("family_id") or "", ""), text.weight(a.get("weight_g")),
                   text.fineness(a.get("fineness")), text.euros(a.get("purchase_price")),
@@ -532,7 +532,7 @@ def articles_summary(who: Principal, params: dict[str, str]) -> Pdf:
     _back_office(who)
     summary = articles.summary(who, articles.parse_filters(params))
     figures = TableSection(
-        columns=(Column("", 3), Column("", 2, "RIGHT")), title="Synthèse",
+        columns=(Column("Indicateur", 3), Column("Valeur", 2, "RIGHT")), title="Synthèse",
         rows=(("Nombre d'articles", str(summary["count"])),
               ("Total des achats", text.euros(summary["purchase_total"])),
               ("Total des ventes", text.euros(summary["sale_total"])),

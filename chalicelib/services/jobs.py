@@ -24,6 +24,7 @@ STATE_MACHINE = "jobs"
 # kind → "module:function"; each runs ``(tenant_id, params, progress) -> result``.
 RUNNERS = {
     "dmet_2093": "chalicelib.services.declarations:run_2093",
+    "dmet_2093_draft": "chalicelib.services.declarations:run_2093_draft",
     "backup": "chalicelib.services.archives:run_backup",
     "closure": "chalicelib.services.archives:run_closure",
 }

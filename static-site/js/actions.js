@@ -41,6 +41,12 @@ export const ACTIONS = {
     prices: { label: "Prix de vente (€)", placeholder: "label_price", required: true } },
 };
 
+/** The actions whose result is a document: its PDF, on the articles acted on. */
+const PRINTS = {
+  labels: { label: "Étiquettes (PDF)", path: "/selection/labels.pdf" },
+  deposit_list: { label: "Liste de dépôt (PDF)", path: "/selection/deposit-list.pdf" },
+};
+
 export function actionsFor(me, phone) {
   return Object.entries(ACTIONS).filter(([, a]) => (phone ? a.phone : me.profile !== "shop" || a.shop));
 }
@@ -127,7 +133,16 @@ export async function openAction(name, { me, phone, onDone }) {
       result.append(alertBox(`${action.label} : c'est fait${reply?.articles ? ` (${reply.articles.length} article(s))` : ""}.`,
         [], "success"));
       if (reply?.sale) result.append(saleSummary(reply.sale, phone));
-      if (reply?.credit_note_number) result.append(h("p", {}, `Avoir n° ${reply.credit_note_number}`));
+      if (reply?.credit_note_number) {
+        result.append(h("p", {}, `Avoir n° ${reply.credit_note_number} `,
+          phone ? null : documentLink("Avoir (PDF)", `/sales/${encodeURIComponent(reply.credit_note_number)}/credit-note.pdf`)));
+      }
+      const printed = PRINTS[reply?.document];
+      if (printed && !phone) {
+        const refs = (reply.articles || []).map((a) => a.ref).filter(Boolean).join(",");
+        result.append(h("div", { class: "actions" }, documentLink(printed.label,
+          `${printed.path}${refs ? `?refs=${encodeURIComponent(refs)}` : ""}`)));
+      }
       result.append(...documentLinks(reply),
         h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Fermer")));
       for (const link of result.querySelectorAll('a[href^="#/"]')) link.addEventListener("click", close);

@@ -17,6 +17,8 @@ const NAV = [
   { href: "#/clients", label: "Clients" },
   { href: "#/familles", label: "Familles", profiles: BACK_OFFICE },
   { href: "#/societe", label: "Société", profiles: BACK_OFFICE },
+  { href: "#/conformite", label: "Conformité", profiles: BACK_OFFICE },
+  { href: "#/fin-d-annee", label: "Fin d'année", profiles: BACK_OFFICE },
   { href: "#/utilisateurs", label: "Utilisateurs", profiles: ["manager"] },
 ];
 

@@ -21,6 +21,14 @@ export const ROUTES = [
   { path: "/articles/:ref", screen: "article", phone: true },
   { path: "/selection", screen: "selection", phone: true },
   { path: "/ventes/:tr", screen: "sale", phone: true },
+  { path: "/conformite", screen: "compliance", profiles: BACK_OFFICE },
+  { path: "/conformite/livre-de-police", screen: "policefiles", profiles: BACK_OFFICE },
+  { path: "/conformite/livre-de-police/:id", screen: "policefile", profiles: BACK_OFFICE },
+  { path: "/conformite/tickets", screen: "receipts", profiles: BACK_OFFICE },
+  { path: "/conformite/tickets/:number", screen: "receipt", profiles: BACK_OFFICE },
+  // every profile files a report (the inspector uses the session at hand); only the back office reads them
+  { path: "/conformite/controles", screen: "inspections" },
+  { path: "/fin-d-annee", screen: "yearend", profiles: BACK_OFFICE },
 ];
 
 export function parseHash(hash = window.location.hash) {

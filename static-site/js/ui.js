@@ -308,6 +308,13 @@ export function documentLink(text, path, { download, className = "button-link" }
     } }, text);
 }
 
+/** A PDF's two ways: opened in a new tab, or downloaded under its file name. */
+export function documentLinks(text, path, filename) {
+  return [documentLink(text, path),
+    documentLink(h("span", {}, "Télécharger", h("span", { class: "visually-hidden" }, ` le fichier ${filename}`)), path,
+      { download: filename, className: "button-link button-quiet" })];
+}
+
 export async function openDocument(path, { download } = {}) {
   const target = download ? null : window.open("", "_blank");
   if (target) {
@@ -315,7 +322,9 @@ export async function openDocument(path, { download } = {}) {
     target.document.body.textContent = "Préparation du document…";
   }
   try {
-    const blob = await request("GET", path, { as: "blob" });
+    // the PDF routes answer bytes only to a request that accepts them (API Gateway's binary rule)
+    const headers = /\.pdf(\?|$)/.test(path) ? { Accept: "application/pdf" } : {};
+    const blob = await request("GET", path, { as: "blob", headers });
     const href = URL.createObjectURL(blob);
     if (download) {
       const link = h("a", { href, download });

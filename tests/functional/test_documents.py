@@ -430,3 +430,65 @@ def test_the_local_server_sends_the_pdf_bytes(shop: dict[str, Any]) -> None:
     finally:
         server.stop()
     assert barcodes(content) == shop["refs"]
+
+
+# ---------------------------------------------------------------- every PDF route, swept
+# (the JSON sweeps of test_isolation.py and test_articles.py send no Accept: application/pdf)
+
+
+def _pdf_routes() -> dict[str, list[str]]:
+    from app import app
+
+    return {path: list(methods) for path, methods in app.routes.items() if path.endswith(".pdf")}
+
+
+def test_another_company_gets_nothing_from_this_one_s_documents(
+        shop: dict[str, Any], gold_lot: str, other_tenant: TenantSession, http: Any) -> None:
+    api, refs = shop["api"], shop["refs"]
+    sale = _sell(api, [refs[0]])
+    note = api.post("/api/actions/customer_return", {"refs": [refs[0]], "date": "2021-03-02", "reason": "x"})
+    ids = {"ref": gold_lot, "transaction_ref": sale["transaction_ref"]}
+    other = other_tenant.api
+    swept = 0
+    for path in _pdf_routes():
+        concrete = re.sub(r"{(\w+)}", lambda m: ids[m.group(1)], path)
+        if "{transaction_ref}/credit-note" in path:
+            concrete = path.replace("{transaction_ref}", note.body["credit_note_number"])
+        if "articles/{ref}" in path:
+            concrete = path.replace("{ref}", f"{gold_lot}001")
+        mine = fetch(http, api, concrete)
+        theirs = fetch(http, other, concrete + (f"?refs={gold_lot}001" if "selection" in path else ""))
+        if "{" in path:
+            assert mine.status == 200, (concrete, mine.content[:200])
+            assert theirs.status == 404, (concrete, theirs.status)
+        else:
+            assert theirs.status in (200, 400, 404, 409), (concrete, theirs.status)
+            if theirs.status == 200:
+                text = all_text(theirs.content)
+                assert gold_lot not in text and "Lefèvre" not in text, concrete
+        swept += 1
+    assert swept == 13
+
+
+def test_nothing_the_shop_prints_shows_a_purchase_price(shop: dict[str, Any], gold_lot: str, http: Any) -> None:
+    till = shop["tenant"].add_user("shop")
+    sale = _sell(till, [shop["refs"][0], f"{gold_lot}001"], prices={f"{gold_lot}001": "390.00"})
+    ids = {"ref": shop["lot"], "transaction_ref": sale["transaction_ref"]}
+    printed = 0
+    for path in _pdf_routes():
+        concrete = re.sub(r"{(\w+)}", lambda m: ids[m.group(1)], path)
+        if "articles/{ref}" in path:
+            concrete = path.replace("{ref}", shop["refs"][1])
+        if path.endswith("selection/labels.pdf"):
+            concrete += f"?refs={','.join(shop['refs'])}"
+        reply = fetch(http, till, concrete)
+        if reply.status == 200:
+            text = all_text(reply.content)
+            # purchase prices: 10.00, 120.50, 30.00 (lot 1) and 300.00, 100.00, 400.00, TMP (gold lot)
+            for price in ("10,00 €", "120,50 €", "30,00 €", "300,00 €", "400,00 €", "446,00 €"):
+                assert price not in text, (concrete, price)
+            assert not re.search(r"\b[BRICOLAGEX]+,[BRICOLAGEX]{2}\b", text) and "RB" not in text.split(), concrete
+            printed += 1
+        else:
+            assert reply.status in (403, 404), (concrete, reply.status)
+    assert printed == 5  # labels (lot, article, selection), receipt, invoice

@@ -212,7 +212,7 @@ def test_a_dev_stage_vault_keeps_records_one_year_by_default(builds: dict[str, t
 
 def test_every_bucket_is_private_encrypted_and_refuses_plain_http(cfn: dict[str, Any]) -> None:
     buckets = _of_type(cfn, "AWS::S3::Bucket")
-    assert set(buckets) == {"VaultBucket", "MediaBucket", "SiteBucket"}
+    assert set(buckets) == {"VaultBucket", "MediaBucket", "SiteBucket", "FilesBucket"}
     policies = {p["Properties"]["Bucket"]["Ref"]: p for p in _of_type(cfn, "AWS::S3::BucketPolicy").values()}
     for logical_id, bucket in buckets.items():
         properties = bucket["Properties"]

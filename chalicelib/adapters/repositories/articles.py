@@ -258,3 +258,25 @@ def text_candidates(tenant_id: str, typed: list[str]) -> list[str]:
             if text_matches(words, typed):
                 found.append(ref)
     return found
+
+
+# ---------------------------------------------------------------- closings
+
+
+def closing_markers(tenant_id: str) -> set[str]:
+    ensure_models_bound()
+    return {i.key for i in CounterModel.query(tenant_id, CounterModel.key.startswith("closing#"),
+                                              consistent_read=True)}
+
+
+def record_closing(tenant_id: str, key: str, journal: Model) -> bool:
+    """The closing's marker and its journal entry together; False if already closed."""
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(CounterModel(tenant_id, key, value=1), condition=CounterModel.key.does_not_exist())
+            tx.save(journal)
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
+            return False
+        raise
+    return True

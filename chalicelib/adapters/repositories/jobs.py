@@ -127,6 +127,12 @@ def tenant_records(tenant_id: str) -> Iterator[dict[str, Any]]:
                "last_name": user.last_name, "profile": user.profile}
 
 
+def all_tenant_ids() -> Iterator[str]:
+    """Every tenant (the yearly schedules visit each once)."""
+    ensure_models_bound()
+    return (item.tenant_id for item in TenantModel.scan(attributes_to_get=["tenant_id"]))
+
+
 def tenant_is_empty(tenant_id: str) -> bool:
     ensure_models_bound()
     return not any(True for model in (ArticleModel, LotModel, PartyModel, FamilyModel, SaleModel)

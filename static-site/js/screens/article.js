@@ -8,7 +8,7 @@ import {
   text,
 } from "../fr.js";
 import { navigate } from "../router.js";
-import { flashNext, h, listAll, loading, section, table, title } from "../ui.js";
+import { documentLinks, flashNext, h, listAll, loading, section, table, title } from "../ui.js";
 import { tracesTable } from "./lot.js";
 
 const EVENTS = {
@@ -104,6 +104,10 @@ export default async function render(view, { params, me, phone }) {
       facts),
     section("Traces", tracesTable(article.traces, `Traces de l'article ${ref}`)),
   ];
+  if (!phone) {
+    sections.splice(1, 0, section("Impressions", h("div", { class: "actions" },
+      documentLinks("Étiquette (PDF)", `/articles/${encodeURIComponent(ref)}/labels.pdf`, `etiquette-${ref}.pdf`))));
+  }
   if (events) sections.push(section("Historique", historyTable(events)));
   if (backOffice && !phone && article.status !== "retracted") {
     sections.push(section("Corriger l'article", articleCorrectionForm(article, families, () => {

@@ -226,13 +226,25 @@ export default async function render(view, { query, me, phone }) {
     } }, h("label", { for: actionId }, "Action groupée"), actionSelect,
     h("button", { type: "submit", class: "button-primary" }, "Appliquer à la sélection"));
 
+  // the filters as the export and the PDFs take them (empty ones left out)
+  const filterQuery = () => {
+    const params = new URLSearchParams(Object.entries(filters).filter(([, v]) => v !== "" && v != null)).toString();
+    return params ? `?${params}` : "";
+  };
   const extras = !phone && backOffice ? h("div", { class: "actions" },
     h("button", { type: "button", onclick: summary, "aria-label": "Synthèse (Σ) des articles filtrés" }, "Σ Synthèse"),
     h("a", { href: "#", class: "button-link", onclick: (event) => {
       event.preventDefault();
-      const params = new URLSearchParams(filters).toString();
-      openDocument(`/articles/export.csv${params ? `?${params}` : ""}`, { download: "lotbook-articles.csv" });
-    } }, "Exporter (CSV)")) : null;
+      openDocument(`/articles/export.csv${filterQuery()}`, { download: "lotbook-articles.csv" });
+    } }, "Exporter (CSV)"),
+    h("a", { href: "#", class: "button-link", "data-document": "/articles/list.pdf", onclick: (event) => {
+      event.preventDefault();
+      openDocument(`/articles/list.pdf${filterQuery()}`);
+    } }, "Liste des articles (PDF)"),
+    h("a", { href: "#", class: "button-link", "data-document": "/articles/summary.pdf", onclick: (event) => {
+      event.preventDefault();
+      openDocument(`/articles/summary.pdf${filterQuery()}`);
+    } }, "Synthèse (PDF)")) : null;
 
   const toolbar = h("div", { class: "toolbar", role: "group", "aria-label": "Sélection" },
     h("p", { class: "selection-status" }, "Sélection : ", count, " article(s) — ", h("a", { href: "#/selection" }, "voir")),

@@ -16,6 +16,10 @@ const TASKS = [
     profiles: ["manager", "collaborator"] },
   { href: "#/societe", label: "Société", text: "Identité légale, facturation, étiquettes, tickets.",
     profiles: ["manager", "collaborator"] },
+  { href: "#/conformite", label: "Conformité", text: "Livre de police scellé, tickets, vérification, rapports de contrôle.",
+    profiles: ["manager", "collaborator"] },
+  { href: "#/fin-d-annee", label: "Fin d'année", text: "Déclaration 2093, sauvegardes, clôture de l'exercice.",
+    profiles: ["manager", "collaborator"] },
   { href: "#/utilisateurs", label: "Utilisateurs", text: "Comptes et profils de votre équipe.",
     profiles: ["manager"] },
 ];

@@ -9,8 +9,9 @@ import {
   fieldValue, grams, label, money, partyName, text,
 } from "../fr.js";
 import { navigate } from "../router.js";
+import { policeTable } from "../sealed.js";
 import {
-  confirmDialog, dialog, documentLink, field, flashNext, h, listAll, loading, onSubmit, openDocument, readForm,
+  alertBox, confirmDialog, dialog, documentLinks, field, flashNext, h, listAll, loading, onSubmit, openDocument, readForm,
   section, table, title,
 } from "../ui.js";
 
@@ -25,7 +26,34 @@ export function tracesTable(traces, caption) {
   ], traces || [], { caption, empty: "Aucune trace : rien n'a été corrigé." });
 }
 
-function identity(s) {
+/**
+ * The lot's sealed versions in the police register. Sealing follows the commit
+ * by a few seconds: while none is there, the list is asked again a few times.
+ */
+function policeVersions(ref) {
+  const box = h("div", { "aria-live": "polite" });
+  let tries = 0;
+  async function load() {
+    tries += 1;
+    try {
+      const reply = await api.get(`/lots/${encodeURIComponent(ref)}/police-files`, { query: { page_size: 100 } });
+      if (reply.items.length) {
+        box.replaceChildren(policeTable(reply.items, `Versions scellées du lot ${ref}`));
+        return;
+      }
+      box.replaceChildren(h("p", { class: "empty" }, "Aucune version scellée pour l'instant : le scellement suit "
+        + "l'enregistrement de quelques secondes. ",
+      h("button", { type: "button", class: "button-quiet", onclick: () => { tries = 0; load(); } }, "Actualiser")));
+      if (tries < 10) setTimeout(() => { if (box.isConnected) load(); }, 1500);
+    } catch (error) {
+      box.replaceChildren(alertBox(error.message));
+    }
+  }
+  load();
+  return box;
+}
+
+export function identity(s) {
   if (!s) return "—";
   const street = [s.street_number, s.street_index, s.street_type, s.street_name].filter(Boolean).join(" ");
   const lines = [
@@ -77,14 +105,19 @@ export default async function render(view, { params, me }) {
     return `/lots/${encodeURIComponent(ref)}/contract.pdf?legal=${o.legal}&agreement=${o.agreement ? 1 : 0}`
       + `&withdrawal=${o.withdrawal ? 1 : 0}`;
   };
-  const contractButton = h("a", { href: "#", class: "button-link", onclick: (event) => {
-    event.preventDefault();
-    openDocument(contractLink());
-  } }, "Bordereau d'achat (PDF)");
+  const contractButton = (download) => h("a", { href: "#", class: download ? "button-link button-quiet" : "button-link",
+    "data-document": "contract", onclick: (event) => {
+      event.preventDefault();
+      openDocument(contractLink(), { download: download ? `bordereau-${ref}.pdf` : undefined });
+    } }, download ? h("span", {}, "Télécharger", h("span", { class: "visually-hidden" }, " le bordereau d'achat"))
+    : "Bordereau d'achat (PDF)");
+  const enc = encodeURIComponent(ref);
   const prints = h("div", { class: "prints" },
-    backOffice ? [contractOptions, h("div", { class: "actions" }, contractButton,
-      documentLink("Fiche du livre de police (PDF)", `/lots/${encodeURIComponent(ref)}/police-sheet.pdf`))] : null,
-    h("div", { class: "actions" }, documentLink("Étiquettes (PDF)", `/lots/${encodeURIComponent(ref)}/labels.pdf`)));
+    backOffice ? [contractOptions, h("div", { class: "actions" }, contractButton(false), contractButton(true)),
+      h("div", { class: "actions" },
+        documentLinks("Fiche du livre de police (PDF)", `/lots/${enc}/police-sheet.pdf`, `livre-de-police-${ref}.pdf`))]
+      : null,
+    h("div", { class: "actions" }, documentLinks("Étiquettes (PDF)", `/lots/${enc}/labels.pdf`, `etiquettes-${ref}.pdf`)));
 
   const seesPrices = lot.articles.some((a) => "purchase_price" in a);
   const articles = table([
@@ -118,6 +151,7 @@ export default async function render(view, { params, me }) {
     section(`Articles (${lot.articles.length})`, articles),
     section("Traces", tracesTable(lot.traces, `Traces du lot ${ref}`)),
   ];
+  if (backOffice) sections.push(section("Livre de police", policeVersions(ref)));
   if (backOffice && !retracted) {
     sections.push(section("Corriger le lot", h("p", { class: "hint" }, "Les champs du livre de police ne changent "
       + "que par une correction motivée ; une nouvelle version du registre est scellée."),

@@ -3,7 +3,9 @@
 import { api } from "../api.js";
 import { LOT_KINDS, LOT_STATUSES, date, label, money, partyName } from "../fr.js";
 import { replaceQuery } from "../router.js";
-import { dialog, field, fill, h, listAll, loading, onSubmit, options, pager, readForm, table, title } from "../ui.js";
+import {
+  dialog, field, fill, h, listAll, loading, onSubmit, openDocument, options, pager, readForm, table, title,
+} from "../ui.js";
 
 const FILTERS = ["q", "kind", "status", "supplier_id", "purchase_from", "purchase_to", "has_traces"];
 
@@ -28,7 +30,16 @@ export default async function render(view, { query, me }) {
     h("div", { class: "actions" }, h("button", { type: "submit", class: "button-primary" }, "Chercher"),
       h("button", { type: "button", class: "button-quiet", onclick: () => { form.reset(); search(); } }, "Effacer"),
       me.profile !== "shop" ? h("button", { type: "button", onclick: summary, "aria-label": "Synthèse (Σ) des lots filtrés" },
-        "Σ Synthèse") : null));
+        "Σ Synthèse") : null,
+      me.profile !== "shop" ? [printButton("Liste des lots (PDF)", "/lots/list.pdf"),
+        printButton("Fiches du livre de police (PDF)", "/lots/police-sheets.pdf")] : null));
+  // the PDFs of the lots the filters keep
+  function printButton(text, path) {
+    return h("button", { type: "button", "data-document": path, onclick: () => {
+      const params = new URLSearchParams(Object.entries(state).filter(([, v]) => v)).toString();
+      openDocument(`${path}${params ? `?${params}` : ""}`);
+    } }, text);
+  }
   fill(form, state);
   const results = h("div", { "aria-live": "polite" });
   onSubmit(form, async () => search());

@@ -69,7 +69,7 @@ export default async function render(view, { params, phone }) {
     : h("div",
     { class: "actions no-print" },
     h("button", { type: "button", class: "button-primary", onclick: () => window.print() }, "Imprimer le ticket"),
-    documentLink("Ticket (PDF)", `/sales/${enc}/receipt.pdf`),
+    documentLink("Ticket 68 mm (PDF)", `/sales/${enc}/receipt.pdf`),
     documentLink("Facture (PDF)", `/sales/${enc}/invoice.pdf`),
     h("button", { type: "button", onclick: newSale }, "Nouvelle vente (vider la sélection)")));
 }

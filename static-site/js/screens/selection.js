@@ -6,7 +6,7 @@ import { articleCard, basketToggle, statusBadge } from "../articlebits.js";
 import { emptySelection, onSelection, refreshSelection, selection } from "../basket.js";
 import { money } from "../fr.js";
 import { scanBox } from "../scan.js";
-import { h, loading, notice, table, title, uid } from "../ui.js";
+import { documentLink, h, loading, notice, table, title, uid } from "../ui.js";
 
 export default async function render(view, { me, phone }) {
   view.append(title("Sélection"));
@@ -63,6 +63,9 @@ export default async function render(view, { me, phone }) {
           await refresh();
         } catch (error) { notice(error.message, "error"); }
       } }, "Vider la sélection")),
+    phone ? null : h("div", { class: "actions", role: "group", "aria-label": "Impressions de la sélection" },
+      documentLink("Étiquettes de la sélection (PDF)", "/selection/labels.pdf"),
+      me.profile === "shop" ? null : documentLink("Liste de dépôt (PDF)", "/selection/deposit-list.pdf")),
     list);
   await refresh();
   return () => unsubscribe();

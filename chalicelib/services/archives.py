@@ -1,0 +1,194 @@
+"""Backups and closures (DOMAIN.md "Reports, declarations, year end").
+
+A backup is the tenant's whole data — company settings, families, parties, lots,
+articles, sales, counters, users' profiles; not the selection, not drafts — as gzip
+JSON lines in the files bucket. A closure takes a backup, then deletes the articles
+that left the stock by ``until`` and the lots left empty; the journal and the vault
+(sealed records) are never touched. At most 7 backups and closures together.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from chalicelib.adapters import files
+from chalicelib.adapters.repositories import jobs as repo
+from chalicelib.auth import Principal
+from chalicelib.errors import ArchiveLimitError, BusinessRuleError, ValidationError
+from chalicelib.services import jobs
+
+PERMISSION = "see_purchase_data"  # manager and collaborator
+MAX_ARCHIVES = 7
+LEFT_STOCK = frozenset({"sold", "sold_for_melt", "returned_to_owner", "lost"})
+FORMAT = "lotbook-backup/1"
+# A backup still "running" after this never finished (its task was lost): it may be deleted.
+STALE_AFTER = timedelta(hours=1)
+
+
+def _key(tenant_id: str, archive_id: str) -> str:
+    return f"tenants/{tenant_id}/archives/{archive_id}.jsonl.gz"
+
+
+def _view(archive: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in archive.items() if k != "key"}
+
+
+def list_archives(who: Principal) -> list[dict[str, Any]]:
+    who.require(PERMISSION)
+    return sorted((_view(a) for a in repo.list_archives(who.tenant_id)), key=lambda a: a["created_at"],
+                  reverse=True)
+
+
+def get_archive(who: Principal, archive_id: str) -> dict[str, Any]:
+    who.require(PERMISSION)
+    archive = repo.get_archive(who.tenant_id, archive_id)
+    view = _view(archive)
+    if archive["status"] == "ready":
+        view["url"] = files.link(archive["key"], f"lotbook-{archive['kind']}-{archive_id}.jsonl.gz")
+    return view
+
+
+def delete_archive(who: Principal, archive_id: str) -> None:
+    who.require(PERMISSION)
+    archive = repo.get_archive(who.tenant_id, archive_id)
+    started = datetime.fromisoformat(archive["created_at"])
+    if archive["status"] != "ready" and datetime.now(UTC) - started < STALE_AFTER:
+        raise BusinessRuleError("Cette sauvegarde est en cours : attendez la fin de la tâche.")
+    files.delete(archive["key"])
+    repo.delete_archive(who.tenant_id, archive_id)
+
+
+def _reserve(who: Principal, kind: str, title: str | None, info: dict[str, Any]) -> dict[str, Any]:
+    if len(repo.list_archives(who.tenant_id)) >= MAX_ARCHIVES:
+        raise ArchiveLimitError()
+    archive_id = repo.job_id()
+    archive = {"id": archive_id, "kind": kind, "status": "running", "title": title,
+               "key": _key(who.tenant_id, archive_id), "info": info,
+               "created_at": datetime.now(UTC).isoformat()}
+    repo.put_archive(who.tenant_id, archive)
+    return archive
+
+
+def start_backup(who: Principal, title: str | None) -> dict[str, Any]:
+    who.require(PERMISSION)
+    archive = _reserve(who, "backup", title, {})
+    return _start(who, "backup", {"archive_id": archive["id"]}, archive["id"])
+
+
+def start_closure(who: Principal, title: Any, until: Any) -> dict[str, Any]:
+    who.require(PERMISSION)
+    details = {}
+    if not isinstance(title, str) or not title.strip():
+        details["title"] = "Un titre est obligatoire pour une clôture."
+    try:
+        until_ = date.fromisoformat(str(until)).isoformat()
+    except ValueError:
+        details["until"] = "Date attendue au format AAAA-MM-JJ."
+    if details:
+        raise ValidationError(details=details)
+    archive = _reserve(who, "closure", str(title).strip(), {"until": until_})
+    return _start(who, "closure", {"archive_id": archive["id"], "until": until_}, archive["id"])
+
+
+def _start(who: Principal, kind: str, params: dict[str, Any], archive_id: str) -> dict[str, Any]:
+    try:
+        return {**jobs.start(who.tenant_id, kind, params, who.user_id), "archive_id": archive_id}
+    except Exception:
+        repo.delete_archive(who.tenant_id, archive_id)
+        raise
+
+
+# ---------------------------------------------------------------- the jobs' work
+
+
+def _write_backup(tenant_id: str, archive_id: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    lines = [json.dumps({"type": "header", "format": FORMAT, "tenant_id": tenant_id,
+                         "at": datetime.now(UTC).isoformat()})]
+    for record in repo.tenant_records(tenant_id):
+        counts[record["type"]] = counts.get(record["type"], 0) + 1
+        lines.append(json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str))
+    body = gzip.compress(("\n".join(lines) + "\n").encode("utf-8"))
+    archive = repo.get_archive(tenant_id, archive_id)
+    files.put(archive["key"], body, "application/gzip")
+    return {**counts, "size": len(body)}
+
+
+def _finish(tenant_id: str, archive_id: str, info: dict[str, Any]) -> dict[str, Any]:
+    archive = repo.get_archive(tenant_id, archive_id)
+    archive.update(status="ready", info={**{k: archive[k] for k in ("until",) if k in archive}, **info})
+    repo.put_archive(tenant_id, archive)
+    return {"archive_id": archive_id,
+            "files": [{"name": f"lotbook-{archive['kind']}-{archive_id}.jsonl.gz", "key": archive["key"]}],
+            **info}
+
+
+def run_backup(tenant_id: str, params: dict[str, Any], progress: jobs.Progress) -> dict[str, Any]:
+    archive_id = params["archive_id"]
+    try:
+        counts = _write_backup(tenant_id, archive_id)
+    except Exception:
+        repo.delete_archive(tenant_id, archive_id)
+        raise
+    return _finish(tenant_id, archive_id, {"counts": counts})
+
+
+def left_stock_by(article: dict[str, Any], until: str) -> bool:
+    """Sold, sold for melt, returned or lost on or before ``until`` (its sale or event date)."""
+    if article["status"] not in LEFT_STOCK:
+        return False
+    when = article.get("sale_date") if article["status"] in ("sold", "sold_for_melt") else None
+    if not when:
+        events = [e for e in article.get("events", []) if isinstance(e, dict)]
+        last = events[-1] if events else {}
+        when = last.get("date") or str(last.get("at") or "")[:10] or article.get("deposit_date")
+    return bool(when) and str(when)[:10] <= until
+
+
+def run_closure(tenant_id: str, params: dict[str, Any], progress: jobs.Progress) -> dict[str, Any]:
+    archive_id, until = params["archive_id"], params["until"]
+    try:
+        counts = _write_backup(tenant_id, archive_id)  # a backup first: nothing is deleted without it
+    except Exception:
+        repo.delete_archive(tenant_id, archive_id)
+        raise
+    progress(0.5)
+    articles: dict[str, list[dict[str, Any]]] = {}
+    lots: list[str] = []
+    for record in repo.tenant_records(tenant_id):
+        if record["type"] == "article":
+            articles.setdefault(record["article"]["lot_ref"], []).append(record["article"])
+        elif record["type"] == "lot":
+            lots.append(record["ref"])
+    doomed = [a["ref"] for group in articles.values() for a in group if left_stock_by(a, until)]
+    gone = set(doomed)
+    empty = [ref for ref in lots if ref in articles and all(a["ref"] in gone for a in articles[ref])]
+    repo.delete_articles_and_lots(tenant_id, doomed, empty)
+    return _finish(tenant_id, archive_id, {"counts": counts, "until": until, "deleted_articles": len(doomed),
+                                           "deleted_lots": len(empty)})
+
+
+# ---------------------------------------------------------------- restore
+
+
+def read_backup(body: bytes) -> Iterator[dict[str, Any]]:
+    for line in gzip.decompress(body).decode("utf-8").splitlines():
+        if line.strip():
+            record = json.loads(line)
+            if record.get("type") != "header":
+                yield record
+
+
+def restore(source_tenant_id: str, archive_id: str, target_tenant_id: str) -> dict[str, int]:
+    """Bring a backup back into an empty tenant (operator use: ``python -m infrastructure.restore``)."""
+    archive = repo.get_archive(source_tenant_id, archive_id)
+    body = files.get(archive["key"])
+    if body is None:
+        raise BusinessRuleError("Le fichier de cette sauvegarde est introuvable.")
+    if not repo.tenant_is_empty(target_tenant_id):
+        raise BusinessRuleError("La restauration se fait dans une entreprise vide.")
+    return repo.restore_records(target_tenant_id, read_backup(body))

@@ -1,0 +1,63 @@
+"""The scheduled cash-register closings: each finished day, month and year with tickets."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib.adapters.repositories import articles as sales_repo
+from chalicelib.adapters.repositories import lots as journal_repo
+from chalicelib.domain import closings
+from chalicelib.domain.sales import REGISTER
+from chalicelib.observability import logger
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _tickets(tenant_id: str) -> list[closings.Ticket]:
+    """Every ticket of the register: sales, and refunds (one ticket may cover several notes)."""
+    by_number: dict[str, closings.Ticket] = {}
+    for record in sales_repo.list_sales(tenant_id):
+        number, totals = record.get("receipt_number"), record.get("running_totals")
+        if record.get("kind") == "sale":
+            totals = record.get("receipt", {}).get("running_totals")
+        if not number or not totals:
+            continue
+        day = date.fromisoformat(record["at"][:10])
+        amount = Decimal(record["total"])
+        known = by_number.get(number)
+        if known is not None:
+            amount += known.total
+        by_number[number] = closings.Ticket(number, day, amount, totals)
+    return list(by_number.values())
+
+
+def close_tenant(tenant_id: str, today: date | None = None) -> list[str]:
+    """Seal the closings that are due; returns their numbers. Safe to run again."""
+    today = today or datetime.now(UTC).astimezone(PARIS).date()
+    done = sales_repo.closing_markers(tenant_id)
+    made = []
+    for closing in closings.due(_tickets(tenant_id), REGISTER, done, today):
+        journal = journal_repo.journal_item(tenant_id, "closing", closing["closing_number"], closing)
+        key = closings.marker(REGISTER, closing["kind"], closing["period"])
+        if sales_repo.record_closing(tenant_id, key, journal):
+            made.append(closing["closing_number"])
+    return made
+
+
+def close_all() -> dict[str, Any]:
+    """The nightly job, for every tenant that has sealed records (receipts among them)."""
+    from chalicelib.adapters.repositories.vault import tenants_with_chains
+
+    closed, failed = 0, []
+    for tenant_id in tenants_with_chains():
+        try:
+            closed += len(close_tenant(tenant_id))
+        except Exception:  # noqa: BLE001 - one tenant's failure must not stop the others
+            logger.exception("closing failed", extra={"tenant_id": tenant_id})
+            failed.append(tenant_id)
+    if failed:
+        raise RuntimeError(f"closings failed for {len(failed)} tenant(s)")
+    return {"closings": closed}
