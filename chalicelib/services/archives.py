@@ -168,6 +168,10 @@ def run_closure(tenant_id: str, params: dict[str, Any], progress: jobs.Progress)
     gone = set(doomed)
     empty = [ref for ref in lots if ref in articles and all(a["ref"] in gone for a in articles[ref])]
     repo.delete_articles_and_lots(tenant_id, doomed, empty)
+    # Lots that keep articles: their text-search document lists only what remains.
+    repo.save_search_documents(tenant_id, {ref: [a for a in group if a["ref"] not in gone]
+                                           for ref, group in articles.items()
+                                           if ref not in empty and any(a["ref"] in gone for a in group)})
     return _finish(tenant_id, archive_id, {"counts": counts, "until": until, "deleted_articles": len(doomed),
                                            "deleted_lots": len(empty)})
 

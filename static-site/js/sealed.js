@@ -18,10 +18,9 @@ export const CHAINS = {
   chain_head: "Têtes de chaînes",
 };
 
-/** A fingerprint in full, breakable, labelled for screen readers. */
-export function hash(value, name = "Empreinte") {
-  if (!value) return "—";
-  return h("code", { class: "hash", "aria-label": `${name} ${value}` }, value);
+/** A fingerprint in full, breakable (its label is beside it: a column, a term). */
+export function hash(value) {
+  return value ? h("code", { class: "hash" }, value) : "—";
 }
 
 export function retention(item) {
@@ -38,7 +37,7 @@ export function policeTable(items, caption) {
     { label: "Version", render: (r) => text(r.version), class: "num" },
     { label: "Événement", render: (r) => label(POLICE_EVENTS, r.event || r.kind) },
     { label: "Scellé le", render: (r) => datetime(r.sealed_at) },
-    { label: "SHA-256", render: (r) => hash(r.sha256, "SHA-256") },
+    { label: "SHA-256", render: (r) => hash(r.sha256) },
     { label: "Conservé jusqu'au", render: retention },
   ], items, { caption, empty: "Aucun enregistrement scellé." });
 }
@@ -49,7 +48,7 @@ export function receiptTable(items, caption) {
     { label: "Transaction", render: (r) => text(r.transaction_ref) },
     { label: "Total", render: (r) => money(r.total), class: "num" },
     { label: "Scellé le", render: (r) => datetime(r.sealed_at) },
-    { label: "SHA-256", render: (r) => hash(r.sha256, "SHA-256") },
+    { label: "SHA-256", render: (r) => hash(r.sha256) },
     { label: "Conservé jusqu'au", render: retention },
   ], items, { caption, empty: "Aucun ticket scellé." });
 }
@@ -61,8 +60,8 @@ export function sealFacts(stored, item) {
     h("dt", {}, "Chaîne"), h("dd", {}, label(CHAINS, stored.chain)),
     h("dt", {}, "Rang"), h("dd", {}, text(stored.rank)),
     h("dt", {}, "Scellé le"), h("dd", {}, datetime(stored.sealed_at)),
-    h("dt", {}, "SHA-256"), h("dd", {}, hash(item?.sha256, "SHA-256")),
-    h("dt", {}, "SHA-256 précédent"), h("dd", {}, hash(stored.prev_sha256, "SHA-256 précédent")),
+    h("dt", {}, "SHA-256"), h("dd", {}, hash(item?.sha256)),
+    h("dt", {}, "SHA-256 précédent"), h("dd", {}, hash(stored.prev_sha256)),
     h("dt", {}, "Conservé jusqu'au"), h("dd", {}, item ? retention(item) : "—"),
     storage.retention_mode ? [h("dt", {}, "Mode de rétention"), h("dd", {}, storage.retention_mode)] : null,
     storage.key ? [h("dt", {}, "Clé dans le coffre"), h("dd", {}, h("code", { class: "hash" }, storage.key))] : null);

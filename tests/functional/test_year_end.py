@@ -174,6 +174,10 @@ def test_a_closure_deletes_what_left_the_stock_by_the_date_and_empty_lots_and_a_
     assert api.get(f"/api/lots/{lot_a['lot']['ref']}").status == 404
     assert api.get(f"/api/lots/{lot_b['lot']['ref']}").status == 200
     assert sum(1 for _ in JournalModel.query(tenant_id)) == journal
+    from chalicelib.adapters.repositories.articles import text_candidates
+    from chalicelib.domain.search import words
+
+    assert set(text_candidates(tenant_id, list(words("article")))) == after  # the search index forgot them too
     assert api.get("/api/backups").body["items"][0]["kind"] == "closure"
 
     from infrastructure import restore

@@ -23,7 +23,7 @@ from chalicelib.adapters.models import (
     TenantModel,
     UserModel,
 )
-from chalicelib.adapters.repositories.articles import article_from_item, article_item
+from chalicelib.adapters.repositories.articles import article_from_item, article_item, search_item
 from chalicelib.errors import NotFoundError
 
 
@@ -187,3 +187,11 @@ def delete_articles_and_lots(tenant_id: str, refs: list[str], lot_refs: list[str
         for ref in lot_refs:
             lots.delete(LotModel(tenant_id, ref))
             search.delete(SearchModel(tenant_id, ref))
+
+
+def save_search_documents(tenant_id: str, remaining: dict[str, list[dict[str, Any]]]) -> None:
+    """Rewrite the search document of each lot from the articles it still has."""
+    ensure_models_bound()
+    with SearchModel.batch_write() as batch:
+        for lot_ref, articles in remaining.items():
+            batch.save(search_item(tenant_id, lot_ref, articles))

@@ -30,7 +30,7 @@ function chainsTable(chains) {
     { label: "Chaîne", render: (c) => label(CHAINS, c.chain) },
     { label: "Contrôlés", render: (c) => String(c.checked), class: "num" },
     { label: "Dernier rang", render: (c) => (c.head ? String(c.head.rank) : "—"), class: "num" },
-    { label: "SHA-256 du dernier", render: (c) => hash(c.head?.sha256, "SHA-256") },
+    { label: "SHA-256 du dernier", render: (c) => hash(c.head?.sha256) },
     { label: "État", render: (c) => (c.broken
       ? h("span", { class: "badge badge-error" }, `Rompue au n° ${c.broken.rank}`)
       : h("span", { class: "badge badge-ok" }, "Intègre")) },

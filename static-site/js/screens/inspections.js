@@ -16,8 +16,8 @@ function reportsTable(items) {
     { label: "Service", render: (r) => r.service },
     { label: "Rapport", render: (r) => h("p", { class: "report-text" }, r.text) },
     { label: "Empreintes", render: (r) => h("dl", { class: "hashes" },
-      h("dt", {}, "MD5"), h("dd", {}, hash(r.md5, "MD5")),
-      h("dt", {}, "SHA-256"), h("dd", {}, hash(r.sha256, "SHA-256")),
+      h("dt", {}, "MD5"), h("dd", {}, hash(r.md5)),
+      h("dt", {}, "SHA-256"), h("dd", {}, hash(r.sha256)),
       r.seal ? [h("dt", {}, "Scellé n°"), h("dd", {}, r.seal.number)] : null) },
     { label: "Session de", render: (r) => text(r.by) },
   ], items, { caption: "Rapports de contrôle", empty: "Aucun rapport de contrôle." });
@@ -43,7 +43,7 @@ export default async function render(view, { me }) {
     const reply = await api.post("/compliance/inspections", readForm(form));
     form.reset();
     done.replaceChildren(alertBox(`Rapport déposé le ${datetime(reply.at)}.`,
-      [h("span", {}, "MD5 : ", hash(reply.md5, "MD5")), h("span", {}, "SHA-256 : ", hash(reply.sha256, "SHA-256"))],
+      [h("span", {}, "MD5 : ", hash(reply.md5)), h("span", {}, "SHA-256 : ", hash(reply.sha256))],
       "success"));
     done.querySelector(".form-alert").focus();
     if (reads) await refresh();
