@@ -84,6 +84,13 @@ class ConflictError(LotbookError):
     message = "Cette action est impossible dans l'état actuel."
 
 
+class WrongStatusError(ConflictError):
+    """An article is not in a status the action accepts; ``details.refs`` names them."""
+
+    code = "wrong_status"
+    message = "Action impossible : un article n'a pas le bon statut."
+
+
 class EmailTakenError(ConflictError):
     code = "email_taken"
     message = "Un compte existe déjà avec cette adresse e-mail."
@@ -119,6 +126,11 @@ class BusinessRuleError(LotbookError):
     status = 422
     code = "business_rule"
     message = "Cette opération enfreint une règle de gestion."
+
+
+class DateInFutureError(BusinessRuleError):
+    code = "date_in_future"
+    message = "La date ne peut pas être dans le futur."
 
 
 # Documents (chalicelib/services/documents.py)

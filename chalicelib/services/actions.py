@@ -25,17 +25,21 @@ from chalicelib.domain import actions as rules
 from chalicelib.domain import references, register, sales
 from chalicelib.domain.money import ZERO, fmt
 from chalicelib.domain.profiles import Profile
-from chalicelib.errors import BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError
+from chalicelib.errors import (
+    BusinessRuleError,
+    ConflictError,
+    DateInFutureError,
+    ForbiddenError,
+    NotFoundError,
+    ValidationError,
+    WrongStatusError,
+)
 from chalicelib.services import articles as articles_service
 
 PARIS = ZoneInfo("Europe/Paris")
 # Room left in the last transaction for counters, the sale, journal entries and lots.
 LAST_CHUNK = 80
 ATTEMPTS = 8
-
-
-class WrongStatusError(ConflictError):
-    code = "wrong_status"
 
 
 class EmptySelectionError(ValidationError):
@@ -51,11 +55,6 @@ class InvoiceNumberRequiredError(BusinessRuleError):
 class InvoiceNumberTakenError(ConflictError):
     code = "invoice_number_taken"
     message = "Ce numéro de facture est déjà utilisé."
-
-
-class DateInFutureError(BusinessRuleError):
-    code = "date_in_future"
-    message = "La date ne peut pas être dans le futur."
 
 
 class BusyError(ConflictError):

@@ -22,8 +22,10 @@ from chalicelib.domain.visibility import article_for, lot_for
 from chalicelib.errors import (
     BusinessRuleError,
     ConflictError,
+    DateInFutureError,
     NotFoundError,
     ValidationError,
+    WrongStatusError,
 )
 
 # ---------------------------------------------------------------- errors
@@ -53,11 +55,6 @@ class DateBeforeCreationYearError(BusinessRuleError):
     code = "date_before_creation_year"
 
 
-class DateInFutureError(BusinessRuleError):
-    code = "date_in_future"
-    message = "La date d'achat ne peut pas être dans le futur."
-
-
 class TooManyArticlesError(BusinessRuleError):
     code = "too_many_articles"
     message = "Un lot compte au plus 999 articles."
@@ -79,10 +76,6 @@ class ReferenceUnavailableError(BusinessRuleError):
 class ReasonRequiredError(ValidationError):
     code = "reason_required"
     message = "Indiquez le motif de la correction : il est conservé dans les traces."
-
-
-class WrongStatusError(ConflictError):
-    code = "wrong_status"
 
 
 class AlreadyRetractedError(ConflictError):
@@ -110,7 +103,7 @@ def _check_purchase_date(purchase_date: date, creation_year: int) -> None:
         raise DateBeforeCreationYearError(
             f"Achat daté d'avant le 1er janvier {creation_year}, année de création de l'entreprise.")
     if purchase_date > _today():
-        raise DateInFutureError()
+        raise DateInFutureError("La date d'achat ne peut pas être dans le futur.")
 
 
 def _supplier_identity(tenant_id: str, supplier_id: str) -> dict[str, Any]:
