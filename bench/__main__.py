@@ -16,6 +16,7 @@ BENCHMARKS = {
     "labels": "documents: labels of a 999-article lot, renderer vs bare ReportLab",
     "year_end": "the 2093 file of 20,000 purchases from 5,000 sellers",
     "sealing": "the legal vault: sealing throughput, verification of a 10,000-record chain",
+    "closure": "year end: backup and closure of 100,000 articles",
 }
 
 names = sys.argv[1:] or list(BENCHMARKS)

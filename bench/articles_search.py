@@ -24,7 +24,7 @@ from typing import Any
 
 from bench._inprocess import RequestCounter, moto_account, new_tenant, timed
 from chalicelib.adapters.aws import ensure_models_bound
-from chalicelib.adapters.models import ArticleModel, SearchModel
+from chalicelib.adapters.models import ArticleModel, LotModel, SearchModel
 from chalicelib.adapters.repositories.articles import article_item, search_item
 from chalicelib.services import actions, articles
 
@@ -32,10 +32,10 @@ SOLD = 10_000
 MONTHS = 20
 
 
-def _article(n: int, tenant_sold: bool) -> dict[str, Any]:
+def _article(n: int, sold_count: int) -> dict[str, Any]:
     lot = f"06{(n // 999) % 12 + 1:02d}{n // (999 * 12) + 1:03d}"
     ref = f"{lot}{n % 999 + 1:03d}"
-    sold = tenant_sold and n < SOLD
+    sold = n < sold_count
     sale_day = date(2022, 1, 1) + timedelta(days=(n * 7) % (MONTHS * 30)) if sold else None
     description = ("Bague en or jaune" if n % 50 == 0 else "Assiette en faïence de Lunéville") + f" n° {n}"
     return {
@@ -50,18 +50,21 @@ def _article(n: int, tenant_sold: bool) -> dict[str, Any]:
     }
 
 
-def fill(tenant_id: str, count: int) -> None:
-    """Articles and their lots' search documents, written straight to the tables."""
+def fill(tenant_id: str, count: int, sold: int = SOLD) -> None:
+    """Articles, their lots and the lots' search documents, written straight to the tables."""
     ensure_models_bound()
     by_lot: dict[str, list[dict[str, Any]]] = {}
     with ArticleModel.batch_write() as batch:
         for n in range(count):
-            article = _article(n, True)
+            article = _article(n, sold)
             by_lot.setdefault(article["lot_ref"], []).append(article)
             batch.save(article_item(tenant_id, article))
-    with SearchModel.batch_write() as batch:
+    with SearchModel.batch_write() as batch, LotModel.batch_write() as lots:
         for lot_ref, lot_articles in by_lot.items():
             batch.save(search_item(tenant_id, lot_ref, lot_articles))
+            lots.save(LotModel(tenant_id, lot_ref, kind="purchase",
+                               data={"status": "committed", "purchase_date": "2021-06-01",
+                                     "article_count": len(lot_articles)}))
 
 
 def run(size: int) -> None:
@@ -70,7 +73,7 @@ def run(size: int) -> None:
         fill(who.tenant_id, size)
     print(f"-- tenant with {size} articles ({SOLD if size >= SOLD else size} sold), "
           f"filled in {filled['seconds']:.1f} s")
-    ref = _article(size // 2, True)["ref"]
+    ref = _article(size // 2, SOLD)["ref"]
     counter = RequestCounter()
     with counter.counting(), timed() as looked:
         found = articles.find(who, articles.parse_filters({"ref": ref}))
@@ -107,7 +110,7 @@ def run(size: int) -> None:
         print(f"summary over {summary['count']} sold articles: {summed['seconds']:.2f} s (goal < 1 s); "
               f"collected VAT {summary['vat']['normal']['collected']}")
 
-        stock_refs = [_article(n, True)["ref"] for n in range(SOLD, SOLD + 100)]
+        stock_refs = [_article(n, SOLD)["ref"] for n in range(SOLD, SOLD + 100)]
         counter = RequestCounter()
         with counter.counting(), timed() as sold:
             result = actions.execute(who, "sell", stock_refs, {"date": date(2023, 1, 5), "payment_method": "card"})

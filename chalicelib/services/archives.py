@@ -149,17 +149,36 @@ def left_stock_by(article: dict[str, Any], until: str) -> bool:
     return bool(when) and str(when)[:10] <= until
 
 
-def run_closure(tenant_id: str, params: dict[str, Any], progress: jobs.Progress) -> dict[str, Any]:
-    archive_id, until = params["archive_id"], params["until"]
+def _closure_snapshot(tenant_id: str, archive_id: str) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The tenant as it was before the closure: its backup, written once.
+
+    A retried closure reads the backup it already wrote instead of writing a new
+    one from data it may have started deleting.
+    """
+    archive = repo.get_archive(tenant_id, archive_id)
+    if archive.get("backed_up"):
+        body = files.get(archive["key"])
+        if body is None:
+            raise BusinessRuleError("La sauvegarde de cette clôture est introuvable.")
+        return list(read_backup(body)), dict(archive.get("counts") or {})
     try:
         counts = _write_backup(tenant_id, archive_id)  # a backup first: nothing is deleted without it
     except Exception:
         repo.delete_archive(tenant_id, archive_id)
         raise
+    repo.put_archive(tenant_id, {**repo.get_archive(tenant_id, archive_id), "backed_up": True, "counts": counts})
+    body = files.get(archive["key"])
+    assert body is not None
+    return list(read_backup(body)), counts
+
+
+def run_closure(tenant_id: str, params: dict[str, Any], progress: jobs.Progress) -> dict[str, Any]:
+    archive_id, until = params["archive_id"], params["until"]
+    snapshot, counts = _closure_snapshot(tenant_id, archive_id)
     progress(0.5)
     articles: dict[str, list[dict[str, Any]]] = {}
     lots: list[str] = []
-    for record in repo.tenant_records(tenant_id):
+    for record in snapshot:
         if record["type"] == "article":
             articles.setdefault(record["article"]["lot_ref"], []).append(record["article"])
         elif record["type"] == "lot":
@@ -167,11 +186,21 @@ def run_closure(tenant_id: str, params: dict[str, Any], progress: jobs.Progress)
     doomed = [a["ref"] for group in articles.values() for a in group if left_stock_by(a, until)]
     gone = set(doomed)
     empty = [ref for ref in lots if ref in articles and all(a["ref"] in gone for a in articles[ref])]
-    repo.delete_articles_and_lots(tenant_id, doomed, empty)
-    # Lots that keep articles: their text-search document lists only what remains.
-    repo.save_search_documents(tenant_id, {ref: [a for a in group if a["ref"] not in gone]
-                                           for ref, group in articles.items()
-                                           if ref not in empty and any(a["ref"] in gone for a in group)})
+    touched = {ref for ref, group in articles.items() if any(a["ref"] in gone for a in group)}
+    try:
+        repo.delete_articles_and_lots(tenant_id, doomed, empty)
+        # Lots that keep articles: their text-search document lists only what remains.
+        repo.save_search_documents(tenant_id, {ref: [a for a in group if a["ref"] not in gone]
+                                               for ref, group in articles.items()
+                                               if ref not in empty and ref in touched})
+    except Exception:
+        # A failed job leaves the data as it was: put back what this closure removed.
+        repo.restore_records(tenant_id, iter([
+            r for r in snapshot
+            if (r["type"] == "article" and r["article"]["ref"] in gone)
+            or (r["type"] == "lot" and r["ref"] in empty)
+            or (r["type"] == "search" and r["lot_ref"] in touched)]))
+        raise
     return _finish(tenant_id, archive_id, {"counts": counts, "until": until, "deleted_articles": len(doomed),
                                            "deleted_lots": len(empty)})
 

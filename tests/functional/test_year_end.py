@@ -249,3 +249,32 @@ def test_a_job_whose_work_breaks_ends_failed_with_a_french_message(metal: dict[s
     job = wait_job(metal["api"], type("R", (), {"status": 202, "body": started})())
     assert job["status"] == "failed" and job["error"] == jobs.FAILED_MESSAGE and job["progress"] == 0.5
     assert "fire" not in str(job)
+
+
+def test_a_closure_failing_halfway_leaves_the_data_as_it_was_and_can_be_run_again(
+        metal: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.adapters.repositories import jobs as jobs_repo
+
+    api = metal["api"]
+    lot = commit_lot(api, family_id=metal["gold"], supplier_id=metal["seller"], prices=["1.00", "2.00"],
+                     purchase_date="2021-01-05")
+    refs = [a["ref"] for a in lot["articles"]]
+    _sell(api, refs[:1], "2021-03-01")
+    before = api.get("/api/articles?page_size=500").body["items"]
+
+    def fail_after_deleting(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("throttled")
+
+    monkeypatch.setattr(jobs_repo, "save_search_documents", fail_after_deleting)
+    failed = wait_job(api, api.post("/api/closures", {"title": "Exercice 2021", "until": "2021-12-31"}))
+    assert failed["status"] == "failed"
+    assert failed["error"]  # a French message, no trace
+    assert api.get("/api/articles?page_size=500").body["items"] == before
+    assert api.get("/api/articles?q=article").body["total"] == len(before)
+
+    monkeypatch.undo()
+    done = wait_job(api, api.post("/api/closures", {"title": "Exercice 2021 bis", "until": "2021-12-31"}))
+    assert done["status"] == "succeeded", done
+    assert done["result"]["deleted_articles"] == 1
+    assert {a["ref"] for a in api.get("/api/articles?page_size=500").body["items"]} == {
+        a["ref"] for a in before} - {refs[0]}
