@@ -917,6 +917,13 @@ def _files(stage: str) -> dict[str, Any]:
                 "Resource": _table_resources(exclude=SEALER_TABLES + APPEND_ONLY_TABLES),
             },
             {"Sid": "ReadWriteFiles", "Effect": "Allow", "Action": FILES_ACTIONS, "Resource": files_objects},
+            # The verification job re-reads the sealed index and the vault (never writes them).
+            {"Sid": "ReadSealedIndex", "Effect": "Allow", "Action": ["dynamodb:Query", "dynamodb:GetItem"],
+             "Resource": _table_resources(SEALER_TABLES)},
+            {"Sid": "ReadSealedRecords", "Effect": "Allow", "Action": VAULT_READ_ACTIONS,
+             "Resource": _sub("${VaultBucket.Arn}/*")},
+            {"Sid": "TellMissingRecords", "Effect": "Allow", "Action": "s3:ListBucket",
+             "Resource": _arn("VaultBucket")},
         ]),
         # January 2nd: reads every tenant's purchases, starts one draft job per tenant.
         "DraftsAccessPolicy": _policy("LotbookDraftsAccess", DRAFTS_ROLE, [

@@ -103,6 +103,12 @@ def verify() -> dict[str, Any]:
     return compliance.verify(principal())
 
 
+@bp.route("/compliance/verify", methods=["POST"])
+def start_verification() -> Response:
+    """The verification as a job (202): long chains outlast one request."""
+    return Response(body=compliance.start_verification(principal()), status_code=202)
+
+
 @bp.route("/compliance/inspections", methods=["GET"])
 def list_inspections() -> dict[str, Any]:
     found = compliance.inspections(principal())

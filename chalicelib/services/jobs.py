@@ -27,6 +27,7 @@ RUNNERS = {
     "dmet_2093_draft": "chalicelib.services.declarations:run_2093_draft",
     "backup": "chalicelib.services.archives:run_backup",
     "closure": "chalicelib.services.archives:run_closure",
+    "verify": "chalicelib.services.compliance:run_verification",
 }
 
 FAILED_MESSAGE = "La tâche a échoué sur une erreur interne ; aucune donnée n'a été modifiée. Réessayez."

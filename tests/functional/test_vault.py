@@ -509,3 +509,27 @@ def test_inspections_are_appended_with_their_md5_and_sha256_and_sealed(desk: dic
     assert bad.status == 400
     assert {"inspector", "service", "email", "text"} <= set(bad.body["error"]["details"])
     assert _broken(desk["api"]) is None
+
+
+def test_the_verification_also_runs_as_a_job_for_long_chains(tenant: Any) -> None:
+    import time
+
+    from tests.support import commit_lot
+
+    api = tenant.api
+    family = api.post("/api/families", {"label": "Bijoux"}).body["id"]
+    supplier = api.post("/api/suppliers", {"last_name": "Durand"}).body["id"]
+    commit_lot(api, family_id=family, supplier_id=supplier, prices=["10.00"])
+    started = api.post("/api/compliance/verify")
+    assert started.status == 202
+    deadline = time.monotonic() + 20
+    while True:
+        job = api.get(f"/api/jobs/{started.body['job_id']}").body
+        if job["status"] != "running" or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert job["status"] == "succeeded", job
+    assert job["progress"] == 1
+    assert job["result"]["ok"] is True
+    assert job["result"]["checked"] == api.get("/api/compliance/verify").body["checked"] >= 1
+    assert tenant.add_user("shop").post("/api/compliance/verify").status == 403

@@ -43,7 +43,15 @@ export default function render(view) {
     button.disabled = true;
     result.replaceChildren(h("p", { class: "loading", role: "status" }, "Vérification en cours…"));
     try {
-      const reply = await api.get("/compliance/verify");
+      // A job: a long register outlasts one request (POST answers 202 {job_id}).
+      const { job_id: jobId } = await api.post("/compliance/verify", {});
+      let job = await api.get(`/jobs/${encodeURIComponent(jobId)}`);
+      while (job.status === "running") {
+        await new Promise((resolve) => { setTimeout(resolve, 500); });
+        job = await api.get(`/jobs/${encodeURIComponent(jobId)}`);
+      }
+      if (job.status !== "succeeded") throw new Error(job.error || "La vérification a échoué.");
+      const reply = job.result;
       result.replaceChildren(verdict(reply), chainsTable(reply.chains));
       result.querySelector(".form-alert").focus();
     } catch (error) {

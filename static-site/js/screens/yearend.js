@@ -44,7 +44,7 @@ function followJob(box, jobId, heading, onEnd) {
       const items = [];
       if (details && typeof details === "object") {
         for (const problem of details.company || []) items.push(`Société : ${problem}`);
-        for (const seller of details.sellers || []) items.push(`${seller.name} : ${(seller.problems || []).join(", ")}`);
+        for (const seller of details.blocking || []) items.push(`${seller.name} : ${(seller.problems || []).join(", ")}`);
       }
       box.replaceChildren(alertBox(`${heading} : échec. ${text(job.error)}`, items));
     }
@@ -57,7 +57,7 @@ function followJob(box, jobId, heading, onEnd) {
 
 function precheckReport(reply) {
   const items = [...(reply.company || []).map((p) => `Société : ${p}`),
-    ...(reply.sellers || []).map((s) => `${s.name} : ${(s.problems || []).join(", ")}`)];
+    ...(reply.blocking || []).map((s) => `${s.name} : ${(s.problems || []).join(", ")}`)];
   const summary = `${reply.declared} vendeur(s) déclaré(s), ${reply.left_out} sous le seuil, total ${money(reply.total)}.`;
   return reply.ready
     ? alertBox(`Année ${reply.year} prête à déclarer : ${summary}`, [], "success")
