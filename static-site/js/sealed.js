@@ -2,7 +2,9 @@
 // register, receipts) as tables, their fingerprints, the stored content read back.
 
 import { date, datetime, label, money, text } from "./fr.js";
-import { h, table } from "./ui.js";
+import { api } from "./api.js";
+import { replaceQuery } from "./router.js";
+import { failure, field, fill, h, loading, onSubmit, pager, readForm, table } from "./ui.js";
 
 export const POLICE_EVENTS = {
   lot_committed: "Enregistrement du lot",
@@ -71,4 +73,42 @@ export function sealFacts(stored, item) {
 export function rawContent(stored) {
   return h("details", { class: "raw" }, h("summary", {}, "Contenu scellé complet (JSON)"),
     h("pre", { class: "hash" }, JSON.stringify(stored, null, 2)));
+}
+
+/**
+ * A list of sealed records with its filter form, paginated and kept in the URL:
+ * the police register and the receipts share it.
+ */
+export async function sealedList(view, query, { path, filters, ariaLabel, caption, render: renderTable }) {
+  const names = filters.map((f) => f.name);
+  const state = Object.fromEntries(names.map((k) => [k, query[k] || ""]));
+  let page = Number(query.page) || 1;
+  const form = h("form", { class: "form filters", role: "search", "aria-label": ariaLabel },
+    h("div", { class: "grid" }, filters.map((f) => field(f))),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "button-primary" }, "Chercher"),
+      h("button", { type: "button", class: "button-quiet", onclick: () => { form.reset(); search(); } }, "Effacer")));
+  fill(form, state);
+  const results = h("div", { "aria-live": "polite" });
+  onSubmit(form, async () => search());
+
+  function search() {
+    Object.assign(state, Object.fromEntries(names.map((k) => [k, ""])), readForm(form));
+    page = 1;
+    return refresh();
+  }
+
+  async function refresh() {
+    replaceQuery({ ...state, page: page > 1 ? page : "" });
+    loading(results);
+    try {
+      const reply = await api.get(path, { query: { ...state, page, page_size: 50 } });
+      results.replaceChildren(renderTable(reply.items, caption), pager(reply, (p) => { page = p; refresh(); }));
+    } catch (error) {
+      results.replaceChildren();
+      failure(results, error);
+    }
+  }
+
+  view.append(form, results);
+  await refresh();
 }

@@ -1,46 +1,17 @@
 // Tickets de caisse scellés: the receipts chain, filtered by sealing date.
 
-import { api } from "../api.js";
-import { replaceQuery } from "../router.js";
-import { receiptTable } from "../sealed.js";
-import { failure, field, fill, h, loading, onSubmit, pager, readForm, title } from "../ui.js";
-
-const FILTERS = ["date_from", "date_to"];
+import { receiptTable, sealedList } from "../sealed.js";
+import { h, title } from "../ui.js";
 
 export default async function render(view, { query }) {
   view.append(h("p", { class: "breadcrumb" }, h("a", { href: "#/conformite" }, "‹ Conformité")),
     title("Tickets de caisse scellés"));
-  const state = Object.fromEntries(FILTERS.map((k) => [k, query[k] || ""]));
-  let page = Number(query.page) || 1;
-  const form = h("form", { class: "form filters", role: "search", "aria-label": "Filtres des tickets" },
-    h("div", { class: "grid" },
-      field({ name: "date_from", label: "Scellé à partir du", type: "date" }),
-      field({ name: "date_to", label: "Scellé jusqu'au", type: "date" })),
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "button-primary" }, "Chercher"),
-      h("button", { type: "button", class: "button-quiet", onclick: () => { form.reset(); search(); } }, "Effacer")));
-  fill(form, state);
-  const results = h("div", { "aria-live": "polite" });
-  onSubmit(form, async () => search());
-
-  function search() {
-    Object.assign(state, Object.fromEntries(FILTERS.map((k) => [k, ""])), readForm(form));
-    page = 1;
-    return refresh();
-  }
-
-  async function refresh() {
-    replaceQuery({ ...state, page: page > 1 ? page : "" });
-    loading(results);
-    try {
-      const reply = await api.get("/compliance/receipts", { query: { ...state, page, page_size: 50 } });
-      results.replaceChildren(receiptTable(reply.items, "Tickets de caisse scellés"),
-        pager(reply, (p) => { page = p; refresh(); }));
-    } catch (error) {
-      results.replaceChildren();
-      failure(results, error);
-    }
-  }
-
-  view.append(form, results);
-  await refresh();
+  await sealedList(view, query, {
+    path: "/compliance/receipts",
+    ariaLabel: "Filtres des tickets",
+    caption: "Tickets de caisse scellés",
+    render: receiptTable,
+    filters: [{ name: "date_from", label: "Scellé à partir du", type: "date" },
+      { name: "date_to", label: "Scellé jusqu'au", type: "date" }],
+  });
 }
