@@ -91,6 +91,17 @@ class WrongStatusError(ConflictError):
     message = "Action impossible : un article n'a pas le bon statut."
 
 
+class StatusChangedError(WrongStatusError):
+    """An article's status changed between the check and the write."""
+
+    message = "Le statut d'un article a changé entre-temps : rechargez et recommencez."
+
+
+class ConcurrentChangeError(ConflictError):
+    code = "concurrent_change"
+    message = "Ces données viennent d'être modifiées par ailleurs : rechargez et recommencez."
+
+
 class EmailTakenError(ConflictError):
     code = "email_taken"
     message = "Un compte existe déjà avec cette adresse e-mail."

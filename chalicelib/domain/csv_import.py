@@ -7,12 +7,12 @@ number (counting every line of the file, header included) and a French reason.
 from __future__ import annotations
 
 import csv
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from chalicelib.domain.lots import DraftLine
 from chalicelib.domain.money import AmountError, money, weight
+from chalicelib.domain.text import fold
 from chalicelib.domain.vat import DEFAULT_RATE, RATES
 
 COLUMNS = (
@@ -38,11 +38,6 @@ def template(separator: str = ";") -> str:
     return separator.join(COLUMNS) + "\r\n" + separator.join(example) + "\r\n"
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
-
-
 @dataclass
 class CsvResult:
     lines: list[DraftLine] = field(default_factory=list)
@@ -60,7 +55,7 @@ def parse(
 ) -> CsvResult:
     """``families`` maps family id → label; a cell may name either."""
     result = CsvResult()
-    by_label = {_fold(label): fid for fid, label in families.items()}
+    by_label = {fold(label).strip(): fid for fid, label in families.items()}
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     raw_lines = data.split(b"\n")
@@ -112,7 +107,7 @@ def _line(
 
     family_id = default_family_id
     if cells["family"]:
-        family_id = cells["family"] if cells["family"] in families else by_label.get(_fold(cells["family"]))
+        family_id = cells["family"] if cells["family"] in families else by_label.get(fold(cells["family"]).strip())
         if family_id is None:
             reasons.append(f"Famille inconnue : « {cells['family']} ».")
 

@@ -8,12 +8,12 @@ whatever path was taken.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from chalicelib.domain.money import ZERO, fmt
+from chalicelib.domain.text import fold
 from chalicelib.domain.vat import purchase_vat, sale_vat
 
 TEXT_FIELDS = ("description", "serial", "comment")
@@ -22,11 +22,6 @@ EQUALITY_FILTERS = ("family_id", "supplier_id", "client_id", "condition", "vat_r
 RANGE_FILTERS = {"purchase": "purchase_date", "sale": "sale_date", "deposit": "deposit_date"}
 SORTS = ("ref", "purchase_date", "sale_date", "description", "label_price", "status")
 SOLD = ("sold", "sold_for_melt")
-
-
-def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def words(text: str) -> list[str]:

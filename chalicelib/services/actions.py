@@ -20,6 +20,7 @@ from chalicelib.adapters.repositories import articles as repo
 from chalicelib.adapters.repositories import catalog as catalog_repo
 from chalicelib.adapters.repositories import lots as lots_repo
 from chalicelib.adapters.repositories import tenants as tenant_repo
+from chalicelib.adapters.repositories._common import chunks
 from chalicelib.auth import Principal
 from chalicelib.domain import actions as rules
 from chalicelib.domain import references, register, sales
@@ -105,20 +106,20 @@ def _load(who: Principal, action: str, refs: list[str] | None) -> list[dict[str,
 # ---------------------------------------------------------------- writing
 
 
-def _write(who: Principal, changes: list[rules.Change | tuple[dict[str, Any], str | None]],
+def _write(who: Principal, before: list[dict[str, Any]],
+           changes: list[rules.Change | tuple[dict[str, Any], str | None]],
            counters: dict[str, repo.CounterMove] | None = None, puts: list[tuple[Any, Any]] | None = None) -> None:
     """Chunks of 100 articles, then the last chunk with everything else in one transaction.
 
-    A failure after some chunks were written puts them back as they were.
+    A failure after some chunks were written puts them back as they were in
+    ``before`` (the articles as the action read them).
     """
     pairs = [(c.article, c.expected_status) if isinstance(c, rules.Change) else c for c in changes]
     head, tail = (pairs[:-LAST_CHUNK], pairs[-LAST_CHUNK:]) if len(pairs) > LAST_CHUNK else ([], pairs)
     done: list[tuple[dict[str, Any], str | None]] = []
-    originals: dict[str, dict[str, Any]] = {}
-    if head:
-        originals = repo.get_articles(who.tenant_id, [a["ref"] for a, expected in head if expected is not None])
+    originals = {a["ref"]: a for a in before}
     try:
-        for chunk in repo.chunks(head, repo.TRANSACTION_ITEMS):
+        for chunk in chunks(head):
             repo.write_changes(who.tenant_id, chunk)
             done += chunk
         repo.finish(who.tenant_id, tail, counters or {}, puts or [])
@@ -130,10 +131,10 @@ def _write(who: Principal, changes: list[rules.Change | tuple[dict[str, Any], st
 def _undo(who: Principal, done: list[tuple[dict[str, Any], str | None]], originals: dict[str, dict[str, Any]]) -> None:
     created = [article["ref"] for article, expected in done if expected is None]
     restore = [(originals[article["ref"]], article["status"]) for article, expected in done if expected is not None]
-    for chunk in repo.chunks(restore, repo.TRANSACTION_ITEMS):
+    for chunk in chunks(restore):
         repo.write_changes(who.tenant_id, chunk)
     if created:
-        repo.delete_new_articles(who.tenant_id, created)
+        repo.delete_articles(who.tenant_id, created)
 
 
 def _retrying(attempt: Any) -> Any:
@@ -207,7 +208,8 @@ def _sell(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]
             changes.append(rules.Change(new, article["status"]))
         journal = lots_repo.journal_item(who.tenant_id, "sale", sale["transaction_ref"], receipt)
         sale_item = SaleModel(who.tenant_id, sale["transaction_ref"], data=sale)
-        _write(who, changes, counters, [(sale_item, SaleModel.transaction_ref.does_not_exist()), (journal, None)])
+        new_sale = (sale_item, SaleModel.transaction_ref.does_not_exist())
+        _write(who, articles, changes, counters, [new_sale, (journal, None)])
         return {"articles": [c.article for c in changes],
                 "sale": {"transaction_ref": sale["transaction_ref"], "invoice_number": number,
                          "receipt_number": sale["receipt_number"], "total": sale["total"]}}
@@ -274,7 +276,7 @@ def _customer_return(who: Principal, articles: list[dict[str, Any]], params: dic
         puts.append((lots_repo.journal_item(who.tenant_id, "sale_return", receipt_number, receipt), None))
         counters = {"credit_note": repo.CounterMove(seen_notes, seen_notes + len(notes)),
                     register_key: repo.CounterMove(seen_receipts, seen_receipts + 1, totals.to_json())}
-        _write(who, changes, counters, puts)
+        _write(who, articles, changes, counters, puts)
         return {"articles": [c.article for c in changes],
                 "credit_note_number": notes[0]["credit_note_number"] if len(notes) == 1 else None,
                 "credit_note_numbers": [note["credit_note_number"] for note in notes],
@@ -349,7 +351,7 @@ def _buy_consigned(who: Principal, articles: list[dict[str, Any]], params: dict[
             created.append(lot_ref)
         # the new records first, the old ones last: the last transaction flips the visible state
         changes.sort(key=lambda pair: pair[1] is not None)
-        _write(who, changes, {key: repo.CounterMove(seen, seen + len(by_supplier))}, puts)
+        _write(who, articles, changes, {key: repo.CounterMove(seen, seen + len(by_supplier))}, puts)
         return {"articles": [a for a, expected in changes if expected is None], "lots": created}
 
     return _retrying(attempt)
@@ -379,7 +381,7 @@ def _plain(who: Principal, action: str, articles: list[dict[str, Any]], params: 
                                          params.get("client_id"))
     except rules.ActionInputError as exc:
         raise ValidationError(details=exc.details) from None
-    _write(who, changes)
+    _write(who, articles, changes)
     return {"articles": [c.article for c in changes]}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from chalicelib.adapters.repositories import catalog as repo
@@ -10,13 +9,8 @@ from chalicelib.adapters.repositories._common import new_id
 from chalicelib.auth import Principal
 from chalicelib.domain.entities import Family, Party
 from chalicelib.domain.parties import PARTY_FIELDS, display_name, missing_police_identity
+from chalicelib.domain.text import fold
 from chalicelib.errors import FamilyInUseError, PartyInUseError
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: "Bague en OR" matches "bague or"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def _matches(query: str | None, *texts: Any) -> bool:

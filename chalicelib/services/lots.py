@@ -11,6 +11,7 @@ from chalicelib.adapters.repositories import articles as articles_repo
 from chalicelib.adapters.repositories import catalog as catalog_repo
 from chalicelib.adapters.repositories import lots as repo
 from chalicelib.adapters.repositories import tenants as tenant_repo
+from chalicelib.adapters.repositories._common import TRANSACTION_ITEMS, chunks
 from chalicelib.auth import Principal
 from chalicelib.config import get_settings
 from chalicelib.domain import csv_import, references, register
@@ -316,19 +317,19 @@ def _write_commit(who: Principal, lot: dict[str, Any], articles: list[dict[str, 
     A failure undoes the articles already written; the reserved reference stays
     in the draft for the next attempt.
     """
-    last_size = repo.TRANSACTION_ITEMS - 4  # room for the lot, the journal, the search document, the draft
+    last_size = TRANSACTION_ITEMS - 4  # room for the lot, the journal, the search document, the draft
     head, tail = articles[:-last_size] if len(articles) > last_size else [], articles[-last_size:]
     written: list[str] = []
     journal = repo.journal_item(who.tenant_id, "lot_committed", lot["ref"], payload)
     try:
-        for chunk in repo.chunks(head, repo.TRANSACTION_ITEMS):
+        for chunk in chunks(head):
             repo.put_new_articles(who.tenant_id, chunk)
             written += [a["ref"] for a in chunk]
         search = articles_repo.search_item(who.tenant_id, lot["ref"], articles)
         repo.finish_commit(who.tenant_id, who.user_id, lot, tail, journal, draft_version, search)
     except Exception:
         if written:
-            repo.delete_articles(who.tenant_id, written)
+            articles_repo.delete_articles(who.tenant_id, written)
         raise
 
 
@@ -452,8 +453,7 @@ def correct_lot(who: Principal, ref: str, changes: dict[str, Any], reason: str |
                                             "lot_corrected", actor, reason)
         journal = repo.journal_item(who.tenant_id, "lot_corrected", ref, payload)
     if traces:
-        _save_lot_and_articles(who, updated, changed_articles, {a["ref"]: a["status"] for a in articles},
-                               journal)
+        _save_lot_and_articles(who, updated, changed_articles, articles, journal)
     return lot_view(who, ref)
 
 
@@ -515,22 +515,27 @@ def _search_after(who: Principal, lot_ref: str, updated: dict[str, Any], before:
 
 
 def _save_lot_and_articles(who: Principal, lot: dict[str, Any], articles: list[dict[str, Any]],
-                           expected: dict[str, str], journal: Any) -> None:
-    """All or nothing, even beyond one transaction: chunks, then compensation."""
-    last_size = repo.TRANSACTION_ITEMS - 3  # room for the lot, the journal, the search document
+                           before: list[dict[str, Any]], journal: Any) -> None:
+    """All or nothing, even beyond one transaction: chunks, then compensation.
+
+    ``before`` is the lot's articles as read: each must still have its status when
+    written, and they are what a failure puts back.
+    """
+    originals = {a["ref"]: a for a in before}
+    expected = {ref: a["status"] for ref, a in originals.items()}
+    last_size = TRANSACTION_ITEMS - 3  # room for the lot, the journal, the search document
     if len(articles) <= last_size:
         repo.save_lot_change(who.tenant_id, lot, articles, expected, journal)
         return
-    originals = {a["ref"]: a for a in repo.lot_articles(who.tenant_id, lot["ref"])}
     head, tail = articles[:-last_size], articles[-last_size:]
     done: list[dict[str, Any]] = []
     try:
-        for chunk in repo.chunks(head, repo.TRANSACTION_ITEMS):
+        for chunk in chunks(head):
             repo.save_articles(who.tenant_id, chunk, expected)
             done += chunk
         repo.save_lot_change(who.tenant_id, lot, tail, expected, journal)
     except Exception:
-        for chunk in repo.chunks(done, repo.TRANSACTION_ITEMS):
+        for chunk in chunks(done):
             restore = [originals[a["ref"]] for a in chunk]
             repo.save_articles(who.tenant_id, restore, {a["ref"]: a["status"] for a in chunk})
         raise
@@ -558,5 +563,5 @@ def retract(who: Principal, ref: str, comment: str) -> dict[str, Any]:
     payload = register.register_version(new_lot, new_articles, {fid: f.label for fid, f in families.items()},
                                         "lot_retracted", actor, comment)
     journal = repo.journal_item(who.tenant_id, "lot_retracted", ref, payload)
-    _save_lot_and_articles(who, new_lot, new_articles, {a["ref"]: in_stock for a in articles}, journal)
+    _save_lot_and_articles(who, new_lot, new_articles, articles, journal)
     return lot_view(who, ref)

@@ -9,7 +9,7 @@ import pytest
 from chalicelib.domain import company
 from chalicelib.domain.parties import display_name, missing_police_identity
 from chalicelib.domain.profiles import Profile, may, permissions
-from chalicelib.services.catalog import fold
+from chalicelib.domain.text import fold
 
 
 def test_a_private_seller_needs_names_address_and_id_document() -> None:

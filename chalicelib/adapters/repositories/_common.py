@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -26,6 +27,15 @@ def connection() -> Connection:
 
 
 _connection: dict[str, Any] = {}
+
+
+# DynamoDB's limit of items per transaction.
+TRANSACTION_ITEMS = 100
+
+
+def chunks(items: list[Any], size: int = TRANSACTION_ITEMS) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def new_id(prefix: str) -> str:

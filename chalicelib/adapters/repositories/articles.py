@@ -15,9 +15,8 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import ArticleModel, CounterModel, SaleModel, SearchModel, SelectionModel
 from chalicelib.adapters.repositories._common import cancellation_codes, connection
-from chalicelib.errors import ConflictError, NotFoundError
+from chalicelib.errors import ConflictError, NotFoundError, StatusChangedError
 
-TRANSACTION_ITEMS = 100
 _DATA_EXCLUDED = ("ref", "lot_ref", "status")
 
 
@@ -86,11 +85,6 @@ def by_date(tenant_id: str, index: str, date_from: str | None, date_to: str | No
 # ---------------------------------------------------------------- writes
 
 
-class WrongStatusNowError(ConflictError):
-    code = "wrong_status"
-    message = "Le statut d'un article a changé entre-temps : rechargez et recommencez."
-
-
 class CounterMovedError(ConflictError):
     """A number sequence moved between the read and the write: retry."""
 
@@ -111,11 +105,11 @@ def write_changes(tenant_id: str, changes: list[tuple[dict[str, Any], str | None
                 tx.save(article_item(tenant_id, article), condition=_condition(expected))
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" in cancellation_codes(exc):
-            raise WrongStatusNowError() from None
+            raise StatusChangedError() from None
         raise
 
 
-def delete_new_articles(tenant_id: str, refs: list[str]) -> None:
+def delete_articles(tenant_id: str, refs: list[str]) -> None:
     ensure_models_bound()
     with ArticleModel.batch_write() as batch:
         for ref in refs:
@@ -177,13 +171,8 @@ def finish(tenant_id: str, changes: list[tuple[dict[str, Any], str | None]], cou
                 "ConditionalCheckFailed" in codes[:len(puts)]):
             raise CounterMovedError() from None
         if "ConditionalCheckFailed" in codes:
-            raise WrongStatusNowError() from None
+            raise StatusChangedError() from None
         raise
-
-
-def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 # ---------------------------------------------------------------- sales

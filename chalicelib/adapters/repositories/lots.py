@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import secrets
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,22 +16,7 @@ from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import ArticleModel, CounterModel, DraftModel, JournalModel, LotModel
 from chalicelib.adapters.repositories._common import cancellation_codes, connection
 from chalicelib.adapters.repositories.articles import article_from_item, article_item
-from chalicelib.errors import ConflictError, NotFoundError
-
-# DynamoDB's limit per transaction, less room for the items written beside.
-TRANSACTION_ITEMS = 100
-
-
-class ConcurrentChangeError(ConflictError):
-    code = "concurrent_change"
-    message = "Ces données viennent d'être modifiées par ailleurs : rechargez et recommencez."
-
-
-class StatusChangedError(ConflictError):
-    """An article's status changed between the check and the write."""
-
-    code = "wrong_status"
-    message = "Le statut d'un article a changé entre-temps : rechargez et recommencez."
+from chalicelib.errors import ConcurrentChangeError, NotFoundError, StatusChangedError
 
 
 def _pack(value: Any) -> bytes:
@@ -123,24 +107,11 @@ def journal_item(tenant_id: str, kind: str, subject: str, payload: dict[str, Any
     return JournalModel(tenant_id, seq, kind=kind, subject=subject, payload=_pack(payload), at=now)
 
 
-def chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def put_new_articles(tenant_id: str, articles: list[dict[str, Any]]) -> None:
     """Write a chunk of new articles in one transaction (refs must be free)."""
     with TransactWrite(connection=connection()) as tx:
         for article in articles:
             tx.save(article_item(tenant_id, article))
-
-
-def delete_articles(tenant_id: str, refs: list[str]) -> None:
-    """Compensation for a commit that failed halfway."""
-    ensure_models_bound()
-    with ArticleModel.batch_write() as batch:
-        for ref in refs:
-            batch.delete(ArticleModel(tenant_id, ref))
 
 
 def finish_commit(tenant_id: str, user_id: str, lot: dict[str, Any], articles: list[dict[str, Any]],
