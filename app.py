@@ -2,7 +2,8 @@
 
 from chalice import ConvertToMiddleware, Cron
 
-from chalicelib.api import accounts, articles, catalog, compliance, documents, exports, lots, year_end
+from chalicelib.api import accounts, articles, catalog, compliance, documents, exports, lots, openapi, year_end
+from chalicelib.api import media as media_api
 from chalicelib.api.routing import ThreadSafeChalice
 from chalicelib.observability import logger, metrics
 from chalicelib.services import closings, sealing
@@ -14,7 +15,7 @@ app.api.binary_types.append("application/pdf")  # chalicelib/api/documents.py
 
 API_PREFIX = "/api"
 for blueprint in (accounts.bp, catalog.bp, lots.bp, articles.bp, compliance.bp, documents.bp, year_end.bp,
-                  exports.bp):
+                  exports.bp, openapi.bp, media_api.bp):
     app.register_blueprint(blueprint, url_prefix=API_PREFIX)
 
 
@@ -25,6 +26,16 @@ for blueprint in (accounts.bp, catalog.bp, lots.bp, articles.bp, compliance.bp, 
                         batch_size=100, starting_position="TRIM_HORIZON")
 def seal_journal(event):
     sealing.seal_stream_records(event)
+
+
+# The transfers' stream: a sale or deposit to another subscriber becomes that subscriber's
+# pending lot (chalicelib/services/transfers.py). Placeholder ARN, mapped like the journal's.
+@app.on_dynamodb_record(stream_arn="arn:aws:dynamodb:eu-west-3:123456789012:table/transfers/stream/local",
+                        batch_size=25, starting_position="TRIM_HORIZON")
+def deliver_transfers(event):
+    from chalicelib.services import transfers
+
+    return transfers.deliver_stream_records(event)
 
 
 # Daily, after the day's business: the head of every chain is sealed in the chain_head chain.
@@ -55,3 +66,14 @@ def run_job(event, context):
 @app.schedule(Cron(10, 23, "*", "*", "?", "*"), name="close_registers")
 def close_registers(event):
     return closings.close_all()
+
+
+# The media bucket's uploads (ObjectCreated under originals/): check each file, make the
+# image thumbnails, mark the media ready or rejected (chalicelib/services/media.py). A plain
+# function, as `chalice package` cannot package on_s3_event: the local stack and the cloud
+# template wire the bucket's notification to it.
+@app.lambda_function(name="make_thumbnail")
+def make_thumbnail(event, context):
+    from chalicelib.services import media
+
+    return media.process_upload_event(event)

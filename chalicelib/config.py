@@ -35,6 +35,8 @@ class Settings:
     vault_retention_days: int = 3650
     # Generated files and backups (2093 declarations, archives): lotbook-<stage>-files.
     files_bucket: str = ""
+    # Media (photos, videos, documents, logos): lotbook-<stage>-media, uploaded by browsers.
+    media_bucket: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -89,6 +91,8 @@ def load_settings() -> Settings:
         vault_retention_days=_int("LOTBOOK_VAULT_RETENTION_DAYS", 3650),
         files_bucket=env.get("LOTBOOK_FILES_BUCKET")
         or f'{env.get("LOTBOOK_TABLE_PREFIX", f"lotbook-{stage}")}-files',
+        media_bucket=env.get("LOTBOOK_MEDIA_BUCKET")
+        or f'{env.get("LOTBOOK_TABLE_PREFIX", f"lotbook-{stage}")}-media',
     )
 
 

@@ -144,6 +144,15 @@ class DateInFutureError(BusinessRuleError):
     message = "La date ne peut pas être dans le futur."
 
 
+# 503
+class ServiceBusyError(LotbookError):
+    """AWS throttled a request (a table or an API over its rate): nothing was written, retry."""
+
+    status = 503
+    code = "service_busy"
+    message = "Le service est momentanément saturé : rien n'a été enregistré, réessayez dans quelques secondes."
+
+
 # Documents (chalicelib/services/documents.py)
 class NotAcceptableError(LotbookError):
     status = 406
@@ -180,3 +189,19 @@ class DeclarationBlockedError(BusinessRuleError):
 class InvalidKeyError(ValidationError):
     code = "invalid_key"
     message = "Clé publique OpenPGP illisible : envoyez la clé « armored » fournie par la DGFiP."
+
+
+# Media (chalicelib/services/media.py)
+class MediaTypeError(ValidationError):
+    code = "media_type_not_allowed"
+    message = "Ce type de fichier n'est pas accepté."
+
+
+class MediaTooLargeError(ValidationError):
+    code = "media_too_large"
+    message = "Fichier trop volumineux."
+
+
+class MediaLimitError(ConflictError):
+    code = "media_limit"
+    message = "Cent médias au plus par fiche : supprimez-en un avant d'en ajouter un autre."

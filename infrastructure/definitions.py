@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chalicelib.domain.media import ORIGINALS_PREFIX, THUMBNAILS_PREFIX
 from chalicelib.domain.profiles import Profile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +55,18 @@ def vault_bucket_name(stage: str) -> str:
 
 def files_bucket_name(stage: str) -> str:
     return f"lotbook-{stage}-files"
+
+
+def media_bucket_name(stage: str) -> str:
+    """Locally; the cloud's adds the account and region (infrastructure/template.py)."""
+    return f"lotbook-{stage}-media"
+
+
+# The media bucket calls this handler of app.py for each new original (never for the
+# thumbnails it writes under another prefix): locally and in the cloud template.
+MEDIA_UPLOAD_HANDLER = "make_thumbnail"
+MEDIA_UPLOAD_PREFIX = ORIGINALS_PREFIX
+MEDIA_THUMBNAILS_PREFIX = THUMBNAILS_PREFIX
 
 
 def state_machine_files() -> dict[str, Path]:

@@ -289,11 +289,23 @@ def _media(stage: str) -> dict[str, Any]:
             },
         }
     )
+    # Each new original (never a thumbnail: another prefix) calls the thumbnail function.
+    # S3 checks it may invoke it when the configuration is set: the permission comes first.
+    properties["NotificationConfiguration"] = {
+        "LambdaConfigurations": [
+            {
+                "Event": "s3:ObjectCreated:*",
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": definitions.MEDIA_UPLOAD_PREFIX}]}},
+                "Function": _arn(THUMBNAIL_FUNCTION),
+            }
+        ]
+    }
     return {
         "MediaBucket": {
             "Type": "AWS::S3::Bucket",
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
+            "DependsOn": ["MediaBucketInvokesThumbnails"],
             "Properties": properties,
         },
         "MediaBucketPolicy": _bucket_policy("MediaBucket"),
@@ -611,6 +623,14 @@ def _api_policy(stage: str, state_machines: list[str]) -> dict[str, Any]:
             "Action": "s3:ListBucket",
             "Resource": _arn("VaultBucket"),
         },
+        {
+            # Verification lists every version of a chain's keys: a key written over (even if
+            # the index was pointed at the newcomer) holds more than the one sealed version.
+            "Sid": "ListSealedVersions",
+            "Effect": "Allow",
+            "Action": "s3:ListBucketVersions",
+            "Resource": _arn("VaultBucket"),
+        },
     ]
     if state_machines:
         statements.append(
@@ -669,63 +689,49 @@ def worker_environment(stage: str) -> dict[str, Any]:
     }
 
 
+def _dead_letters(stage: str, logical_prefix: str, name: str, period: int, description: str) -> dict[str, Any]:
+    """A stream consumer's dead-letter queue (what failed after every retry) and the alarm
+    that fires as soon as it holds one message."""
+    queue = f"{logical_prefix}DeadLetterQueue"
+    return {
+        queue: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": f"lotbook-{stage}-{name}-dead-letters",
+                "MessageRetentionPeriod": 1209600,  # 14 days, SQS's longest
+                "SqsManagedSseEnabled": True,
+            },
+        },
+        f"{logical_prefix}DeadLetterAlarm": _alarm(
+            stage, f"{name}-dead-letters", description, Namespace="AWS/SQS",
+            MetricName="ApproximateNumberOfMessagesVisible",
+            Dimensions=[{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}],
+            Statistic="Maximum", Period=period, EvaluationPeriods=1, Threshold=0,
+            ComparisonOperator="GreaterThanThreshold"),
+    }
+
+
 def _sealer(stage: str) -> dict[str, Any]:
     """The stream-fed sealer, its dead-letter queue and alarms, the anchoring job, and
     exactly the permissions each needs (chalice gives their roles logs and traces only)."""
     journal, sealed = table_logical_id("journal"), table_logical_id("sealed")
     claims, heads = table_logical_id("seal_claims"), table_logical_id("chain_heads")
     vault_objects = _sub("${VaultBucket.Arn}/*")
-    alarm = {"AlarmActions": [_ref("OperationsAlarmTopic")], "OKActions": [_ref("OperationsAlarmTopic")]}
     return {
-        "SealerDeadLetterQueue": {
-            "Type": "AWS::SQS::Queue",
-            "Properties": {
-                "QueueName": f"lotbook-{stage}-sealer-dead-letters",
-                "MessageRetentionPeriod": 1209600,  # 14 days, SQS's longest
-                "SqsManagedSseEnabled": True,
-            },
-        },
+        **_dead_letters(stage, "Sealer", "sealer", 60, (
+            "Journal records were not sealed after every retry: their stream positions are in the "
+            "sealer's dead-letter queue. Fix the cause, then seal each entry again "
+            "(chalicelib.services.sealing.reseal).")),
         "OperationsAlarmTopic": {
             "Type": "AWS::SNS::Topic",
             "Properties": {"TopicName": f"lotbook-{stage}-alarms", "KmsMasterKeyId": "alias/aws/sns"},
         },
-        "SealerDeadLetterAlarm": {
-            "Type": "AWS::CloudWatch::Alarm",
-            "Properties": {
-                "AlarmName": f"lotbook-{stage}-sealer-dead-letters",
-                "AlarmDescription": (
-                    "Journal records were not sealed after every retry: their stream positions are in the "
-                    "sealer's dead-letter queue. Fix the cause, then seal each entry again "
-                    "(chalicelib.services.sealing.reseal)."),
-                "Namespace": "AWS/SQS",
-                "MetricName": "ApproximateNumberOfMessagesVisible",
-                "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["SealerDeadLetterQueue", "QueueName"]}}],
-                "Statistic": "Maximum",
-                "Period": 60,
-                "EvaluationPeriods": 1,
-                "Threshold": 0,
-                "ComparisonOperator": "GreaterThanThreshold",
-                "TreatMissingData": "notBreaching",
-                **alarm,
-            },
-        },
-        "SealerIteratorAgeAlarm": {
-            "Type": "AWS::CloudWatch::Alarm",
-            "Properties": {
-                "AlarmName": f"lotbook-{stage}-sealer-late",
-                "AlarmDescription": "The sealer is more than 15 minutes behind the journal (failing or throttled).",
-                "Namespace": "AWS/Lambda",
-                "MetricName": "IteratorAge",
-                "Dimensions": [{"Name": "FunctionName", "Value": _ref(SEALER_FUNCTION)}],
-                "Statistic": "Maximum",
-                "Period": 300,
-                "EvaluationPeriods": 1,
-                "Threshold": 900000,  # milliseconds
-                "ComparisonOperator": "GreaterThanThreshold",
-                "TreatMissingData": "notBreaching",
-                **alarm,
-            },
-        },
+        "SealerIteratorAgeAlarm": _alarm(
+            stage, "sealer-late", "The sealer is more than 15 minutes behind the journal (failing or throttled).",
+            Namespace="AWS/Lambda", MetricName="IteratorAge",
+            Dimensions=[{"Name": "FunctionName", "Value": _ref(SEALER_FUNCTION)}], Statistic="Maximum", Period=300,
+            EvaluationPeriods=1, Threshold=900000,  # milliseconds
+            ComparisonOperator="GreaterThanThreshold"),
         "SealerAccessPolicy": _policy("LotbookSealerAccess", SEALER_ROLE, [
             {
                 "Sid": "ReadJournalStream",
@@ -924,6 +930,8 @@ def _files(stage: str) -> dict[str, Any]:
              "Resource": _sub("${VaultBucket.Arn}/*")},
             {"Sid": "TellMissingRecords", "Effect": "Allow", "Action": "s3:ListBucket",
              "Resource": _arn("VaultBucket")},
+            {"Sid": "ListSealedVersions", "Effect": "Allow", "Action": "s3:ListBucketVersions",
+             "Resource": _arn("VaultBucket")},
         ]),
         # January 2nd: reads every tenant's purchases, starts one draft job per tenant.
         "DraftsAccessPolicy": _policy("LotbookDraftsAccess", DRAFTS_ROLE, [
@@ -957,6 +965,192 @@ def _files(stage: str) -> dict[str, Any]:
     }
 
 
+# Transfers between subscribers (app.deliver_transfers, fed by the transfers table's stream).
+TRANSFERS_FUNCTION = "DeliverTransfers"
+TRANSFERS_ROLE = "DeliverTransfersRole"
+TRANSFERS_EVENT = "DeliverTransfersDynamodbEventSource"
+
+
+def _transfers(stage: str) -> dict[str, Any]:
+    """The delivery of V's outgoing transfers as A's pending lots: a stream consumer that
+    reads V's record, A's suppliers and the subscriber registry, and writes A's pending lot
+    and delivery mark; what fails after every retry waits in a dead-letter queue."""
+    transfers, drafts = table_logical_id("transfers"), table_logical_id("drafts")
+    return {
+        **_dead_letters(stage, "Transfers", "transfers", 300, (
+            "Transfers between subscribers were not delivered after every retry: their stream positions are "
+            "in the dead-letter queue. Fix the cause, then deliver each again "
+            "(chalicelib.services.transfers.deliver).")),
+        "TransfersAccessPolicy": _policy("LotbookTransfersAccess", TRANSFERS_ROLE, [
+            {
+                "Sid": "ReadTransfersStream",
+                "Effect": "Allow",
+                "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                           "dynamodb:ListStreams"],
+                "Resource": {"Fn::GetAtt": [transfers, "StreamArn"]},
+            },
+            {
+                # V's record (read, marked), A's delivery mark (written with the pending lot).
+                "Sid": "ReadMarkTransfers",
+                "Effect": "Allow",
+                "Action": ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem",
+                           "dynamodb:ConditionCheckItem"],
+                "Resource": _arn(transfers),
+            },
+            {"Sid": "FindSubscribers", "Effect": "Allow", "Action": "dynamodb:GetItem",
+             "Resource": [_arn(table_logical_id("registry")), _arn(table_logical_id("tenants"))]},
+            {"Sid": "FindMutualSupplier", "Effect": "Allow", "Action": "dynamodb:Query",
+             "Resource": _arn(table_logical_id("parties"))},
+            {"Sid": "WritePendingLots", "Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": _arn(drafts)},
+            {
+                "Sid": "ReportUndelivered",
+                "Effect": "Allow",
+                "Action": "sqs:SendMessage",
+                "Resource": {"Fn::GetAtt": ["TransfersDeadLetterQueue", "Arn"]},
+            },
+        ]),
+        TRANSFERS_FUNCTION: {
+            "DependsOn": ["TransfersAccessPolicy"],
+            "Properties": {
+                "Timeout": 120,
+                "Environment": {"Variables": worker_environment(stage)},
+                "Events": {
+                    TRANSFERS_EVENT: {
+                        "Properties": {
+                            "Stream": {"Fn::GetAtt": [transfers, "StreamArn"]},
+                            "BisectBatchOnFunctionError": True,
+                            "MaximumRetryAttempts": 5,
+                            "MaximumRecordAgeInSeconds": -1,
+                            "DestinationConfig": {
+                                "OnFailure": {"Destination": {"Fn::GetAtt": ["TransfersDeadLetterQueue", "Arn"]}}
+                            },
+                        }
+                    }
+                },
+            },
+        },
+    }
+
+
+# Tables whose throttling a user would feel first (the shop floor, the sealer's path).
+HOT_TABLES = ("articles", "counters", "journal", "sales", "sealed")
+API_SERVER_ERROR_RATE = 0.01  # 1 % of requests over 5 minutes, twice in a row
+
+
+def _alarm(stage: str, name: str, description: str, **properties: Any) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": f"lotbook-{stage}-{name}",
+            "AlarmDescription": description,
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [_ref("OperationsAlarmTopic")],
+            "OKActions": [_ref("OperationsAlarmTopic")],
+            **properties,
+        },
+    }
+
+
+def _alarms(stage: str) -> dict[str, Any]:
+    """What pages the operator besides the dead-letter queues: server errors of the API,
+    throttled functions, throttled tables."""
+    alarms = {
+        "ApiServerErrorsAlarm": _alarm(
+            stage, "api-5xx", "More than 1 % of API requests answered 5xx for 10 minutes.",
+            Namespace="AWS/ApiGateway", MetricName="5XXError",
+            Dimensions=[{"Name": "ApiName", "Value": "lotbook"}, {"Name": "Stage", "Value": api_gateway_stage(stage)}],
+            Statistic="Average", Period=300, EvaluationPeriods=2, Threshold=API_SERVER_ERROR_RATE,
+            ComparisonOperator="GreaterThanThreshold"),
+    }
+    for function in (API_FUNCTION, SEALER_FUNCTION, TRANSFERS_FUNCTION):
+        alarms[f"{function}ThrottlesAlarm"] = _alarm(
+            stage, f"{_kebab(function)}-throttled", f"The {function} function was throttled (concurrency limit).",
+            Namespace="AWS/Lambda", MetricName="Throttles", Dimensions=[{"Name": "FunctionName",
+                                                                         "Value": _ref(function)}],
+            Statistic="Sum", Period=300, EvaluationPeriods=1, Threshold=0, ComparisonOperator="GreaterThanThreshold")
+    alarms[f"{SEALER_FUNCTION}ErrorsAlarm"] = _alarm(
+        stage, "sealer-errors", "The sealer failed on a batch (it retries; the dead-letter alarm tells if it gave up).",
+        Namespace="AWS/Lambda", MetricName="Errors", Dimensions=[{"Name": "FunctionName",
+                                                                  "Value": _ref(SEALER_FUNCTION)}],
+        Statistic="Sum", Period=300, EvaluationPeriods=1, Threshold=0, ComparisonOperator="GreaterThanThreshold")
+    for base in HOT_TABLES:
+        table = table_logical_id(base)
+        metrics = [{"Id": f"m{i}", "ReturnData": False, "MetricStat": {
+            "Metric": {"Namespace": "AWS/DynamoDB", "MetricName": metric,
+                       "Dimensions": [{"Name": "TableName", "Value": _ref(table)}]},
+            "Period": 300, "Stat": "Sum"}} for i, metric in enumerate(("ReadThrottleEvents", "WriteThrottleEvents"))]
+        alarms[f"{table}ThrottlesAlarm"] = _alarm(
+            stage, f"{_kebab(base)}-throttled", f"Requests to the {base} table were throttled.",
+            Metrics=[*metrics, {"Id": "throttled", "Expression": "m0 + m1", "Label": "Throttled requests",
+                                "ReturnData": True}],
+            EvaluationPeriods=1, Threshold=0, ComparisonOperator="GreaterThanThreshold")
+    return alarms
+
+
+def _kebab(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).replace("_", "-").lower()
+
+
+# Media uploads (app.make_thumbnail, called by the media bucket): chalice's logical ids.
+THUMBNAIL_FUNCTION = "MakeThumbnail"
+THUMBNAIL_ROLE = "MakeThumbnailRole"
+
+
+def _thumbnails(stage: str) -> dict[str, Any]:
+    """The thumbnail function: checks each uploaded original, writes its thumbnail, marks
+    its medium ready or rejected. It reads originals, writes thumbnails, deletes what it
+    refuses, and touches the media table only. The bucket is named, not referenced: the
+    bucket's notification already depends on this function."""
+
+    def objects(prefix: str) -> dict[str, Any]:
+        return {"Fn::Sub": [f"arn:${{AWS::Partition}}:s3:::${{Bucket}}/{prefix}*",
+                            {"Bucket": _media_bucket_name(stage)}]}
+
+    originals, thumbnails = objects(definitions.MEDIA_UPLOAD_PREFIX), objects(definitions.MEDIA_THUMBNAILS_PREFIX)
+    bucket = {"Fn::Sub": ["arn:${AWS::Partition}:s3:::${Bucket}", {"Bucket": _media_bucket_name(stage)}]}
+    media = table_logical_id("media")
+    return {
+        "ThumbnailAccessPolicy": _policy("LotbookThumbnailAccess", THUMBNAIL_ROLE, [
+            {"Sid": "ReadOriginals", "Effect": "Allow", "Action": "s3:GetObject", "Resource": originals},
+            {"Sid": "WriteThumbnails", "Effect": "Allow", "Action": "s3:PutObject", "Resource": thumbnails},
+            # A refused file and its thumbnail are removed; so is an upload whose medium was deleted.
+            {"Sid": "RemoveRefusedFiles", "Effect": "Allow", "Action": "s3:DeleteObject",
+             "Resource": [originals, thumbnails]},
+            {
+                # Without ListBucket, S3 answers a missing key (deleted meanwhile) with 403, not 404.
+                "Sid": "TellMissingFiles",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": bucket,
+            },
+            {"Sid": "UpdateMedia", "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:Query",
+                                                                   "dynamodb:PutItem"],
+             "Resource": _arn(media)},
+        ]),
+        "MediaBucketInvokesThumbnails": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": _arn(THUMBNAIL_FUNCTION),
+                "Principal": "s3.amazonaws.com",
+                "SourceAccount": _ref("AWS::AccountId"),
+                "SourceArn": bucket,
+            },
+        },
+        # Deep-merged into chalice's function (same logical id): Pillow comes with the documents layer.
+        THUMBNAIL_FUNCTION: {
+            "DependsOn": ["ThumbnailAccessPolicy"],
+            "Properties": {
+                "Timeout": 60,
+                "MemorySize": 1024,  # a 10 MB image decoded in full
+                "Layers": [_ref(DOCUMENTS_LAYER)],
+                "Environment": {"Variables": {**worker_environment(stage),
+                                              "LOTBOOK_MEDIA_BUCKET": _media_bucket_name(stage)}},
+            },
+        },
+    }
+
+
 def build_extra_resources(stage: str, state_machines: dict[str, Path] | None = None) -> dict[str, Any]:
     """The template merged into chalice's output for ``stage``.
 
@@ -974,6 +1168,9 @@ def build_extra_resources(stage: str, state_machines: dict[str, Path] | None = N
     resources.update(_cognito(stage))
     resources.update(_state_machines(stage, files))
     resources.update(_sealer(stage))
+    resources.update(_thumbnails(stage))
+    resources.update(_transfers(stage))
+    resources.update(_alarms(stage))
     resources["ApiHandlerAccessPolicy"] = _api_policy(stage, machines)
     # Deep-merged into chalice's own resources (same logical ids).
     resources[API_FUNCTION] = {

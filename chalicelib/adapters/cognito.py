@@ -40,6 +40,9 @@ def create_user(email: str, password: str, tenant_id: str, profile: Profile) -> 
         )
     except idp.exceptions.UsernameExistsException:
         raise EmailTakenError() from None
+    except idp.exceptions.InvalidParameterException:
+        # the pool's own check of the address (e.g. "0@0.0", non-ASCII), stricter than ours
+        raise ValidationError(details={"email": "Adresse e-mail refusée : vérifiez-la."}) from None
     try:
         idp.admin_set_user_password(
             UserPoolId=pool, Username=email, Password=password, Permanent=True

@@ -131,6 +131,11 @@ class ArticleModel(_Base):
     purchase_key = UnicodeAttribute(null=True)
     sale_key = UnicodeAttribute(null=True)
     deposit_key = UnicodeAttribute(null=True)
+    # Written by a chunk of a write larger than one transaction, until its last transaction
+    # commits: the pending record's id and the article as it was (gzip JSON; none for an
+    # article the write creates). See chalicelib/adapters/repositories/pending.py.
+    pending = UnicodeAttribute(null=True)
+    undo = BinaryAttribute(legacy_encoding=False, null=True)
 
     by_status = _article_index("by_status", "tenant_status", "ref")()
     by_supplier = _article_index("by_supplier", "tenant_supplier", "ref")()
@@ -214,6 +219,9 @@ class DraftModel(_Base):
     lines = BinaryAttribute(legacy_encoding=False)
     # A lot reference reserved by a commit that did not finish: the retry reuses it.
     reserved = JSONAttribute(null=True)
+    # A lot received from another subscriber (``user_id`` is then ``pending#<id>``):
+    # where it comes from (chalicelib/services/transfers.py).
+    pending = JSONAttribute(null=True)
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
 
@@ -248,6 +256,27 @@ class JournalModel(_Base):
     kind = UnicodeAttribute()
     subject = UnicodeAttribute()  # what it is about: a lot ref, a sale...
     payload = BinaryAttribute(legacy_encoding=False)
+    at = UTCDateTimeAttribute()
+
+
+class TransferModel(_Base):
+    """Articles crossing between subscribers (DOMAIN.md "Between subscribers").
+
+    ``out#<source>``: written by V's sale or deposit in the same transaction; its
+    stream delivers it (app.deliver_transfers). ``in#<pending id>``: kept by A's
+    side once delivered, so a redelivered record never makes a second pending lot.
+    """
+
+    class Meta(_Base.Meta):
+        table_name = "transfers"
+        base_name = "transfers"
+        stream_view_type = "KEYS_ONLY"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    data = BinaryAttribute(legacy_encoding=False, null=True)  # gzip JSON (out#)
+    status = UnicodeAttribute()  # out#: new | delivered | not_delivered; in#: delivered
+    detail = UnicodeAttribute(null=True)
     at = UTCDateTimeAttribute()
 
 
@@ -413,6 +442,26 @@ class ArchiveModel(_Base):
     created_at = UTCDateTimeAttribute()
 
 
+class MediaModel(_Base):
+    """Media of suppliers, clients, lots, articles and the company (chalicelib/domain/media.py).
+
+    ``key`` is ``<owner kind>#<owner id>#<media id>``: an owner's media are one Query.
+    ``<owner kind>#<owner id>`` alone is the owner's cover, its default medium kept
+    for lists (the article list's thumbnails are one BatchGetItem per page); ``stamp``
+    orders the covers' writes so an older computation never replaces a newer one.
+    """
+
+    class Meta(_Base.Meta):
+        table_name = "media"
+        base_name = "media"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    data = JSONAttribute()
+    revision = NumberAttribute(null=True)  # media: each write expects the one it read
+    stamp = UnicodeAttribute(null=True)  # covers only
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     TenantModel,
     RegistryModel,
@@ -427,6 +476,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     DraftModel,
     CounterModel,
     JournalModel,
+    TransferModel,
     IdempotencyModel,
     SealedRecordModel,
     ChainHeadModel,
@@ -434,6 +484,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     InspectionModel,
     JobModel,
     ArchiveModel,
+    MediaModel,
 )
 
 # Tables whose items expire (attribute name).

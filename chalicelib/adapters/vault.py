@@ -132,6 +132,8 @@ class Current:
     body: bytes
     version_id: str
     sha256: str | None
+    retention_mode: str = ""
+    retain_until: datetime | None = None
 
 
 def read_current(key: str) -> Current | None:
@@ -144,7 +146,9 @@ def read_current(key: str) -> Current | None:
         if _code(exc) in ("NoSuchKey", "404", "MethodNotAllowed"):
             return None
         raise
-    return Current(reply["Body"].read(), str(reply.get("VersionId") or ""), _hex(reply.get("ChecksumSHA256")))
+    until = reply.get("ObjectLockRetainUntilDate")
+    return Current(reply["Body"].read(), str(reply.get("VersionId") or ""), _hex(reply.get("ChecksumSHA256")),
+                   str(reply.get("ObjectLockMode") or ""), until if isinstance(until, datetime) else None)
 
 
 def exists(key: str) -> bool:
@@ -157,3 +161,17 @@ def exists(key: str) -> bool:
             return False
         raise
     return True
+
+
+def versions(prefix: str) -> dict[str, set[str]]:
+    """Every version and delete marker stored under ``prefix``, per key.
+
+    The sealer writes a key once (``If-None-Match``): a key with anything more was
+    written over, whatever its latest version or the index now say.
+    """
+    found: dict[str, set[str]] = {}
+    pages = client("s3").get_paginator("list_object_versions").paginate(Bucket=bucket(), Prefix=prefix)
+    for page in pages:
+        for version in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+            found.setdefault(version["Key"], set()).add(str(version.get("VersionId") or ""))
+    return found

@@ -13,7 +13,7 @@ from chalicelib.auth import principal
 from chalicelib.domain.actions import REQUIRED_PARAMS
 from chalicelib.errors import ValidationError
 from chalicelib.observability import count
-from chalicelib.services import actions, articles, reports
+from chalicelib.services import actions, articles, media, reports
 
 bp = ApiBlueprint(__name__)
 
@@ -26,7 +26,9 @@ def _params() -> dict[str, str]:
 def list_articles() -> dict[str, Any]:
     who = principal()
     found = articles.find(who, articles.parse_filters(_params()))
-    return page(bp.current_request, found, lambda a: articles.view(who, a))
+    listed = page(bp.current_request, found, lambda a: articles.view(who, a))
+    media.with_thumbnails(who, "article", listed["items"], "ref")  # each article's default image
+    return listed
 
 
 @bp.route("/articles/summary", methods=["GET"])

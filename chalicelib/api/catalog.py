@@ -10,7 +10,7 @@ from chalicelib.api.common import created, json_body, no_content, page, query_pa
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import FamilyBody, PartyBody, parse
 from chalicelib.auth import principal
-from chalicelib.services import catalog
+from chalicelib.services import catalog, transfers
 
 bp = ApiBlueprint(__name__)
 
@@ -83,3 +83,9 @@ def _party_routes(kind: str, plural: str) -> None:
 
 _party_routes("supplier", "suppliers")
 _party_routes("client", "clients")
+
+
+# Another subscriber's public card (name, address, SIREN) to fill a supplier or client form.
+@bp.route("/subscribers/{subscriber_ref}", methods=["GET"])
+def get_subscriber(subscriber_ref: str) -> dict[str, Any]:
+    return transfers.company_card(principal(), subscriber_ref)

@@ -12,6 +12,7 @@ from chalicelib.api.schemas import (
     ArticleCorrectionBody,
     CommitBody,
     DraftHeaderBody,
+    FinalizePendingBody,
     LineBody,
     LotCorrectionBody,
     RetractBody,
@@ -23,7 +24,7 @@ from chalicelib.domain.lots import DraftLine
 from chalicelib.domain.vat import DEFAULT_RATE, RATES
 from chalicelib.errors import ValidationError
 from chalicelib.observability import count
-from chalicelib.services import lots
+from chalicelib.services import lots, transfers
 
 bp = ApiBlueprint(__name__)
 
@@ -121,6 +122,33 @@ def commit() -> Response:
     count("LotsCommitted")
     count("ArticlesCommitted", len(result["articles"]))
     return created(result)
+
+
+# ---------------------------------------------------------------- lots from other subscribers
+
+
+@bp.route("/lots/pending", methods=["GET"])
+def list_pending() -> dict[str, Any]:
+    return page(bp.current_request, transfers.list_pending(principal()), lambda p: p)
+
+
+@bp.route("/lots/pending/{pending_id}", methods=["GET"])
+def get_pending(pending_id: str) -> dict[str, Any]:
+    return transfers.get_pending(principal(), pending_id)
+
+
+@bp.route("/lots/pending/{pending_id}/finalize", methods=["POST"])
+def finalize_pending(pending_id: str) -> Response:
+    body = parse(FinalizePendingBody, json_body(bp.current_request))
+    result = transfers.finalize(principal(), pending_id, body.families, body.family_id, body.payment_method)
+    count("LotsCommitted")
+    return created(result)
+
+
+@bp.route("/lots/pending/{pending_id}", methods=["DELETE"])
+def delete_pending(pending_id: str) -> Response:
+    transfers.delete_pending(principal(), pending_id)
+    return no_content()
 
 
 def _filters(names: tuple[str, ...]) -> dict[str, str]:

@@ -14,8 +14,9 @@ from typing import Any
 
 from chalice import Blueprint, Chalice, Response
 
+from chalicelib.adapters.aws import CONFLICT_CODES, THROTTLING_CODES, error_codes
 from chalicelib.auth import authenticate, reset_principal, set_principal
-from chalicelib.errors import LotbookError
+from chalicelib.errors import ConcurrentChangeError, LotbookError, ServiceBusyError
 from chalicelib.observability import logger
 
 INTERNAL_ERROR = {
@@ -27,7 +28,22 @@ INTERNAL_ERROR = {
 
 
 def error_response(error: LotbookError) -> Response:
-    return Response(body=error.to_body(), status_code=error.status)
+    headers = {"Retry-After": "2"} if error.status == 503 else None
+    return Response(body=error.to_body(), status_code=error.status, headers=headers)
+
+
+def transient_error(exc: Exception) -> LotbookError | None:
+    """AWS throttling (503) or two transactions on one item (409): the user may simply retry.
+
+    Writes that span several requests undo themselves on any error (bulk actions, lot
+    commits), so by the time this answers, nothing of the request is left half done.
+    """
+    codes = error_codes(exc)
+    if codes & THROTTLING_CODES:
+        return ServiceBusyError()
+    if codes & CONFLICT_CODES:
+        return ConcurrentChangeError()
+    return None
 
 
 # Bodies are read as JSON whatever the client calls them (curl says form data),
@@ -50,13 +66,18 @@ class ApiBlueprint(Blueprint):
                     return view(*args, **uri_params)
                 except LotbookError as error:
                     return error_response(error)
-                except Exception:
+                except Exception as exc:
+                    transient = transient_error(exc)
+                    if transient is not None:
+                        logger.warning("transient AWS error", extra={"path": path, "codes": sorted(error_codes(exc))})
+                        return error_response(transient)
                     logger.exception("unhandled error", extra={"path": path})
                     return Response(body=INTERNAL_ERROR, status_code=500)
                 finally:
                     if token is not None:
                         reset_principal(token)
 
+            guarded.lotbook_public = public  # type: ignore[attr-defined]  # read by api/openapi_spec.py
             return register(guarded)
 
         return decorator

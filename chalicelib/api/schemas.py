@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib.domain.money import AmountError, money, weight
@@ -249,8 +249,11 @@ def _decimal_text(parse_one: Any) -> Any:
     return validate
 
 
-Money = Annotated[Decimal, BeforeValidator(_decimal_text(money))]
-Weight = Annotated[Decimal, BeforeValidator(_decimal_text(weight))]
+# What the OpenAPI document says (api/openapi_spec.py): a decimal string, never a float.
+Money = Annotated[Decimal, BeforeValidator(_decimal_text(money)),
+                  WithJsonSchema({"type": "string", "pattern": r"^[0-9]+([.,][0-9]{1,2})?$", "examples": ["12.50"]})]
+Weight = Annotated[Decimal, BeforeValidator(_decimal_text(weight)),
+                   WithJsonSchema({"type": "string", "pattern": r"^[0-9]+([.,][0-9]{1,3})?$", "examples": ["3.25"]})]
 Fineness = Annotated[int, Field(ge=0, le=1000, strict=True)]
 VatRate = Literal[tuple(RATES)]  # type: ignore[valid-type]
 PaymentMethod = Literal["cash", "card", "cheque", "transfer", "other"]
@@ -284,6 +287,15 @@ class LineBody(Strict):
 
 class CommitBody(Strict):
     mode: Literal["purchase", "consignment"]
+
+
+class FinalizePendingBody(Strict):
+    """A lot received from another subscriber: A's families, by article index or for all."""
+
+    families: dict[Annotated[str, StringConstraints(max_length=4)],
+                   Annotated[str, StringConstraints(max_length=64)]] = Field(default_factory=dict)
+    family_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    payment_method: PaymentMethod | None = None
 
 
 class LotCorrectionBody(Strict):
@@ -339,3 +351,31 @@ class SelectionBody(Strict):
 
 class ScanBody(Strict):
     ref: Ref
+
+
+# ---------------------------------------------------------------- media
+
+MediaType = Literal["image", "video", "document", "external_video"]
+MediaTitle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+MediaWeight = Annotated[int, Field(ge=-100000, le=100000, strict=True)]
+MediaUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class MediaBody(Strict):
+    type: MediaType
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None = None
+    content_type: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None = None
+    size: Annotated[int, Field(ge=0, strict=True)] | None = None  # bytes: a too large file is refused before upload
+    title: MediaTitle | None = None
+    url: MediaUrl | None = None
+    active: bool = True
+    default: bool = False
+    weight: MediaWeight = 0
+
+
+class MediaPatchBody(Strict):
+    title: MediaTitle | None = None
+    active: bool | None = None
+    default: bool | None = None
+    weight: MediaWeight | None = None
+    url: MediaUrl | None = None

@@ -13,7 +13,7 @@ from typing import Any
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Image, Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable, HRFlowable
 
 from chalicelib.documents.barcode import QUIET_ZONE_MODULES, draw_code128, modules
@@ -48,6 +48,7 @@ class ReceiptRenderer:
     MARGIN_Y = 4 * mm  # bottom
     SLACK = 6 * mm  # a little paper after the last line, and room for rounding
 
+    LOGO_HEIGHT = 14 * mm
     BARCODE_HEIGHT = 10 * mm
     BARCODE_MAX_MODULE = 0.3 * mm
     # line table: quantity, unit price incl. VAT, total excl. VAT, VAT rate
@@ -96,6 +97,16 @@ class ReceiptRenderer:
                                     alignment=TA_CENTER, textColor=INK),
         }
 
+    def _logo(self, content: bytes, width: float) -> Image:
+        """The company's logo, centred, at most LOGO_HEIGHT high and the roll wide."""
+        from reportlab.lib.utils import ImageReader
+
+        pixels_wide, pixels_high = ImageReader(io.BytesIO(content)).getSize()
+        scale = min(self.LOGO_HEIGHT / pixels_high, width / pixels_wide)
+        logo = Image(io.BytesIO(content), width=pixels_wide * scale, height=pixels_high * scale, hAlign="CENTER")
+        logo.spaceAfter = 1.5 * mm
+        return logo
+
     def _rule(self) -> HRFlowable:
         return HRFlowable(width="100%", thickness=0.5, color=INK, dash=(1.5, 1.5), spaceBefore=1.2 * mm,
                           spaceAfter=1.2 * mm)
@@ -115,7 +126,10 @@ class ReceiptRenderer:
 
     def _story(self, receipt: Receipt, st: dict[str, Any], width: float) -> list[Flowable]:
         company = receipt.company
-        story: list[Flowable] = [Paragraph(escape(company.name), st["company"])]
+        story: list[Flowable] = []
+        if company.logo:
+            story.append(self._logo(company.logo, width))
+        story.append(Paragraph(escape(company.name), st["company"]))
         details = [*company.address, *company.legal]
         if details:
             story.append(Paragraph(lines_markup(details), st["centre"]))

@@ -65,6 +65,8 @@ REASONS = {
     "cut_tail": "La fin de la chaîne a disparu après une tête scellée.",
     "anchor_mismatch": "L'empreinte diffère de celle de la tête de chaîne scellée.",
     "unindexed": "Le coffre contient un enregistrement absent de l'index.",
+    "retention_weakened": "La rétention de l'enregistrement scellé a été raccourcie ou affaiblie.",
+    "renumbered": "Le numéro indexé ne correspond plus à celui de l'enregistrement scellé.",
 }
 
 
@@ -230,7 +232,9 @@ class Stored:
     ``rank``, ``sha256`` and ``prev_sha256`` are the index's claims; ``body`` the
     stored bytes (``None`` when the object could not be read);
     ``storage_sha256`` the checksum the storage kept at upload;
-    ``later_versions`` how many versions were stored over it since.
+    ``later_versions`` how many versions were stored over it since;
+    ``retention_held`` whether its lock is still COMPLIANCE until the date set at sealing;
+    ``number`` the number the index lists it by (receipt, closing, register order).
     """
 
     rank: int
@@ -239,6 +243,8 @@ class Stored:
     prev_sha256: str | None = None
     storage_sha256: str | None = None
     later_versions: int = 0
+    retention_held: bool = True
+    number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -273,6 +279,8 @@ def _walk(chain: str, records: Sequence[Stored]) -> tuple[Break | None, list[str
             return Break(chain, expected, "checksum_mismatch"), hashes
         if record.later_versions:
             return Break(chain, expected, "overwritten"), hashes
+        if not record.retention_held:
+            return Break(chain, expected, "retention_weakened"), hashes
         try:
             envelope = parse(record.body)
         except SealError:
@@ -283,6 +291,10 @@ def _walk(chain: str, records: Sequence[Stored]) -> tuple[Break | None, list[str
             return Break(chain, expected, "out_of_order"), hashes
         if envelope["prev_sha256"] != prev or (record.prev_sha256 not in (None, prev)):
             return Break(chain, expected, "broken_link"), hashes
+        content = envelope.get("content")
+        if record.number is not None and isinstance(content, dict) and (
+                record.number != record_number(chain, expected, content)):
+            return Break(chain, expected, "renumbered"), hashes
         hashes.append(actual)
         prev = actual
     return None, hashes

@@ -9,6 +9,8 @@ advance only with a committed action, so they stay gap-free.
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -19,11 +21,14 @@ from chalicelib.adapters.models import LotModel, SaleModel
 from chalicelib.adapters.repositories import articles as repo
 from chalicelib.adapters.repositories import catalog as catalog_repo
 from chalicelib.adapters.repositories import lots as lots_repo
+from chalicelib.adapters.repositories import pending as pending_repo
 from chalicelib.adapters.repositories import tenants as tenant_repo
-from chalicelib.adapters.repositories._common import chunks
+from chalicelib.adapters.repositories._common import chunks, new_id
 from chalicelib.auth import Principal
 from chalicelib.domain import actions as rules
 from chalicelib.domain import references, register, sales
+from chalicelib.domain import transfers as transfer_rules
+from chalicelib.domain.entities import Party
 from chalicelib.domain.money import ZERO, fmt
 from chalicelib.domain.profiles import Profile
 from chalicelib.errors import (
@@ -35,7 +40,9 @@ from chalicelib.errors import (
     ValidationError,
     WrongStatusError,
 )
+from chalicelib.observability import logger
 from chalicelib.services import articles as articles_service
+from chalicelib.services import transfers
 
 PARIS = ZoneInfo("Europe/Paris")
 # Room left in the last transaction for counters, the sale, journal entries and lots.
@@ -72,12 +79,13 @@ def _check_date(when: date | None) -> None:
         raise DateInFutureError()
 
 
-def _require_client(who: Principal, client_id: str | None) -> None:
-    if client_id is not None:
-        try:
-            catalog_repo.get_party(who.tenant_id, "client", client_id)
-        except NotFoundError:
-            raise ValidationError(details={"client_id": "Client introuvable."}) from None
+def _require_client(who: Principal, client_id: str | None) -> Party | None:
+    if client_id is None:
+        return None
+    try:
+        return catalog_repo.get_party(who.tenant_id, "client", client_id)
+    except NotFoundError:
+        raise ValidationError(details={"client_id": "Client introuvable."}) from None
 
 
 def allowed(who: Principal, action: str) -> None:
@@ -111,39 +119,47 @@ def _write(who: Principal, before: list[dict[str, Any]],
            counters: dict[str, repo.CounterMove] | None = None, puts: list[tuple[Any, Any]] | None = None) -> None:
     """Chunks of 100 articles, then the last chunk with everything else in one transaction.
 
-    A failure after some chunks were written puts them back as they were in
-    ``before`` (the articles as the action read them).
+    With chunks, a pending record comes first (chalicelib/adapters/repositories/pending.py)
+    and the last transaction settles it. A failure after some chunks were written puts
+    them back as they were in ``before`` (the articles as the action read them); if the
+    process dies instead, or putting back fails, :func:`pending_repo.recover` does it.
     """
     pairs = [(c.article, c.expected_status) if isinstance(c, rules.Change) else c for c in changes]
     head, tail = (pairs[:-LAST_CHUNK], pairs[-LAST_CHUNK:]) if len(pairs) > LAST_CHUNK else ([], pairs)
-    done: list[tuple[dict[str, Any], str | None]] = []
     originals = {a["ref"]: a for a in before}
+    pending = pending_repo.begin(who.tenant_id, {
+        article["ref"]: originals[article["ref"]] if expected is not None else None for article, expected in head
+    }) if head else None
     try:
         for chunk in chunks(head):
-            repo.write_changes(who.tenant_id, chunk)
-            done += chunk
-        repo.finish(who.tenant_id, tail, counters or {}, puts or [])
+            repo.write_changes(who.tenant_id, chunk, pending)
+        repo.finish(who.tenant_id, tail, counters or {}, puts or [], pending)
     except Exception:
-        _undo(who, done, originals)
+        if pending is not None:
+            _undo(pending)
         raise
 
 
-def _undo(who: Principal, done: list[tuple[dict[str, Any], str | None]], originals: dict[str, dict[str, Any]]) -> None:
-    created = [article["ref"] for article, expected in done if expected is None]
-    restore = [(originals[article["ref"]], article["status"]) for article, expected in done if expected is not None]
-    for chunk in chunks(restore):
-        repo.write_changes(who.tenant_id, chunk)
-    if created:
-        repo.delete_articles(who.tenant_id, created)
+def _undo(pending: pending_repo.PendingWrite) -> None:
+    """Put back the chunks written; what cannot be put back now is left to the recovery."""
+    try:
+        pending.roll_back()
+    except Exception:  # noqa: BLE001 - the action's own error is the one to report
+        logger.exception("compensation failed: left to recovery", extra={"pending": pending.id})
 
 
 def _retrying(attempt: Any) -> Any:
-    """Run ``attempt`` again when a number sequence moved under it (another sale)."""
-    for _ in range(ATTEMPTS):
+    """Run ``attempt`` again when a number sequence moved under it (another sale).
+
+    After a short random pause, growing with each loss: retrying at once, every loser of
+    a busy moment collides again with the others.
+    """
+    for n in range(ATTEMPTS):
         try:
             return attempt()
         except repo.CounterMovedError:
-            continue
+            if n < ATTEMPTS - 1:
+                time.sleep(random.uniform(0, min(0.02 * 2 ** n, 0.5)))
     raise BusyError()
 
 
@@ -153,7 +169,7 @@ def _retrying(attempt: Any) -> Any:
 def _sell(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
     when: date = params["date"]
     _check_date(when)
-    _require_client(who, params.get("client_id"))
+    client = _require_client(who, params.get("client_id"))
     tenant = tenant_repo.get_tenant(who.tenant_id)
     settings = tenant.settings
     auto = bool(settings.get("invoicing", {}).get("auto", True))
@@ -209,7 +225,10 @@ def _sell(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]
         journal = lots_repo.journal_item(who.tenant_id, "sale", sale["transaction_ref"], receipt)
         sale_item = SaleModel(who.tenant_id, sale["transaction_ref"], data=sale)
         new_sale = (sale_item, SaleModel.transaction_ref.does_not_exist())
-        _write(who, articles, changes, counters, [new_sale, (journal, None)])
+        transfer = transfers.outgoing_put(who, client, lambda own, to: transfer_rules.from_sale(
+            sale["transaction_ref"], own, to, when, params["payment_method"], articles, lines),
+            tenant.subscriber_ref)
+        _write(who, articles, changes, counters, [new_sale, (journal, None), *transfer])
         return {"articles": [c.article for c in changes],
                 "sale": {"transaction_ref": sale["transaction_ref"], "invoice_number": number,
                          "receipt_number": sale["receipt_number"], "total": sale["total"]}}
@@ -364,12 +383,16 @@ def _plain(who: Principal, action: str, articles: list[dict[str, Any]], params: 
     actor = register.Actor(who.email, _now())
     when = params.get("date")
     _check_date(when)
+    transfer: list[tuple[Any, Any]] = []
     try:
         if action in ("deposit", "deposit_update"):
-            if action == "deposit" or params.get("client_id"):
-                _require_client(who, params.get("client_id"))
+            client = _require_client(who, params.get("client_id"))
             changes = rules.apply_deposit(articles, actor, action, params.get("client_id"), when,
                                           params.get("prices"))
+            if action == "deposit":
+                source = new_id(f"D{actor.at.astimezone(PARIS):%y%m%d%H%M%S}")
+                transfer = transfers.outgoing_put(who, client, lambda own, to: transfer_rules.from_deposit(
+                    source, own, to, when, [c.article for c in changes]))
         elif action == "reserve_price":
             changes = rules.apply_reserve_price(articles, actor, params["prices"])
         elif action == "melt_sell":
@@ -381,7 +404,7 @@ def _plain(who: Principal, action: str, articles: list[dict[str, Any]], params: 
                                          params.get("client_id"))
     except rules.ActionInputError as exc:
         raise ValidationError(details=exc.details) from None
-    _write(who, articles, changes)
+    _write(who, articles, changes, puts=transfer)
     return {"articles": [c.article for c in changes]}
 
 
@@ -392,6 +415,8 @@ def _read_only(action: str, articles: list[dict[str, Any]]) -> dict[str, Any]:
 
 def execute(who: Principal, action: str, refs: list[str] | None, params: dict[str, Any]) -> dict[str, Any]:
     allowed(who, action)
+    if action not in rules.READ_ONLY:
+        pending_repo.recover(who.tenant_id)  # an action never starts from a half-written one
     articles = _load(who, action, refs)
     if action in rules.READ_ONLY:
         result = _read_only(action, articles)

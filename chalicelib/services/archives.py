@@ -19,7 +19,7 @@ from chalicelib.adapters import files
 from chalicelib.adapters.repositories import jobs as repo
 from chalicelib.auth import Principal
 from chalicelib.errors import ArchiveLimitError, BusinessRuleError, ValidationError
-from chalicelib.services import jobs
+from chalicelib.services import jobs, media
 
 PERMISSION = "see_purchase_data"  # manager and collaborator
 MAX_ARCHIVES = 7
@@ -166,7 +166,10 @@ def _closure_snapshot(tenant_id: str, archive_id: str) -> tuple[list[dict[str, A
     except Exception:
         repo.delete_archive(tenant_id, archive_id)
         raise
-    repo.put_archive(tenant_id, {**repo.get_archive(tenant_id, archive_id), "backed_up": True, "counts": counts})
+    # The flag lives in the archive's ``info`` (the only free-form part stored): a retry must find it.
+    stored = repo.get_archive(tenant_id, archive_id)
+    info = {k: v for k, v in stored.items() if k not in ("id", "kind", "status", "title", "key", "created_at")}
+    repo.put_archive(tenant_id, {**stored, "info": {**info, "backed_up": True, "counts": counts}})
     body = files.get(archive["key"])
     assert body is not None
     return list(read_backup(body)), counts
@@ -201,8 +204,11 @@ def run_closure(tenant_id: str, params: dict[str, Any], progress: jobs.Progress)
             or (r["type"] == "lot" and r["ref"] in empty)
             or (r["type"] == "search" and r["lot_ref"] in touched)]))
         raise
+    # Their photos and documents go with them (the backup keeps the records, not the files).
+    deleted_media = media.delete_media_of(tenant_id, "article", gone) + media.delete_media_of(
+        tenant_id, "lot", set(empty))
     return _finish(tenant_id, archive_id, {"counts": counts, "until": until, "deleted_articles": len(doomed),
-                                           "deleted_lots": len(empty)})
+                                           "deleted_lots": len(empty), "deleted_media": deleted_media})
 
 
 # ---------------------------------------------------------------- restore

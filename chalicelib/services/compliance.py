@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import vault
@@ -148,30 +148,55 @@ def receipt_content(who: Principal, number: str) -> Content:
 # ---------------------------------------------------------------- verification
 
 
-def _stored(entry: Entry) -> seal.Stored:
-    """Re-read one record: one request, unless it was stored over."""
+def _retention_held(current: vault.Current, entry: Entry) -> bool:
+    """Still locked in COMPLIANCE mode until (at least) the date set when it was sealed."""
+    if current.retention_mode != vault.RETENTION_MODE or current.retain_until is None:
+        return False
+    try:
+        sealed_until = datetime.fromisoformat(entry.retain_until)
+    except ValueError:
+        return True  # nothing to compare with
+    if sealed_until.tzinfo is None:
+        sealed_until = sealed_until.replace(tzinfo=UTC)
+    return current.retain_until >= sealed_until - timedelta(seconds=1)  # S3 keeps whole seconds
+
+
+def _stored(entry: Entry, versions: set[str] | None = None) -> seal.Stored:
+    """Re-read one record: one request, unless it was stored over.
+
+    ``versions``: every version id the vault lists at its key (none but the sealed one,
+    unless it was written over — even if the index was then pointed at the newcomer).
+    """
     current = vault.read_current(entry.key)
+    held = True
     if current is not None and current.version_id == entry.version_id:
         body, storage_sha, later = current.body, current.sha256, 0
+        held = _retention_held(current, entry)
     else:  # another version (or a delete marker) on top of it: is the sealed one still there?
         sealed = vault.read(entry.key, entry.version_id)
         body, storage_sha = (sealed[0], sealed[1]) if sealed is not None else (None, None)
         later = 1 if sealed is not None else 0
+    if versions is not None and body is not None:
+        later = max(later, len(versions - {entry.version_id}))
     return seal.Stored(rank=entry.rank, sha256=entry.sha256, body=body, prev_sha256=entry.prev_sha256,
-                       storage_sha256=storage_sha, later_versions=later)
+                       storage_sha256=storage_sha, later_versions=later, retention_held=held, number=entry.number)
+
+
+def _rank_of(key: str) -> int | None:
+    name = key.rsplit("/", 1)[-1].removesuffix(".json")
+    return int(name) if name.isdigit() else None
 
 
 def _verify_one(tenant_id: str, chain: str, head: repo.ChainHead | None,
                 anchors: list[seal.Head]) -> tuple[int, seal.Break | None, list[bytes | None]]:
     """Check one chain against the vault; the stored bodies, for the anchors they may hold."""
     entries = repo.chain_entries(tenant_id, chain)
-    records = [_stored(entry) for entry in entries]
-    # Objects cannot be deleted: one past the index's last rank means the index lost its tail
+    history = vault.versions(vault.object_key(tenant_id, chain, 1).rsplit("/", 1)[0] + "/")
+    records = [_stored(entry, history.get(entry.key, set())) for entry in entries]
+    # Objects cannot be deleted: one the index does not list means the index lost it
     # (unless a sealer is completing that rank right now).
-    after = entries[-1].rank + 1 if entries else 1
     in_flight = {p.rank for p in head.pending} if head is not None else set()
-    stored_ranks = {after} if after not in in_flight and vault.exists(
-        vault.object_key(tenant_id, chain, after)) else set()
+    stored_ranks = {rank for rank in map(_rank_of, history) if rank is not None} - in_flight
     trusted = list(anchors)
     if head is not None and head.sealed > 0:
         trusted.append(seal.Head(chain, head.sealed, head.sha256))

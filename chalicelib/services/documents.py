@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -52,6 +52,7 @@ from chalicelib.errors import (
     TooManyToPrintError,
     ValidationError,
 )
+from chalicelib.observability import logger
 from chalicelib.services import actions, articles, lots
 
 # A Lambda answers at most 6 MB, base64 included: these bounds keep every PDF well
@@ -78,9 +79,26 @@ def _settings(who: Principal) -> dict[str, Any]:
     return tenant_repo.get_tenant(who.tenant_id).settings
 
 
-def _company(settings: dict[str, Any]) -> CompanyBlock:
+def _company(settings: dict[str, Any], logo: bytes | None = None) -> CompanyBlock:
     return CompanyBlock(name=str(settings.get("company_name") or ""), address=tuple(text.address_lines(settings)),
-                        contact=tuple(text.contact_lines(settings)), legal=tuple(text.company_legal_lines(settings)))
+                        contact=tuple(text.contact_lines(settings)), legal=tuple(text.company_legal_lines(settings)),
+                        logo=logo)
+
+
+def _logo(who: Principal) -> bytes | None:
+    """The company's logo (its default active image medium), or None: a document still
+    prints when the media bucket cannot be read."""
+    from chalicelib.services import media
+
+    try:
+        return media.company_logo(who.tenant_id)
+    except Exception:  # noqa: BLE001 - the logo is decoration, never a reason to fail a print
+        logger.exception("logo unavailable")
+        return None
+
+
+def _letterhead(who: Principal, settings: dict[str, Any]) -> CompanyBlock:
+    return _company(settings, _logo(who))
 
 
 def _back_office(who: Principal) -> None:
@@ -215,6 +233,7 @@ def receipt(who: Principal, transaction_ref: str) -> Pdf:
     from chalicelib.documents.receipt import ReceiptRenderer
 
     view = _receipt_view(sale["receipt"], _settings(who))
+    view = replace(view, company=replace(view.company, logo=_logo(who)))
     return Pdf(f"ticket-{view.ticket_number}.pdf", ReceiptRenderer().render(view))
 
 
@@ -277,7 +296,8 @@ def invoice(who: Principal, transaction_ref: str) -> Pdf:
     settings = _settings(who)
     lines, notes, vat_table, all_normal = _invoice_body(sale["lines"], 1)
     view = Invoice(
-        title="Facture", number=str(sale["invoice_number"]), date=text.day(sale["date"]), company=_company(settings),
+        title="Facture", number=str(sale["invoice_number"]), date=text.day(sale["date"]),
+        company=_letterhead(who, settings),
         client=_party_lines(who.tenant_id, "client", sale.get("client_id")),
         references=(("Transaction", sale["transaction_ref"]), ("Ticket de caisse", sale.get("receipt_number") or "")),
         lines=lines, totals=_totals(sale["lines"], sale["total"], 1, all_normal, vat_table, "Total TTC"),
@@ -298,7 +318,7 @@ def credit_note(who: Principal, number: str) -> Pdf:
                   ("Transaction d'origine", note.get("original_transaction_ref")), ("Motif", note.get("reason"))]
     view = Invoice(
         title="Avoir", number=str(note["credit_note_number"]), date=text.day(note["date"]),
-        company=_company(settings), client=_party_lines(who.tenant_id, "client", note.get("client_id")),
+        company=_letterhead(who, settings), client=_party_lines(who.tenant_id, "client", note.get("client_id")),
         references=tuple((label, str(value)) for label, value in references if value),
         lines=lines, totals=_totals(note["lines"], note["total"], -1, all_normal, vat_table, "Total de l'avoir TTC"),
         vat_table=vat_table, notes=notes, legal_comment=_legal_comment(settings),
@@ -358,7 +378,7 @@ def contract(who: Principal, ref: str, legal: str, agreement: bool, withdrawal: 
         totals = (("Prix d'achat total", text.euros(lot["purchase_price"])),)
     place = ", ".join(text.address_lines(settings)) or "(adresse de l'établissement non renseignée)"
     view = Contract(
-        company=_company(settings), lot_ref=lot["ref"], place=place, date=text.day(lot["purchase_date"]),
+        company=_letterhead(who, settings), lot_ref=lot["ref"], place=place, date=text.day(lot["purchase_date"]),
         seller=tuple(text.identity_lines(lot.get("supplier") or {})), lines=goods, totals=totals,
         payment=text.payment_label(lot.get("payment_method")) or "non renseigné", legal_mentions=tuple(mentions),
         agreement=agreement, withdrawal=withdrawal,
@@ -439,7 +459,7 @@ def _police_pdf(who: Principal, sheets: list[PoliceSheet], title: str, filename:
     settings = _settings(who)
     from chalicelib.documents.police import PoliceSheetRenderer
 
-    book = PoliceBook(company=_company(settings), title=title, printed_at=_now(), sheets=tuple(sheets),
+    book = PoliceBook(company=_letterhead(who, settings), title=title, printed_at=_now(), sheets=tuple(sheets),
                       filters=filters)
     return Pdf(filename, PoliceSheetRenderer().render(book))
 
@@ -467,7 +487,7 @@ def police_sheets(who: Principal, filters: dict[str, str]) -> Pdf:
 
 def _listing_pdf(who: Principal, listing_args: dict[str, Any], renderer: str, filename: str) -> Pdf:
     settings = _settings(who)
-    listing = Listing(company=_company(settings), printed_at=_now(), **listing_args)
+    listing = Listing(company=_letterhead(who, settings), printed_at=_now(), **listing_args)
     from chalicelib.documents import lists
 
     return Pdf(filename, getattr(lists, renderer)().render(listing))

@@ -10,6 +10,7 @@ from typing import Any
 from chalicelib.adapters.repositories import articles as articles_repo
 from chalicelib.adapters.repositories import catalog as catalog_repo
 from chalicelib.adapters.repositories import lots as repo
+from chalicelib.adapters.repositories import pending as pending_repo
 from chalicelib.adapters.repositories import tenants as tenant_repo
 from chalicelib.adapters.repositories._common import TRANSACTION_ITEMS, chunks
 from chalicelib.auth import Principal
@@ -28,6 +29,7 @@ from chalicelib.errors import (
     ValidationError,
     WrongStatusError,
 )
+from chalicelib.observability import logger
 
 # ---------------------------------------------------------------- errors
 
@@ -156,7 +158,10 @@ def update_draft_header(who: Principal, changes: dict[str, Any]) -> dict[str, An
     if changes.get("supplier_id"):
         catalog_repo.get_party(who.tenant_id, "supplier", changes["supplier_id"])
     incl = changes.pop("price_incl_tmp", None)
-    header = replace(header, **changes)
+    # An explicit null puts a field back to its default, as the stored draft reads back
+    # (``"tmp": null`` had answered ``null`` where API.md has a boolean).
+    defaults = DraftHeader()
+    header = replace(header, **{k: getattr(defaults, k) if v is None else v for k, v in changes.items()})
     if incl is not None:
         if not header.tmp:
             raise ValidationError(details={"price_incl_tmp": "Seulement pour un lot soumis à la TMP."})
@@ -239,7 +244,13 @@ def distribute_by_weight(who: Principal) -> dict[str, Any]:
 
 def commit(who: Principal, kind: str) -> dict[str, Any]:
     who.require("enter_lots")
-    draft, header, lines = _load(who)
+    return commit_draft(who, who.user_id, repo.get_draft(who.tenant_id, who.user_id), kind)
+
+
+def commit_draft(who: Principal, owner: str, draft: repo.Draft, kind: str) -> dict[str, Any]:
+    """Commit a stored draft: the user's own, or a lot received from another subscriber
+    (``owner`` is then ``pending#<id>``, see services/transfers.py)."""
+    header, lines = DraftHeader.from_json(draft.header), [DraftLine.from_json(x) for x in draft.lines]
     tenant = tenant_repo.get_tenant(who.tenant_id)
     families = _families(who.tenant_id)
 
@@ -275,13 +286,13 @@ def commit(who: Principal, kind: str) -> dict[str, Any]:
     if missing and tenant.settings.get("strict_police_register"):
         raise PoliceIdentityIncompleteError(details={"missing": missing})
 
-    ref = _reserve_reference(who, draft, kind, header.purchase_date, creation_year)
+    ref = _reserve_reference(who, owner, draft, kind, header.purchase_date, creation_year)
     actor = _actor(who)
     tmp_rate = get_settings().tmp_rate
     lot, articles = register.new_lot(kind, ref, header, lines, supplier, tmp_rate, actor)
     labels = {fid: f.label for fid, f in families.items()}
     payload = register.register_version(lot, articles, labels, "lot_committed", actor)
-    _write_commit(who, lot, articles, payload, draft.version)
+    _write_commit(who, owner, lot, articles, payload, draft.version)
 
     warnings = [f"Livre de police : {label} du vendeur manquant(e)." for label in missing.values()]
     sees = who.may("see_purchase_data")
@@ -290,7 +301,7 @@ def commit(who: Principal, kind: str) -> dict[str, Any]:
             "warnings": warnings}
 
 
-def _reserve_reference(who: Principal, draft: repo.Draft, kind: str, purchase_date: date,
+def _reserve_reference(who: Principal, owner: str, draft: repo.Draft, kind: str, purchase_date: date,
                        creation_year: int) -> str:
     """The lot's reference: reused from a commit that failed, or the month's next rank.
 
@@ -306,30 +317,36 @@ def _reserve_reference(who: Principal, draft: repo.Draft, kind: str, purchase_da
     except references.ReferenceError_ as exc:
         raise ReferenceUnavailableError(str(exc)) from None
     draft.reserved = {"counter": month_key, "ref": ref}
-    repo.save_draft(who.tenant_id, who.user_id, draft)
+    repo.save_draft(who.tenant_id, owner, draft)
     return ref
 
 
-def _write_commit(who: Principal, lot: dict[str, Any], articles: list[dict[str, Any]],
+def _write_commit(who: Principal, owner: str, lot: dict[str, Any], articles: list[dict[str, Any]],
                   payload: dict[str, Any], draft_version: int | None) -> None:
     """Articles in transactions of 100, then lot + journal + draft removal together.
 
     A failure undoes the articles already written; the reserved reference stays
-    in the draft for the next attempt.
+    in the draft for the next attempt. The chunks are a pending write
+    (chalicelib/adapters/repositories/pending.py): if the process dies before the last
+    transaction, the next look at the inventory deletes them.
     """
     last_size = TRANSACTION_ITEMS - 4  # room for the lot, the journal, the search document, the draft
+    if len(articles) > last_size:
+        last_size -= 1  # and the pending record
     head, tail = articles[:-last_size] if len(articles) > last_size else [], articles[-last_size:]
-    written: list[str] = []
     journal = repo.journal_item(who.tenant_id, "lot_committed", lot["ref"], payload)
+    pending = pending_repo.begin(who.tenant_id, dict.fromkeys(a["ref"] for a in head)) if head else None
     try:
         for chunk in chunks(head):
-            repo.put_new_articles(who.tenant_id, chunk)
-            written += [a["ref"] for a in chunk]
+            repo.put_new_articles(who.tenant_id, chunk, pending)
         search = articles_repo.search_item(who.tenant_id, lot["ref"], articles)
-        repo.finish_commit(who.tenant_id, who.user_id, lot, tail, journal, draft_version, search)
+        repo.finish_commit(who.tenant_id, owner, lot, tail, journal, draft_version, search, pending)
     except Exception:
-        if written:
-            articles_repo.delete_articles(who.tenant_id, written)
+        if pending is not None:
+            try:
+                pending.roll_back()
+            except Exception:  # noqa: BLE001 - the commit's own error is the one to report
+                logger.exception("commit compensation failed: left to recovery", extra={"pending": pending.id})
         raise
 
 
@@ -346,6 +363,7 @@ def _public_lot(lot: dict[str, Any]) -> dict[str, Any]:
 
 
 def lot_view(who: Principal, ref: str) -> dict[str, Any]:
+    pending_repo.recover(who.tenant_id)  # never show what a dead write half did
     lot = _public_lot(repo.get_lot(who.tenant_id, ref))
     lot["articles"] = repo.lot_articles(who.tenant_id, ref)
     return lot_for(lot, who.may("see_purchase_data"))
@@ -527,17 +545,18 @@ def _save_lot_and_articles(who: Principal, lot: dict[str, Any], articles: list[d
     if len(articles) <= last_size:
         repo.save_lot_change(who.tenant_id, lot, articles, expected, journal)
         return
+    last_size -= 1  # and the pending record (chalicelib/adapters/repositories/pending.py)
     head, tail = articles[:-last_size], articles[-last_size:]
-    done: list[dict[str, Any]] = []
+    pending = pending_repo.begin(who.tenant_id, {a["ref"]: originals[a["ref"]] for a in head})
     try:
         for chunk in chunks(head):
-            repo.save_articles(who.tenant_id, chunk, expected)
-            done += chunk
-        repo.save_lot_change(who.tenant_id, lot, tail, expected, journal)
+            repo.save_articles(who.tenant_id, chunk, expected, pending=pending)
+        repo.save_lot_change(who.tenant_id, lot, tail, expected, journal, pending=pending)
     except Exception:
-        for chunk in chunks(done):
-            restore = [originals[a["ref"]] for a in chunk]
-            repo.save_articles(who.tenant_id, restore, {a["ref"]: a["status"] for a in chunk})
+        try:
+            pending.roll_back()
+        except Exception:  # noqa: BLE001 - the change's own error is the one to report
+            logger.exception("lot change compensation failed: left to recovery", extra={"pending": pending.id})
         raise
 
 
@@ -547,6 +566,7 @@ def _save_lot_and_articles(who: Principal, lot: dict[str, Any], articles: list[d
 def retract(who: Principal, ref: str, comment: str) -> dict[str, Any]:
     """48 h withdrawal of a private seller, or a lot entered twice."""
     who.require("correct_lots")
+    pending_repo.recover(who.tenant_id)
     lot = repo.get_lot(who.tenant_id, ref)
     if lot["status"] == "retracted":
         raise AlreadyRetractedError()

@@ -61,7 +61,9 @@ def install(app: Chalice) -> None:
             name = handler_name(self.function_name)
             try:
                 response = client.lambda_.invoke(name, payload)
-            except Exception as exc:  # the handler failed: report it as Lambda does
+            # The handler failed — or its runtime died (a BaseException such as SystemExit, or the
+            # tests' simulated kill): report it as Lambda does, so retries happen as in AWS.
+            except BaseException as exc:  # noqa: BLE001
                 error = {
                     "errorMessage": str(exc),
                     "errorType": type(exc).__name__,

@@ -1,4 +1,4 @@
-"""Fixes to moto 5.2.5's DynamoDB, for the local stack, the tests and the
+"""Fixes to moto 5.2.5's DynamoDB and S3, for the local stack, the tests and the
 benchmarks. Guarded by ``tests/functional/test_moto_fixes.py``.
 
 1. Fidelity: moto applies each item of a transaction as it goes and rolls back
@@ -28,6 +28,16 @@ benchmarks. Guarded by ``tests/functional/test_moto_fixes.py``.
    they produce reach Lambda only once the lock is released, because the
    handler (the sealer) writes to DynamoDB itself and would wait for it.
 
+6. S3 presigned POST uploads (the browser's media uploads): moto stores whatever
+   the form carries and never reads its policy, so a 300 MB "image", another
+   Content-Type or another key all went through. Here the ``policy`` field is
+   decoded and enforced as S3 does before anything is stored: expiration, every
+   ``eq`` / ``starts-with`` condition (key, Content-Type, bucket, x-amz-*...),
+   ``content-length-range`` on the file, and no form field left uncovered by a
+   condition. A refusal is S3's XML error (403 AccessDenied, 400 EntityTooLarge /
+   EntityTooSmall / InvalidPolicyDocument); nothing is stored and no notification
+   is sent. Signatures are not checked (moto checks none).
+
 Everything else (errors, their order, ``ReturnValuesOnConditionCheckFailure``)
 behaves as moto's own code.
 """
@@ -35,9 +45,14 @@ behaves as moto's own code.
 from __future__ import annotations
 
 import base64
+import binascii
 import copy
+import json
 import threading
+import uuid
+from datetime import UTC, datetime
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 import moto
 
@@ -205,6 +220,98 @@ def _deferred_while_writing(send: Any) -> Any:
     return send_later
 
 
+# Form fields a POST policy need not name (S3's rule: the signature, the file, the policy
+# itself and x-ignore-* fields).
+_POLICY_EXEMPT = {"policy", "x-amz-signature", "signature", "awsaccesskeyid", "file"}
+
+
+def _s3_error(status: int, code: str, message: str, **extra: Any) -> tuple[int, dict[str, str], bytes]:
+    more = "".join(f"<{k}>{xml_escape(str(v))}</{k}>" for k, v in extra.items())
+    body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<Error><Code>{code}</Code><Message>{xml_escape(message)}</Message>{more}"
+            f"<RequestId>{uuid.uuid4().hex[:16].upper()}</RequestId><HostId>moto</HostId></Error>")
+    return status, {"Content-Type": "application/xml"}, body.encode()
+
+
+def _policy_expired(expiration: Any) -> bool | None:
+    """True/False, or None when the date cannot be read."""
+    try:
+        moment = datetime.fromisoformat(str(expiration).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment <= datetime.now(UTC)
+
+
+def _is_triple(condition: Any) -> bool:
+    return isinstance(condition, list) and len(condition) == 3
+
+
+def post_policy_refusal(form: dict[str, str], bucket_name: str, size: int) -> tuple[int, dict[str, str], bytes] | None:
+    """S3's answer to a form upload its policy does not allow, or None when it does."""
+    fields = {name.lower(): value for name, value in form.items()}
+    if "policy" not in fields:
+        return None  # not a presigned upload: left to moto
+    try:
+        policy = json.loads(base64.b64decode(fields["policy"], validate=True))
+        conditions = policy["conditions"]
+        if not isinstance(conditions, list):
+            raise TypeError("conditions")
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        return _s3_error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
+    expired = _policy_expired(policy.get("expiration"))
+    if expired is None:
+        return _s3_error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid 'expiration' value.")
+    if expired:
+        return _s3_error(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
+    values = {**fields, "bucket": bucket_name}
+    covered: set[str] = set()
+    for condition in conditions:
+        if isinstance(condition, dict):
+            checks = [("eq", name, expected) for name, expected in condition.items()]
+        elif _is_triple(condition) and str(condition[0]).lower() == "content-length-range":
+            low, high = int(condition[1]), int(condition[2])
+            if size > high:
+                return _s3_error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size",
+                                 ProposedSize=size, MaxSizeAllowed=high)
+            if size < low:
+                return _s3_error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size",
+                                 ProposedSize=size, MinSizeAllowed=low)
+            continue
+        elif _is_triple(condition) and str(condition[1]).startswith("$"):
+            checks = [(str(condition[0]).lower(), str(condition[1])[1:], condition[2])]
+        else:
+            return _s3_error(400, "InvalidPolicyDocument", f"Invalid Policy: Invalid Condition: {condition!r}")
+        for operator, name, expected in checks:
+            actual = values.get(name.lower())
+            holds = (actual == str(expected) if operator == "eq"
+                     else actual is not None and actual.startswith(str(expected)) if operator == "starts-with"
+                     else False)
+            if not holds:
+                shown = json.dumps([operator, f"${name}", expected])
+                return _s3_error(403, "AccessDenied",
+                                 f"Invalid according to Policy: Policy Condition failed: {shown}")
+            covered.add(name.lower())
+    extra = sorted(name for name in fields
+                   if name not in covered and name not in _POLICY_EXEMPT and not name.startswith("x-ignore-"))
+    if extra:
+        return _s3_error(403, "AccessDenied", f"Invalid according to Policy: Extra input fields: {extra[0]}")
+    return None
+
+
+def _enforced_post_policy(original: Any) -> Any:
+    def bucket_response_post(self: Any, request: Any, bucket_name: str) -> Any:
+        if request.headers.get("Content-Length") and not self.is_delete_keys():
+            body = self.body if isinstance(self.body, (bytes, bytearray)) else str(self.body or "").encode()
+            refusal = post_policy_refusal(dict(self.form_data.items()), bucket_name, len(body))
+            if refusal is not None:
+                return refusal
+        return original(self, request, bucket_name)
+
+    return bucket_response_post
+
+
 def apply() -> None:
     """Install the fixes once; refuse a moto they were not written for."""
     global _applied
@@ -230,4 +337,8 @@ def apply() -> None:
 
     BaseJSONSerializer._serialize_type_map = _fast_attribute_maps(  # type: ignore[method-assign]
         BaseJSONSerializer._serialize_type_map)
+    from moto.s3.responses import S3Response
+
+    S3Response._bucket_response_post = _enforced_post_policy(  # type: ignore[method-assign]
+        S3Response._bucket_response_post)
     _applied = True

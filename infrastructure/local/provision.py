@@ -40,6 +40,7 @@ class LocalResources:
     user_pool_id: str
     user_pool_client_id: str
     vault_bucket: str
+    media_bucket: str = ""
 
     def environment(self) -> dict[str, str]:
         return {
@@ -51,6 +52,7 @@ class LocalResources:
             "LOTBOOK_USER_POOL_ID": self.user_pool_id,
             "LOTBOOK_USER_POOL_CLIENT_ID": self.user_pool_client_id,
             "LOTBOOK_VAULT_BUCKET": self.vault_bucket,
+            "LOTBOOK_MEDIA_BUCKET": self.media_bucket or definitions.media_bucket_name(self.stage),
         }
 
 
@@ -149,6 +151,38 @@ def create_files_bucket(s3: Any, stage: str) -> str:
         s3.create_bucket(Bucket=bucket,
                          CreateBucketConfiguration={"LocationConstraint": s3.meta.region_name})
     return bucket
+
+
+# The site's origin(s): browsers upload media straight to the bucket (presigned POSTs).
+# moto's server also answers CORS for any origin by itself; the rule is the cloud's.
+MEDIA_CORS_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*"]
+
+
+def create_media_bucket(s3: Any, stage: str) -> str:
+    """Media uploaded by browsers (chalicelib/adapters/media_store.py): private, CORS for the site."""
+    bucket = definitions.media_bucket_name(stage)
+    if bucket not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+        s3.create_bucket(Bucket=bucket,
+                         CreateBucketConfiguration={"LocationConstraint": s3.meta.region_name})
+        s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+            "AllowedMethods": ["GET", "HEAD", "POST"], "AllowedOrigins": MEDIA_CORS_ORIGINS,
+            "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000}]})
+    return bucket
+
+
+def notify_media_uploads(s3: Any, bucket: str, arns: dict[str, str]) -> None:
+    """Each new original (ObjectCreated under originals/) invokes the thumbnail function;
+    moto delivers it synchronously through the bridge, inside the upload's request."""
+    arn = arns.get(definitions.MEDIA_UPLOAD_HANDLER)
+    if arn is None:
+        return  # an app without the handler (a probe app in the tests)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{
+            "Id": "make-thumbnails",
+            "LambdaFunctionArn": arn,
+            "Events": ["s3:ObjectCreated:*"],
+            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": definitions.MEDIA_UPLOAD_PREFIX}]}},
+        }]})
 
 
 def _lambda_role(iam: Any) -> str:
@@ -270,7 +304,9 @@ def provision(
     pool_id, client_id = create_user_pool(client("cognito-idp"), stage)
     bucket = create_vault(client("s3"), stage, vault_retention_days)
     create_files_bucket(client("s3"), stage)
+    media_bucket = create_media_bucket(client("s3"), stage)
     iam = client("iam")
     arns = create_functions(client("lambda"), iam, ddb, app, stage)
+    notify_media_uploads(client("s3"), media_bucket, arns)
     create_state_machines(client("stepfunctions"), iam, stage, arns)
-    return LocalResources(endpoint, region, stage, pool_id, client_id, bucket)
+    return LocalResources(endpoint, region, stage, pool_id, client_id, bucket, media_bucket)

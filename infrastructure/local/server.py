@@ -65,6 +65,9 @@ class _Handler(BaseHTTPRequestHandler):
         out_headers = dict(response.get("headers") or {})
         for name, values in (response.get("multiValueHeaders") or {}).items():
             out_headers[name] = ", ".join(values)
+        if payload and not any(name.lower() == "content-type" for name in out_headers):
+            # API Gateway's default for a proxy answer without one (a view returning a dict)
+            out_headers["Content-Type"] = "application/json"
         self._send(response["statusCode"], out_headers, payload)
 
     def _static(self) -> None:
@@ -96,6 +99,9 @@ class _Handler(BaseHTTPRequestHandler):
 class LocalServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog is 5: a sixth client connecting at the same
+    # moment (a shop's tills, the concurrency tests) had its connection reset.
+    request_queue_size = 128
 
     def __init__(self, app: Chalice, site_dir: Path, host: str, port: int, verbose: bool = False):
         super().__init__((host, port), _Handler)

@@ -3,6 +3,7 @@
 
 import { addRefs, onSelection, removeRefs, selection } from "./basket.js";
 import { CONDITIONS, PAYMENT_METHODS, STATUSES, VAT_RATES, date, grams, label, money, text } from "./fr.js";
+import { thumbnail } from "./media.js";
 import { h, notice } from "./ui.js";
 
 onSelection((state) => {
@@ -40,6 +41,8 @@ export function articleColumns(names) {
   const family = (id) => names.families.get(id) || text(id);
   const party = (map, id) => (id ? map.get(id) || id : "—");
   return [
+    { key: "thumbnail", label: "Photo", fixed: true, class: "cell-thumb",
+      render: (a) => thumbnail(a.thumbnail_url, a.description, `Photo de l'article ${a.ref}`) },
     { key: "ref", label: "Référence", fixed: true,
       render: (a) => h("a", { href: `#/articles/${encodeURIComponent(a.ref)}` }, a.ref) },
     { key: "description", label: "Désignation", fixed: true, render: (a) => a.description },
@@ -73,10 +76,9 @@ export function articleColumns(names) {
 
 /** The phone's article line: thumbnail, reference, description, status, checkbox. */
 export function articleCard(article) {
-  const initial = (article.description || "?").trim().charAt(0).toUpperCase();
   return h("li", { class: "card" },
     h("label", { class: "card-check" }, basketToggle(article.ref)),
-    h("span", { class: "thumb", "aria-hidden": "true" }, initial),
+    thumbnail(article.thumbnail_url, article.description, `Photo de l'article ${article.ref}`),
     h("div", { class: "card-body" },
       h("a", { href: `#/articles/${encodeURIComponent(article.ref)}`, class: "card-ref" }, article.ref),
       h("span", { class: "card-desc" }, article.description),

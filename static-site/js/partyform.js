@@ -1,8 +1,9 @@
 // The supplier / client form: every field of API.md's party list. Used by the
 // parties screens and by the draft lot ("créer un fournisseur" on the fly).
 
+import { api } from "./api.js";
 import { STREET_INDEXES, TITLES } from "./fr.js";
-import { fieldset, h, options } from "./ui.js";
+import { clearErrors, fieldset, fill, h, options, setFieldError } from "./ui.js";
 
 export const KINDS = {
   supplier: { one: "fournisseur", One: "Fournisseur", many: "Fournisseurs", path: "/suppliers",
@@ -59,5 +60,27 @@ export function partyFields(values = {}) {
   return [
     h("datalist", { id: "id-document-types" }, ID_TYPES.map((t) => h("option", { value: t }))),
     ...GROUPS.map(([legend, defs]) => fieldset(legend, defs, values)),
+    h("p", {}, h("button", { type: "button", class: "button-quiet", "data-fill-subscriber": "",
+      onclick: fillFromSubscriber }, "Remplir depuis la réf. abonné")),
   ];
+}
+
+// A colleague's public card (name, address, SIREN) fills the form from their subscriber reference.
+async function fillFromSubscriber(event) {
+  const form = event.target.closest("form");
+  const input = form.querySelector('[name="subscriber_ref"]');
+  clearErrors(form);
+  const ref = input.value.trim();
+  if (!ref) {
+    setFieldError(form, "subscriber_ref", "Saisissez la référence abonné du confrère.");
+    input.focus();
+    return;
+  }
+  try {
+    const card = await api.get(`/subscribers/${encodeURIComponent(ref)}`);
+    const values = Object.fromEntries(Object.entries(card).filter(([, v]) => v !== null && v !== ""));
+    fill(form, values);
+  } catch (error) {
+    setFieldError(form, "subscriber_ref", error.message || "Référence inconnue.");
+  }
 }

@@ -16,6 +16,7 @@ export const ROUTES = [
   { path: "/clients/:id", screen: "party", kind: "client" },
   { path: "/saisie", screen: "draft" },
   { path: "/lots", screen: "lots" },
+  { path: "/lots/en-attente", screen: "pending", profiles: BACK_OFFICE },
   { path: "/lots/:ref", screen: "lot" },
   { path: "/articles", screen: "articles", phone: true },
   { path: "/articles/:ref", screen: "article", phone: true },

@@ -288,15 +288,16 @@ def test_a_250_article_action_failing_halfway_changes_nothing(
     real = repo.write_changes
     calls: list[int] = []
 
-    def fail_on_second_chunk(tenant_id: str, changes: list[Any]) -> None:
+    def fail_on_second_chunk(tenant_id: str, changes: list[Any], *rest: Any) -> None:
         calls.append(len(changes))
         if len(calls) == 2:
             raise RuntimeError("throttled")
-        real(tenant_id, changes)
+        real(tenant_id, changes, *rest)
 
     monkeypatch.setattr(repo, "write_changes", fail_on_second_chunk)
     failed = _act(api, "deposit", refs=refs, client_id=stock["client"], date="2021-03-01")
     assert failed.status == 500
+    assert calls[:2] == [100, 70]  # the second chunk failed, after the first was written
     monkeypatch.setattr(repo, "write_changes", real)
     statuses = api.get("/api/articles?lot_ref=" + refs[0][:7] + "&page_size=500").body["items"]
     assert {a["status"] for a in statuses} == {"stock"}

@@ -558,15 +558,16 @@ def test_a_commit_failing_halfway_leaves_nothing_and_the_retry_keeps_the_referen
     real_put = lots_repo.put_new_articles
     calls = []
 
-    def failing_second_chunk(tenant_id: str, articles: list[dict[str, Any]]) -> None:
+    def failing_second_chunk(tenant_id: str, articles: list[dict[str, Any]], *rest: Any) -> None:
         calls.append(len(articles))
         if len(calls) == 2:
             raise RuntimeError("DynamoDB unavailable")
-        real_put(tenant_id, articles)
+        real_put(tenant_id, articles, *rest)
 
     monkeypatch.setattr(lots_repo, "put_new_articles", failing_second_chunk)
     failed = desk["api"].post("/api/lots/draft/commit", {"mode": "purchase"})
     assert failed.status == 500
+    assert calls == [100, 55]  # the second chunk failed, after the first was written
     assert failed.error_code == "internal_error"
     assert "Traceback" not in str(failed.body)
     assert desk["api"].get("/api/lots").body["total"] == 0

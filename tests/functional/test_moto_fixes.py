@@ -1,7 +1,8 @@
-"""The local stack's fixes to moto's TransactWriteItems (infrastructure/local/moto_fixes.py)."""
+"""The local stack's fixes to moto (infrastructure/local/moto_fixes.py): DynamoDB transactions, S3 POST policies."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -121,3 +122,111 @@ def test_concurrent_conditional_transactions_on_one_item_let_exactly_one_through
         for thread in threads:
             thread.join()
         assert sorted(outcomes) == ["lost"] * 7 + ["won"], round_
+
+
+# ---------------------------------------------------------------- fix 6: presigned POST policies
+
+
+@pytest.fixture
+def probe_bucket(aws_stack: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str, list[dict[str, Any]]]:
+    """A bucket whose ObjectCreated notifications reach a probe function: the events are recorded."""
+    import io
+    import zipfile
+
+    from moto.awslambda.models import LambdaFunction
+
+    s3 = boto3.client("s3", endpoint_url=aws_stack.endpoint, region_name=aws_stack.region)
+    lam = boto3.client("lambda", endpoint_url=aws_stack.endpoint, region_name=aws_stack.region)
+    iam = boto3.client("iam", endpoint_url=aws_stack.endpoint, region_name=aws_stack.region)
+    name = f"probe-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": aws_stack.region})
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("probe.py", "def handler(event, context):\n    return None\n")
+    role = iam.get_role(RoleName="lotbook-local-lambda")["Role"]["Arn"]
+    arn = lam.create_function(FunctionName=name, Runtime="python3.11", Role=role, Handler="probe.handler",
+                              Code={"ZipFile": archive.getvalue()})["FunctionArn"]
+    s3.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    events: list[dict[str, Any]] = []
+    bridged = LambdaFunction._invoke_lambda
+
+    def record(self: Any, event: Any = None) -> Any:
+        if self.function_name != name:
+            return bridged(self, event)
+        events.append(json.loads(event) if isinstance(event, (str, bytes)) else event)
+        return "null", False, ""
+
+    monkeypatch.setattr(LambdaFunction, "_invoke_lambda", record)
+    return s3, name, events
+
+
+def _form_upload(post: dict[str, Any], content: bytes, **changed: str) -> Any:
+    import requests
+
+    return requests.post(post["url"], data={**post["fields"], **changed}, files={"file": ("f.png", content)},
+                         timeout=30)
+
+
+def _stored(s3: Any, bucket: str) -> list[str]:
+    return [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+
+
+def test_a_form_upload_the_policy_allows_is_stored_and_notified_as_a_post(
+        probe_bucket: tuple[Any, str, list[dict[str, Any]]]) -> None:
+    s3, bucket, events = probe_bucket
+    post = s3.generate_presigned_post(bucket, "originals/a b.png", Fields={"Content-Type": "image/png"},
+                                      Conditions=[{"Content-Type": "image/png"}, ["content-length-range", 1, 10]])
+    reply = _form_upload(post, b"0123456789")
+    assert reply.status_code == 204, reply.text
+    assert _stored(s3, bucket) == ["originals/a b.png"]
+    assert s3.head_object(Bucket=bucket, Key="originals/a b.png")["ContentType"] == "image/png"
+    (event,) = events
+    (record,) = event["Records"]
+    assert record["eventName"] == "ObjectCreated:Post"
+    assert record["s3"]["bucket"]["name"] == bucket
+    assert (record["s3"]["object"]["key"], record["s3"]["object"]["size"]) == ("originals%2Fa+b.png", 10)
+
+
+@pytest.mark.parametrize(("content", "changed", "status", "code"), [
+    (b"0" * 11, {}, 400, "EntityTooLarge"),
+    (b"", {}, 400, "EntityTooSmall"),
+    (b"0", {"Content-Type": "text/html"}, 403, "AccessDenied"),
+    (b"0", {"key": "originals/other.png"}, 403, "AccessDenied"),
+    (b"0", {"x-amz-meta-owner": "pirate"}, 403, "AccessDenied"),  # a field no condition names
+    (b"0", {"policy": "bm90IGpzb24="}, 400, "InvalidPolicyDocument"),
+])
+def test_a_form_upload_the_policy_refuses_stores_nothing_and_notifies_nothing(
+        probe_bucket: tuple[Any, str, list[dict[str, Any]]], content: bytes, changed: dict[str, str],
+        status: int, code: str) -> None:
+    s3, bucket, events = probe_bucket
+    post = s3.generate_presigned_post(bucket, "originals/a.png", Fields={"Content-Type": "image/png"},
+                                      Conditions=[{"Content-Type": "image/png"}, ["content-length-range", 1, 10]])
+    reply = _form_upload(post, content, **changed)
+    assert reply.status_code == status, reply.text
+    assert reply.headers["Content-Type"].startswith("application/xml")
+    assert f"<Code>{code}</Code>" in reply.text
+    assert _stored(s3, bucket) == [] and events == []
+
+
+def test_an_expired_policy_is_refused(probe_bucket: tuple[Any, str, list[dict[str, Any]]]) -> None:
+    import base64
+
+    s3, bucket, events = probe_bucket
+    post = s3.generate_presigned_post(bucket, "originals/a.png")
+    policy = json.loads(base64.b64decode(post["fields"]["policy"]))
+    policy["expiration"] = "2001-01-01T00:00:00Z"  # moto checks no signature: only the policy's content
+    reply = _form_upload(post, b"0", policy=base64.b64encode(json.dumps(policy).encode()).decode())
+    assert reply.status_code == 403
+    assert "Policy expired" in reply.text
+    assert _stored(s3, bucket) == [] and events == []
+
+
+def test_a_starts_with_condition_holds_for_keys_under_its_prefix(
+        probe_bucket: tuple[Any, str, list[dict[str, Any]]]) -> None:
+    s3, bucket, _ = probe_bucket
+    post = s3.generate_presigned_post(bucket, "uploads/${filename}",
+                                      Conditions=[["starts-with", "$key", "uploads/"]])
+    assert _form_upload(post, b"0", key="uploads/x.png").status_code == 204
+    assert _form_upload(post, b"0", key="elsewhere/x.png").status_code == 403
+    assert _stored(s3, bucket) == ["uploads/x.png"]

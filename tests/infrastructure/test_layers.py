@@ -35,7 +35,10 @@ def test_the_api_function_carries_the_documents_layer(packaged: tpl.Build) -> No
     assert api["Layers"] == [{"Ref": layer_id}]
     assert api["Runtime"] in cfn[layer_id]["Properties"]["CompatibleRuntimes"]
     assert cfn[layer_id]["Properties"]["Content"]["S3Key"] == layers.zip_name("documents")
-    others = [k for k, v in cfn.items() if v["Type"] == "AWS::Lambda::Function" and k != tpl.API_FUNCTION]
+    # The thumbnail function decodes images with the layer's Pillow; no other function needs it.
+    assert cfn[tpl.THUMBNAIL_FUNCTION]["Properties"]["Layers"] == [{"Ref": layer_id}]
+    others = [k for k, v in cfn.items()
+              if v["Type"] == "AWS::Lambda::Function" and k not in (tpl.API_FUNCTION, tpl.THUMBNAIL_FUNCTION)]
     assert others and all("Layers" not in cfn[k]["Properties"] for k in others)
     sam = _load(packaged.sam)["Resources"]
     assert sam[tpl.DOCUMENTS_LAYER]["Properties"]["ContentUri"] == f"./{layers.zip_name('documents')}"

@@ -171,12 +171,28 @@ def test_tables_have_the_keys_and_indexes_of_their_models(cfn: dict[str, Any]) -
 def test_the_journal_table_streams_its_new_images_to_the_sealer(cfn: dict[str, Any]) -> None:
     journal = cfn["Resources"][tpl.table_logical_id("journal")]["Properties"]
     assert journal["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
-    others = [
+    streaming = sorted(
         k
         for k, t in _of_type(cfn, "AWS::DynamoDB::Table").items()
         if "StreamSpecification" in t["Properties"]
-    ]
-    assert others == [tpl.table_logical_id("journal")]
+    )
+    assert streaming == sorted([tpl.table_logical_id("journal"), tpl.table_logical_id("transfers")])
+
+
+def test_transfers_are_delivered_from_their_stream_with_retries_and_a_dead_letter_queue(
+    cfn: dict[str, Any]
+) -> None:
+    transfers = cfn["Resources"][tpl.table_logical_id("transfers")]["Properties"]
+    assert transfers["StreamSpecification"] == {"StreamViewType": "KEYS_ONLY"}
+    [mapping] = [m["Properties"] for m in _of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
+                 if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [tpl.table_logical_id("transfers"),
+                                                                         "StreamArn"]}]
+    assert mapping["FunctionName"] == {"Ref": tpl.TRANSFERS_FUNCTION}
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["TransfersDeadLetterQueue", "Arn"]}
+    alarm = cfn["Resources"]["TransfersDeadLetterAlarm"]["Properties"]
+    assert alarm["AlarmActions"] == [{"Ref": "OperationsAlarmTopic"}]
 
 
 def test_idempotency_records_expire(cfn: dict[str, Any]) -> None:
@@ -292,6 +308,40 @@ def test_the_media_bucket_accepts_browser_uploads_from_the_site_only(cfn: dict[s
         if s["Effect"] == "Allow"
     ]
     assert allows == []
+
+
+def test_each_uploaded_original_calls_the_thumbnail_function_which_may_do_only_that(
+        cfn: dict[str, Any], sam: dict[str, Any]) -> None:
+    bucket = cfn["Resources"]["MediaBucket"]
+    (notify,) = bucket["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
+    assert notify["Event"] == "s3:ObjectCreated:*"
+    # originals only: the thumbnails it writes under thumbnails/ do not call it again
+    assert notify["Filter"] == {"S3Key": {"Rules": [{"Name": "prefix", "Value": "originals/"}]}}
+    assert notify["Function"] == {"Fn::GetAtt": [tpl.THUMBNAIL_FUNCTION, "Arn"]}
+    permission = cfn["Resources"]["MediaBucketInvokesThumbnails"]
+    assert "MediaBucketInvokesThumbnails" in bucket["DependsOn"]
+    assert permission["Properties"]["Principal"] == "s3.amazonaws.com"
+    assert permission["Properties"]["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert permission["Properties"]["FunctionName"] == notify["Function"]
+    assert sam["Resources"][tpl.THUMBNAIL_FUNCTION]["Properties"]["Handler"] == "app.make_thumbnail"
+    function = cfn["Resources"][tpl.THUMBNAIL_FUNCTION]
+    assert "ThumbnailAccessPolicy" in function["DependsOn"]
+    name = bucket["Properties"]["BucketName"]
+    assert function["Properties"]["Environment"]["Variables"]["LOTBOOK_MEDIA_BUCKET"] == name
+
+    def objects(prefix: str) -> dict[str, Any]:
+        return {"Fn::Sub": [f"arn:${{AWS::Partition}}:s3:::${{Bucket}}/{prefix}*", {"Bucket": name}]}
+
+    assert _policy_actions(cfn, "ThumbnailAccessPolicy") == {
+        "ReadOriginals": ({"s3:GetObject"}, objects("originals/")),
+        "WriteThumbnails": ({"s3:PutObject"}, objects("thumbnails/")),
+        "RemoveRefusedFiles": ({"s3:DeleteObject"}, [objects("originals/"), objects("thumbnails/")]),
+        "TellMissingFiles": ({"s3:ListBucket"}, {"Fn::Sub": ["arn:${AWS::Partition}:s3:::${Bucket}",
+                                                             {"Bucket": name}]}),
+        "UpdateMedia": ({"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"},
+                        {"Fn::GetAtt": [tpl.table_logical_id("media"), "Arn"]}),
+    }
+    assert cfn["Resources"]["ThumbnailAccessPolicy"]["Properties"]["Roles"] == [{"Ref": tpl.THUMBNAIL_ROLE}]
 
 
 # --------------------------------------------------------------------------- Cognito
@@ -491,3 +541,32 @@ def test_without_asl_files_there_is_no_state_machine_nor_its_role() -> None:
 def test_an_unknown_stage_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown stage"):
         tpl.build_extra_resources("staging")
+
+
+def test_the_operator_is_paged_for_server_errors_throttling_and_sealer_failures(cfn: dict[str, Any]) -> None:
+    alarms = {k: v["Properties"] for k, v in _of_type(cfn, "AWS::CloudWatch::Alarm").items()}
+    assert all(a["AlarmActions"] == [{"Ref": "OperationsAlarmTopic"}] for a in alarms.values())
+    api = alarms["ApiServerErrorsAlarm"]
+    assert (api["Namespace"], api["MetricName"], api["Threshold"]) == ("AWS/ApiGateway", "5XXError", 0.01)
+    assert {"Name": "Stage", "Value": tpl.api_gateway_stage("prod")} in api["Dimensions"]
+    for function in (tpl.API_FUNCTION, tpl.SEALER_FUNCTION, tpl.TRANSFERS_FUNCTION):
+        throttles = alarms[f"{function}ThrottlesAlarm"]
+        assert throttles["MetricName"] == "Throttles"
+        assert throttles["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": function}}]
+        assert function in cfn["Resources"]
+    assert alarms[f"{tpl.SEALER_FUNCTION}ErrorsAlarm"]["MetricName"] == "Errors"
+    for base in tpl.HOT_TABLES:
+        metrics = alarms[f"{tpl.table_logical_id(base)}ThrottlesAlarm"]["Metrics"]
+        watched = {m["MetricStat"]["Metric"]["MetricName"] for m in metrics if "MetricStat" in m}
+        assert watched == {"ReadThrottleEvents", "WriteThrottleEvents"}
+        assert all(m["MetricStat"]["Metric"]["Dimensions"] == [{"Name": "TableName",
+                                                                 "Value": {"Ref": tpl.table_logical_id(base)}}]
+                   for m in metrics if "MetricStat" in m)
+    assert {"SealerDeadLetterAlarm", "TransfersDeadLetterAlarm", "SealerIteratorAgeAlarm"} <= set(alarms)
+
+
+def test_every_function_is_traced_with_x_ray(cfn: dict[str, Any]) -> None:
+    functions = _of_type(cfn, "AWS::Lambda::Function")
+    assert len(functions) >= 8
+    assert {k: f["Properties"].get("TracingConfig") for k, f in functions.items()} == {
+        k: {"Mode": "Active"} for k in functions}

@@ -6,7 +6,7 @@ import gzip
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.models import Model
@@ -15,7 +15,10 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import ArticleModel, CounterModel, SaleModel, SearchModel, SelectionModel
 from chalicelib.adapters.repositories._common import cancellation_codes, connection
-from chalicelib.errors import ConflictError, NotFoundError, StatusChangedError
+from chalicelib.errors import ConcurrentChangeError, ConflictError, NotFoundError, StatusChangedError
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.repositories.pending import PendingWrite
 
 _DATA_EXCLUDED = ("ref", "lot_ref", "status")
 
@@ -97,12 +100,17 @@ def _condition(expected: str | None) -> Any:
     return ArticleModel.ref.does_not_exist() if expected is None else ArticleModel.status == expected
 
 
-def write_changes(tenant_id: str, changes: list[tuple[dict[str, Any], str | None]]) -> None:
-    """One transaction of article records, each conditioned on its expected status."""
+def write_changes(tenant_id: str, changes: list[tuple[dict[str, Any], str | None]],
+                  pending: PendingWrite | None = None) -> None:
+    """One transaction of article records, each conditioned on its expected status.
+
+    A chunk of a larger write marks each article with its ``pending`` write (see pending.py).
+    """
     try:
         with TransactWrite(connection=connection()) as tx:
             for article, expected in changes:
-                tx.save(article_item(tenant_id, article), condition=_condition(expected))
+                item = article_item(tenant_id, article)
+                tx.save(pending.mark(item) if pending is not None else item, condition=_condition(expected))
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" in cancellation_codes(exc):
             raise StatusChangedError() from None
@@ -144,15 +152,18 @@ class CounterMove:
 
 
 def finish(tenant_id: str, changes: list[tuple[dict[str, Any], str | None]], counters: dict[str, CounterMove],
-           puts: list[tuple[Model, Any]]) -> None:
+           puts: list[tuple[Model, Any]], pending: PendingWrite | None = None) -> None:
     """The last step of an action, in one transaction: counters, records, articles.
 
     A counter that moved since it was read means another sale or entry took the
     numbers: :class:`CounterMovedError`, and the caller starts again. Numbers
-    therefore only advance with a committed action: no gaps.
+    therefore only advance with a committed action: no gaps. With ``pending``
+    (the action wrote chunks before), the transaction also settles its record.
     """
     try:
         with TransactWrite(connection=connection()) as tx:
+            if pending is not None:
+                pending.settle(tx)
             for model, condition in puts:
                 tx.save(model, condition=condition)
             for article, expected in changes:
@@ -166,6 +177,10 @@ def finish(tenant_id: str, changes: list[tuple[dict[str, Any], str | None]], cou
                           else CounterModel.key.does_not_exist())
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
+        if pending is not None:  # deletes come first: the pending record's reason
+            if codes and codes[0] == "ConditionalCheckFailed":
+                raise ConcurrentChangeError() from None  # rolled back meanwhile: nothing to finish
+            codes = codes[1:]
         # pynamodb sends puts before updates: the counters' reasons come last.
         if "ConditionalCheckFailed" in codes[len(codes) - len(counters):] or (
                 "ConditionalCheckFailed" in codes[:len(puts)]):

@@ -6,7 +6,7 @@ import gzip
 import json
 import secrets
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.models import Model
@@ -18,8 +18,11 @@ from chalicelib.adapters.repositories._common import cancellation_codes, connect
 from chalicelib.adapters.repositories.articles import article_from_item, article_item
 from chalicelib.errors import ConcurrentChangeError, NotFoundError, StatusChangedError
 
+if TYPE_CHECKING:
+    from chalicelib.adapters.repositories.pending import PendingWrite
 
-def _pack(value: Any) -> bytes:
+
+def pack(value: Any) -> bytes:
     return gzip.compress(json.dumps(value, separators=(",", ":"), sort_keys=True).encode("utf-8"), 6)
 
 
@@ -34,11 +37,12 @@ class Draft:
     """A stored draft as plain data; ``version`` guards concurrent edits."""
 
     def __init__(self, header: dict[str, Any], lines: list[dict[str, Any]], reserved: dict | None,
-                 version: int | None) -> None:
+                 version: int | None, pending: dict[str, Any] | None = None) -> None:
         self.header = header
         self.lines = lines
         self.reserved = reserved
         self.version = version
+        self.pending = pending  # set on a lot received from another subscriber
 
 
 def get_draft(tenant_id: str, user_id: str) -> Draft:
@@ -47,12 +51,12 @@ def get_draft(tenant_id: str, user_id: str) -> Draft:
         item = DraftModel.get(tenant_id, user_id, consistent_read=True)
     except DoesNotExist:
         return Draft({}, [], None, None)
-    return Draft(dict(item.header or {}), unpack(item.lines), item.reserved, item.version)
+    return Draft(dict(item.header or {}), unpack(item.lines), item.reserved, item.version, item.pending)
 
 
 def _draft_item(tenant_id: str, user_id: str, draft: Draft) -> DraftModel:
-    item = DraftModel(tenant_id, user_id, header=draft.header, lines=_pack(draft.lines),
-                      reserved=draft.reserved, updated_at=datetime.now(UTC))
+    item = DraftModel(tenant_id, user_id, header=draft.header, lines=pack(draft.lines),
+                      reserved=draft.reserved, pending=draft.pending, updated_at=datetime.now(UTC))
     if draft.version is not None:
         item.version = draft.version
     return item
@@ -104,22 +108,27 @@ def _lot_item(tenant_id: str, lot: dict[str, Any]) -> LotModel:
 def journal_item(tenant_id: str, kind: str, subject: str, payload: dict[str, Any]) -> JournalModel:
     now = datetime.now(UTC)
     seq = f"{now:%Y%m%dT%H%M%S.%f}#{secrets.token_hex(4)}"
-    return JournalModel(tenant_id, seq, kind=kind, subject=subject, payload=_pack(payload), at=now)
+    return JournalModel(tenant_id, seq, kind=kind, subject=subject, payload=pack(payload), at=now)
 
 
-def put_new_articles(tenant_id: str, articles: list[dict[str, Any]]) -> None:
-    """Write a chunk of new articles in one transaction (refs must be free)."""
+def put_new_articles(tenant_id: str, articles: list[dict[str, Any]], pending: PendingWrite | None = None) -> None:
+    """Write a chunk of new articles in one transaction (refs must be free), marked with
+    the ``pending`` write they belong to (see pending.py)."""
     with TransactWrite(connection=connection()) as tx:
         for article in articles:
-            tx.save(article_item(tenant_id, article))
+            item = article_item(tenant_id, article)
+            tx.save(pending.mark(item) if pending is not None else item)
 
 
 def finish_commit(tenant_id: str, user_id: str, lot: dict[str, Any], articles: list[dict[str, Any]],
-                  journal: JournalModel, draft_version: int | None, search: Model) -> None:
+                  journal: JournalModel, draft_version: int | None, search: Model,
+                  pending: PendingWrite | None = None) -> None:
     """The lot, the last articles, the journal entry, the lot's search document and the
-    draft's removal, together."""
+    draft's removal, together (and the ``pending`` record of the chunks written before)."""
     try:
         with TransactWrite(connection=connection()) as tx:
+            if pending is not None:
+                pending.settle(tx)
             tx.save(_lot_item(tenant_id, lot), condition=LotModel.ref.does_not_exist())
             tx.save(journal)
             tx.save(search)
@@ -157,13 +166,16 @@ def lot_articles(tenant_id: str, lot_ref: str) -> list[dict[str, Any]]:
 
 def save_lot_change(tenant_id: str, lot: dict[str, Any], articles: list[dict[str, Any]],
                     expected_status: dict[str, str], journal: JournalModel | None,
-                    search: Model | None = None) -> None:
+                    search: Model | None = None, pending: PendingWrite | None = None) -> None:
     """A correction or retraction of at most ~98 articles, in one transaction.
 
-    ``expected_status`` maps each article ref to the status it must still have.
+    ``expected_status`` maps each article ref to the status it must still have;
+    ``pending``, the record of chunks written before, is settled here.
     """
     try:
         with TransactWrite(connection=connection()) as tx:
+            if pending is not None:
+                pending.settle(tx)
             tx.save(_lot_item(tenant_id, lot))
             if journal is not None:
                 tx.save(journal)
@@ -174,6 +186,10 @@ def save_lot_change(tenant_id: str, lot: dict[str, Any], articles: list[dict[str
                         condition=ArticleModel.status == expected_status[article["ref"]])
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
+        if pending is not None:  # deletes come first: the pending record, then the lot
+            if codes and codes[0] == "ConditionalCheckFailed":
+                raise ConcurrentChangeError() from None  # rolled back meanwhile
+            codes = codes[1:]
         if codes and codes[0] == "ConditionalCheckFailed":
             raise ConcurrentChangeError() from None
         if "ConditionalCheckFailed" in codes:
@@ -182,14 +198,16 @@ def save_lot_change(tenant_id: str, lot: dict[str, Any], articles: list[dict[str
 
 
 def save_articles(tenant_id: str, articles: list[dict[str, Any]], expected_status: dict[str, str],
-                  search: Model | None = None) -> None:
-    """A chunk of article changes, each conditioned on its expected status."""
+                  search: Model | None = None, pending: PendingWrite | None = None) -> None:
+    """A chunk of article changes, each conditioned on its expected status (and marked with
+    the ``pending`` write it belongs to)."""
     try:
         with TransactWrite(connection=connection()) as tx:
             if search is not None:
                 tx.save(search)
             for article in articles:
-                tx.save(article_item(tenant_id, article),
+                item = article_item(tenant_id, article)
+                tx.save(pending.mark(item) if pending is not None else item,
                         condition=ArticleModel.status == expected_status[article["ref"]])
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" in cancellation_codes(exc):

@@ -7,6 +7,7 @@ import {
   CONDITIONS, FIELD_LABELS, PAYMENT_METHODS, VAT_RATES, date, datetime, fieldValue, grams, label, money, partyName,
   text,
 } from "../fr.js";
+import { mediaSection } from "../media.js";
 import { navigate } from "../router.js";
 import { documentLinks, flashNext, h, listAll, loading, section, table, title } from "../ui.js";
 import { tracesTable } from "./lot.js";
@@ -102,6 +103,8 @@ export default async function render(view, { params, me, phone }) {
   const sections = [
     section("L'article", h("p", {}, h("label", { class: "check", for: "article-basket" }, toggle, " Dans la sélection")),
       facts),
+    // photos, videos, documents: the default image is the article's thumbnail in the lists
+    mediaSection("article", ref, { editable: !phone }),
     section("Traces", tracesTable(article.traces, `Traces de l'article ${ref}`)),
   ];
   if (!phone) {

@@ -2,6 +2,7 @@
 
 import { api } from "../api.js";
 import { STREET_INDEXES } from "../fr.js";
+import { mediaSection } from "../media.js";
 import { fieldset, fill, h, loading, notice, onSubmit, options, readForm, title } from "../ui.js";
 
 const IDENTITY = [
@@ -85,5 +86,8 @@ export default async function render(view, { me }) {
     h("p", { class: "lead" }, "Référence abonné : ", h("strong", {}, company.subscriber_ref || "—"),
       ` — ${company.max_users ?? "?"} utilisateurs au plus.`,
       " Donnez cette référence à vos confrères : leurs ventes vous arriveront en lots à finaliser."),
-    form);
+    form,
+    // the default active image is the logo printed at the head of invoices, receipts and contracts
+    mediaSection("company", "company", { heading: "Logo et médias de la société", editable: me.profile !== "shop",
+      intro: "L'image par défaut (active) sert de logo dans l'en-tête des factures, tickets et bordereaux." }));
 }

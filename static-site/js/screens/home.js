@@ -7,6 +7,9 @@ import { append, h, title } from "../ui.js";
 const TASKS = [
   { href: "#/saisie", label: "Saisir un lot", text: "Achat ou prise en confié, à la main ou par fichier CSV." },
   { href: "#/lots", label: "Lots", text: "Achats et prises en confié enregistrés, corrections, rétractations." },
+  { href: "#/lots/en-attente", label: "Lots en attente de finition",
+    text: "Articles qu'un confrère abonné vous a vendus ou confiés, à intégrer à votre stock.",
+    profiles: ["manager", "collaborator"] },
   { href: "#/articles", label: "Articles", text: "Rechercher, sélectionner, vendre.", phone: true },
   { href: "#/selection", label: "Sélection", text: "Les articles choisis et l'action à leur appliquer.",
     phone: true },

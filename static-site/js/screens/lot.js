@@ -8,6 +8,7 @@ import {
   CONDITIONS, FIELD_LABELS, LOT_KINDS, LOT_STATUSES, PAYMENT_METHODS, STATUSES, TITLES, VAT_RATES, date, datetime,
   fieldValue, grams, label, money, partyName, text,
 } from "../fr.js";
+import { mediaSection } from "../media.js";
 import { navigate } from "../router.js";
 import { policeTable } from "../sealed.js";
 import {
@@ -152,6 +153,8 @@ export default async function render(view, { params, me }) {
     section("Traces", tracesTable(lot.traces, `Traces du lot ${ref}`)),
   ];
   if (backOffice) sections.push(section("Livre de police", policeVersions(ref)));
+  // purchase paperwork (bills, photos of the lot as bought): the back office's only
+  if (backOffice) sections.push(mediaSection("lot", ref));
   if (backOffice && !retracted) {
     sections.push(section("Corriger le lot", h("p", { class: "hint" }, "Les champs du livre de police ne changent "
       + "que par une correction motivée ; une nouvelle version du registre est scellée."),

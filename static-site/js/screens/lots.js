@@ -11,7 +11,9 @@ const FILTERS = ["q", "kind", "status", "supplier_id", "purchase_from", "purchas
 
 export default async function render(view, { query, me }) {
   view.append(title("Lots d'achat et prises en confié"),
-    h("p", {}, h("a", { class: "button-link button-primary", href: "#/saisie" }, "Saisir un lot")));
+    h("p", {}, h("a", { class: "button-link button-primary", href: "#/saisie" }, "Saisir un lot"),
+      me.profile !== "shop" ? [" ", h("a", { class: "button-link", href: "#/lots/en-attente", "data-pending": "" },
+        "Lots en attente de finition")] : null));
   const suppliers = await listAll("/suppliers");
   const state = Object.fromEntries(FILTERS.map((k) => [k, query[k] || ""]));
   let page = Number(query.page) || 1;

@@ -3,6 +3,7 @@
 import { api } from "../api.js";
 import { partyName } from "../fr.js";
 import { KINDS, LABELS, partyFields } from "../partyform.js";
+import { mediaSection } from "../media.js";
 import { navigate } from "../router.js";
 import { alertBox, confirmDialog, flashNext, h, loading, notice, onSubmit, readForm, title } from "../ui.js";
 
@@ -54,5 +55,8 @@ export default async function render(view, { route, params, me }) {
     }
   }
 
-  body.replaceChildren(...[warning, form].filter(Boolean));
+  // a supplier's media are purchase paperwork (identity documents, bills): the back office's only
+  const media = !creating && (route.kind === "client" || me.profile !== "shop")
+    ? mediaSection(route.kind, party.id, { intro: "Pièces d'identité, factures, photos…" }) : null;
+  body.replaceChildren(...[warning, form, media].filter(Boolean));
 }
