@@ -61,7 +61,7 @@ def _candidates(who: Principal, filters: Filters, selection: set[str]) -> Iterab
 
 def find(who: Principal, filters: Filters) -> list[dict[str, Any]]:
     """Every article matching all the filters, sorted."""
-    pending_repo.recover(who.tenant_id)  # never list what a dead bulk action half wrote
+    pending_repo.recover_before_reading(who.tenant_id)  # never list what a dead bulk action half wrote
     selection = set(selection_refs(who)) if filters.in_selection is not None else set()
     found = [a for a in _candidates(who, filters, selection) if search.matches(a, filters, selection)]
     if not filters.statuses and not filters.ref:

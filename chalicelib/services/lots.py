@@ -363,7 +363,7 @@ def _public_lot(lot: dict[str, Any]) -> dict[str, Any]:
 
 
 def lot_view(who: Principal, ref: str) -> dict[str, Any]:
-    pending_repo.recover(who.tenant_id)  # never show what a dead write half did
+    pending_repo.recover_before_reading(who.tenant_id)  # never show what a dead write half did
     lot = _public_lot(repo.get_lot(who.tenant_id, ref))
     lot["articles"] = repo.lot_articles(who.tenant_id, ref)
     return lot_for(lot, who.may("see_purchase_data"))

@@ -121,6 +121,7 @@ def no_grace(monkeypatch: pytest.MonkeyPatch) -> None:
     from chalicelib.adapters.repositories import pending
 
     monkeypatch.setattr(pending, "DEADLINE_SECONDS", -1)
+    monkeypatch.setattr(pending, "READ_CHECK_SECONDS", 0)  # and reads look for it every time
 
 
 # ---------------------------------------------------------------- the vault down while sealing

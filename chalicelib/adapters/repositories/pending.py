@@ -172,6 +172,22 @@ def recover(tenant_id: str, now: float | None = None) -> int:
     return restored
 
 
+# Reads (searches, lot pages) look for dead writes at most this often per tenant and
+# container: a dead write only becomes recoverable at its deadline anyway, and an article
+# lookup stays one read. Actions (writes) always look, through :func:`recover`.
+READ_CHECK_SECONDS = 30
+_last_read_check: dict[str, float] = {}
+
+
+def recover_before_reading(tenant_id: str, now: float | None = None) -> int:
+    """:func:`recover`, unless this container looked for this tenant in the last 30 s."""
+    now = time.monotonic() if now is None else now
+    if now - _last_read_check.get(tenant_id, -READ_CHECK_SECONDS) < READ_CHECK_SECONDS:
+        return 0
+    _last_read_check[tenant_id] = now
+    return recover(tenant_id)
+
+
 def get(tenant_id: str, pending_id: str) -> CounterModel | None:
     ensure_models_bound()
     try:
