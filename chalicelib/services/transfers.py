@@ -151,7 +151,8 @@ def finalize(who: Principal, pending_id: str, families: dict[str, str], default_
         raise ValidationError(details=exc.details) from None
     if payment_method is not None:
         draft.header = {**draft.header, "payment_method": payment_method}
-    lots_repo.save_draft(who.tenant_id, rules.PENDING_PREFIX + pending_id, draft)
+    # Not saved here: a refused finalize leaves the pending lot as it was; the commit stores
+    # the choices with its reference reservation, once every check has passed.
     kind = str((draft.pending or {})["kind"])
     result = lots_service.commit_draft(who, rules.PENDING_PREFIX + pending_id, draft, kind)
     count("PendingLotsFinalized")

@@ -62,11 +62,13 @@ def test_a_sale_to_a_subscriber_becomes_a_pending_purchase_lot_that_finalizes(de
     # V's articles are sold, as for any client
     assert {v.get(f"/api/articles/{r}").body["status"] for r in refs[:2]} == {"sold"}
 
-    # without families the commit is refused and nothing changes
-    refused = a.post(f"/api/lots/pending/{pending['id']}/finalize", {})
+    # without every family the commit is refused and nothing changes
+    refused = a.post(f"/api/lots/pending/{pending['id']}/finalize", {"families": {"0": dealers["a_family"]},
+                                                                    "payment_method": "card"})
     assert refused.status == 400 and refused.error_code == "incomplete_draft"
+    assert refused.body["error"]["details"]["lines"] == [{"line": 2, "reason": "Famille manquante."}]
     assert a.get("/api/lots").body["total"] == 0
-    assert len(_pending(a)) == 1
+    assert _pending(a) == [pending]
 
     done = a.post(f"/api/lots/pending/{pending['id']}/finalize",
                   {"families": {"0": dealers["a_family"]}, "family_id": dealers["a_family"]})
