@@ -28,6 +28,8 @@ _PERMISSIONS: dict[str, frozenset[Profile]] = {
     "correct_lots": frozenset({Profile.MANAGER, Profile.COLLABORATOR}),
     # Purchase prices, margins, price codes.
     "see_purchase_data": frozenset({Profile.MANAGER, Profile.COLLABORATOR}),
+    # CSV exports of the lists and the reports (DOMAIN.md: the shop has none).
+    "export_and_report": frozenset({Profile.MANAGER, Profile.COLLABORATOR}),
 }
 
 

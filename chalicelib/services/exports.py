@@ -22,15 +22,18 @@ LOT_COLUMNS = ("ref", "kind", "purchase_date", "supplier_id", "supplier_name", "
 
 
 def parties_csv(who: Principal, kind: str, query: str | None) -> str:
+    who.require("export_and_report")
     rows = [{"id": p.id, **p.fields} for p in catalog.list_parties(who, kind, query)]
     return rows_to_csv(("id", *PARTY_FIELDS), rows)
 
 
 def families_csv(who: Principal, query: str | None) -> str:
+    who.require("export_and_report")
     return rows_to_csv(("id", "label", "metal_2093"), [f.to_json() for f in catalog.list_families(who, query)])
 
 
 def lots_csv(who: Principal, filters: dict[str, str]) -> str:
+    who.require("export_and_report")
     names = _supplier_names(who)
     rows = [{**lot, "supplier_name": names.get(lot.get("supplier_id") or "", ""),
              "article_count": lot.get("article_count")}
@@ -65,6 +68,7 @@ def _money(value: Any) -> Decimal:
 
 def lots_state(who: Principal, params: dict[str, str | None]) -> dict[str, Any]:
     """Per lot: articles by status (and, for the back office, purchase and sale totals)."""
+    who.require("export_and_report")
     date_from, date_to = _dates(params)
     filters = {k: v for k, v in (("purchase_from", date_from), ("purchase_to", date_to),
                                  ("supplier_id", params.get("supplier_id"))) if v}
@@ -109,6 +113,7 @@ def purchases_by_supplier(who: Principal, params: dict[str, str | None]) -> dict
 
 
 def sales_by_client(who: Principal, params: dict[str, str | None]) -> dict[str, Any]:
+    who.require("export_and_report")
     date_from, date_to = _dates(params)
     names = {p.id: display_name(p.fields) for p in catalog.list_parties(who, "client")}
     totals: dict[str, dict[str, Any]] = {}

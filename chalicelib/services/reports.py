@@ -20,7 +20,8 @@ ARTICLE_COLUMNS = ("ref", "lot_ref", "status", "description", "family_id", "weig
 
 
 def articles_csv(who: Principal, articles: list[dict[str, Any]]) -> str:
-    """UTF-8, a header line, ``|`` separated, no text delimiter; shop gets no purchase data."""
+    """UTF-8, a header line, ``|`` separated, no text delimiter (the back office only)."""
+    who.require("export_and_report")
     shown = [view(who, a) for a in articles]
     columns = [c for c in ARTICLE_COLUMNS if who.may("see_purchase_data") or c != "purchase_price"]
     return rows_to_csv(columns, shown)
