@@ -933,14 +933,15 @@ def _files(stage: str) -> dict[str, Any]:
             {"Sid": "ListSealedVersions", "Effect": "Allow", "Action": "s3:ListBucketVersions",
              "Resource": _arn("VaultBucket")},
         ]),
-        # January 2nd: reads every tenant's purchases, starts one draft job per tenant.
+        # January 2nd: reads every tenant's metal purchases, starts one draft job per tenant
+        # (chalicelib/services/declarations.prepare_drafts): exactly those reads and writes.
         "DraftsAccessPolicy": _policy("LotbookDraftsAccess", DRAFTS_ROLE, [
-            {
-                "Sid": "ReadWriteTables",
-                "Effect": "Allow",
-                "Action": DYNAMODB_ACTIONS,
-                "Resource": _table_resources(exclude=SEALER_TABLES + APPEND_ONLY_TABLES),
-            },
+            {"Sid": "ListTenants", "Effect": "Allow", "Action": "dynamodb:Scan",
+             "Resource": _arn(table_logical_id("tenants"))},
+            {"Sid": "ReadPurchases", "Effect": "Allow", "Action": "dynamodb:Query",
+             "Resource": _table_resources(("families", "parties", "articles"))},
+            {"Sid": "RecordJobs", "Effect": "Allow", "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+             "Resource": _arn(table_logical_id("jobs"))},
             {"Sid": "RunJobs", "Effect": "Allow", "Action": "states:StartExecution",
              "Resource": state_machine_arn(stage, "jobs")},
         ]),
