@@ -6,7 +6,6 @@ from chalicelib.api import accounts, articles, catalog, compliance, documents, e
 from chalicelib.api import media as media_api
 from chalicelib.api.routing import ThreadSafeChalice
 from chalicelib.observability import logger, metrics
-from chalicelib.services import closings, sealing
 
 app = ThreadSafeChalice(app_name="lotbook")
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
@@ -25,6 +24,8 @@ for blueprint in (accounts.bp, catalog.bp, lots.bp, articles.bp, compliance.bp, 
 @app.on_dynamodb_record(stream_arn="arn:aws:dynamodb:eu-west-3:123456789012:table/journal/stream/local",
                         batch_size=100, starting_position="TRIM_HORIZON")
 def seal_journal(event):
+    from chalicelib.services import sealing
+
     sealing.seal_stream_records(event)
 
 
@@ -41,6 +42,8 @@ def deliver_transfers(event):
 # Daily, after the day's business: the head of every chain is sealed in the chain_head chain.
 @app.schedule(Cron(50, 23, "*", "*", "?", "*"), name="anchor_chain_heads")
 def anchor_chain_heads(event):
+    from chalicelib.services import sealing
+
     return sealing.anchor_all()
 
 
@@ -65,6 +68,8 @@ def run_job(event, context):
 # years that are over, sealed in the closing chain (chalicelib/services/closings.py).
 @app.schedule(Cron(10, 23, "*", "*", "?", "*"), name="close_registers")
 def close_registers(event):
+    from chalicelib.services import closings
+
     return closings.close_all()
 
 

@@ -6,16 +6,18 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib.api.common import json_body, no_content, page
+from chalicelib.api.common import json_body, lazy_service, no_content, page
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import ActionBody, ScanBody, SelectionBody, parse
 from chalicelib.auth import principal
 from chalicelib.domain.actions import REQUIRED_PARAMS
 from chalicelib.errors import ValidationError
 from chalicelib.observability import count
-from chalicelib.services import actions, articles, media, reports
+from chalicelib.services import articles
 
 bp = ApiBlueprint(__name__)
+# Loaded with the first request that needs them, not at cold start.
+actions, media, reports = (lazy_service(name) for name in ("actions", "media", "reports"))
 
 
 def _params() -> dict[str, str]:

@@ -6,13 +6,14 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib.api.common import created, json_body, no_content, page, query_param
+from chalicelib.api.common import created, json_body, lazy_service, no_content, page, query_param
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import FamilyBody, PartyBody, parse
 from chalicelib.auth import principal
-from chalicelib.services import catalog, transfers
+from chalicelib.services import catalog
 
 bp = ApiBlueprint(__name__)
+transfers = lazy_service("transfers")
 
 
 @bp.route("/families", methods=["GET"])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import Any, TypeVar
 
 from chalice import Response
@@ -52,3 +54,22 @@ def created(body: Any) -> Response:
 
 def no_content() -> Response:
     return Response(body="", status_code=204)
+
+
+class LazyService:
+    """A service module imported on its first use, not when its routes are registered:
+    the cold start of the API function pays only for the services a request needs."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._module: ModuleType | None = None
+
+    def __getattr__(self, attribute: str) -> Any:
+        if self._module is None:
+            self._module = importlib.import_module(self._name)
+        return getattr(self._module, attribute)
+
+
+def lazy_service(name: str) -> Any:
+    return LazyService(f"chalicelib.services.{name}")
+

@@ -8,12 +8,13 @@ from typing import Annotated, Any
 from chalice import Response
 from pydantic import StringConstraints
 
-from chalicelib.api.common import created, json_body, page, query_param
+from chalicelib.api.common import created, json_body, lazy_service, page, query_param
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import Email, Name, Strict, parse
 from chalicelib.auth import principal
 from chalicelib.errors import ValidationError
-from chalicelib.services import compliance
+
+compliance = lazy_service("compliance")
 
 bp = ApiBlueprint(__name__)
 

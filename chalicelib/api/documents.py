@@ -10,14 +10,20 @@ French (406), before any work. Browsers send ``*/*``; the site sends
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Response
 
-from chalicelib.api.common import query_param
+from chalicelib.api.common import lazy_service, query_param
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.auth import principal
 from chalicelib.errors import NotAcceptableError, ValidationError
-from chalicelib.services import documents, lots
-from chalicelib.services.documents import Pdf
+from chalicelib.services import lots
+
+if TYPE_CHECKING:
+    from chalicelib.services.documents import Pdf
+
+documents = lazy_service("documents")
 
 bp = ApiBlueprint(__name__)
 

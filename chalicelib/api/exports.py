@@ -6,10 +6,12 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib.api.common import query_param
+from chalicelib.api.common import lazy_service, query_param
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.auth import principal
-from chalicelib.services import exports, lots
+from chalicelib.services import lots
+
+exports = lazy_service("exports")
 
 bp = ApiBlueprint(__name__)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib.api.common import created, json_body, no_content, page, query_param
+from chalicelib.api.common import created, json_body, lazy_service, no_content, page, query_param
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import (
     ArticleCorrectionBody,
@@ -24,9 +24,10 @@ from chalicelib.domain.lots import DraftLine
 from chalicelib.domain.vat import DEFAULT_RATE, RATES
 from chalicelib.errors import ValidationError
 from chalicelib.observability import count
-from chalicelib.services import lots, transfers
+from chalicelib.services import lots
 
 bp = ApiBlueprint(__name__)
+transfers = lazy_service("transfers")
 
 CSV_CONTENT_TYPES = ["text/csv", "text/plain", "application/octet-stream", "application/vnd.ms-excel"]
 

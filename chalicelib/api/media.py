@@ -10,11 +10,12 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib.api.common import created, json_body, no_content
+from chalicelib.api.common import created, json_body, lazy_service, no_content
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import MediaBody, MediaPatchBody, changed_fields, parse
 from chalicelib.auth import principal
-from chalicelib.services import media
+
+media = lazy_service("media")
 
 bp = ApiBlueprint(__name__)
 

@@ -6,11 +6,12 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib.api.common import json_body, no_content, page, query_param
+from chalicelib.api.common import json_body, lazy_service, no_content, page, query_param
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.auth import principal
 from chalicelib.errors import ValidationError
-from chalicelib.services import archives, declarations, jobs
+
+archives, declarations, jobs = (lazy_service(name) for name in ("archives", "declarations", "jobs"))
 
 bp = ApiBlueprint(__name__)
 

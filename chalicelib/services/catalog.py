@@ -11,7 +11,6 @@ from chalicelib.domain.entities import Family, Party
 from chalicelib.domain.parties import PARTY_FIELDS, display_name, missing_police_identity
 from chalicelib.domain.text import fold
 from chalicelib.errors import FamilyInUseError, PartyInUseError
-from chalicelib.services import media
 
 
 def _matches(query: str | None, *texts: Any) -> bool:
@@ -110,4 +109,6 @@ def delete_party(who: Principal, kind: str, party_id: str) -> None:
     if repo.party_has_articles(who.tenant_id, kind, party_id):
         raise PartyInUseError()
     repo.delete_party(who.tenant_id, kind, party_id)
+    from chalicelib.services import media  # loaded with its first use, not at cold start
+
     media.delete_owner_media(who.tenant_id, kind, party_id)  # its photos and documents go with it
