@@ -689,6 +689,17 @@ def worker_environment(stage: str) -> dict[str, Any]:
     }
 
 
+def _stream_reader(sid: str, table: str) -> dict[str, Any]:
+    """What an event-source mapping needs of its function's role to read a table's stream."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                   "dynamodb:ListStreams"],
+        "Resource": {"Fn::GetAtt": [table, "StreamArn"]},
+    }
+
+
 def _dead_letters(stage: str, logical_prefix: str, name: str, period: int, description: str) -> dict[str, Any]:
     """A stream consumer's dead-letter queue (what failed after every retry) and the alarm
     that fires as soon as it holds one message."""
@@ -733,13 +744,7 @@ def _sealer(stage: str) -> dict[str, Any]:
             EvaluationPeriods=1, Threshold=900000,  # milliseconds
             ComparisonOperator="GreaterThanThreshold"),
         "SealerAccessPolicy": _policy("LotbookSealerAccess", SEALER_ROLE, [
-            {
-                "Sid": "ReadJournalStream",
-                "Effect": "Allow",
-                "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-                           "dynamodb:ListStreams"],
-                "Resource": {"Fn::GetAtt": [journal, "StreamArn"]},
-            },
+            _stream_reader("ReadJournalStream", journal),
             {
                 # A reservation left by a failed attempt is completed from its journal entry.
                 "Sid": "ReadJournal",
@@ -983,13 +988,7 @@ def _transfers(stage: str) -> dict[str, Any]:
             "in the dead-letter queue. Fix the cause, then deliver each again "
             "(chalicelib.services.transfers.deliver).")),
         "TransfersAccessPolicy": _policy("LotbookTransfersAccess", TRANSFERS_ROLE, [
-            {
-                "Sid": "ReadTransfersStream",
-                "Effect": "Allow",
-                "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-                           "dynamodb:ListStreams"],
-                "Resource": {"Fn::GetAtt": [transfers, "StreamArn"]},
-            },
+            _stream_reader("ReadTransfersStream", transfers),
             {
                 # V's record (read, marked), A's delivery mark (written with the pending lot).
                 "Sid": "ReadMarkTransfers",

@@ -23,7 +23,7 @@ from chalicelib.adapters.repositories import catalog as catalog_repo
 from chalicelib.adapters.repositories import lots as lots_repo
 from chalicelib.adapters.repositories import pending as pending_repo
 from chalicelib.adapters.repositories import tenants as tenant_repo
-from chalicelib.adapters.repositories._common import chunks, new_id
+from chalicelib.adapters.repositories._common import new_id
 from chalicelib.auth import Principal
 from chalicelib.domain import actions as rules
 from chalicelib.domain import references, register, sales
@@ -40,7 +40,6 @@ from chalicelib.errors import (
     ValidationError,
     WrongStatusError,
 )
-from chalicelib.observability import logger
 from chalicelib.services import articles as articles_service
 from chalicelib.services import transfers
 
@@ -127,25 +126,12 @@ def _write(who: Principal, before: list[dict[str, Any]],
     pairs = [(c.article, c.expected_status) if isinstance(c, rules.Change) else c for c in changes]
     head, tail = (pairs[:-LAST_CHUNK], pairs[-LAST_CHUNK:]) if len(pairs) > LAST_CHUNK else ([], pairs)
     originals = {a["ref"]: a for a in before}
-    pending = pending_repo.begin(who.tenant_id, {
-        article["ref"]: originals[article["ref"]] if expected is not None else None for article, expected in head
-    }) if head else None
-    try:
-        for chunk in chunks(head):
-            repo.write_changes(who.tenant_id, chunk, pending)
-        repo.finish(who.tenant_id, tail, counters or {}, puts or [], pending)
-    except Exception:
-        if pending is not None:
-            _undo(pending)
-        raise
-
-
-def _undo(pending: pending_repo.PendingWrite) -> None:
-    """Put back the chunks written; what cannot be put back now is left to the recovery."""
-    try:
-        pending.roll_back()
-    except Exception:  # noqa: BLE001 - the action's own error is the one to report
-        logger.exception("compensation failed: left to recovery", extra={"pending": pending.id})
+    pending_repo.write_in_chunks(
+        who.tenant_id,
+        {article["ref"]: originals[article["ref"]] if expected is not None else None for article, expected in head},
+        head,
+        lambda chunk, pending: repo.write_changes(who.tenant_id, chunk, pending),
+        lambda pending: repo.finish(who.tenant_id, tail, counters or {}, puts or [], pending))
 
 
 def _retrying(attempt: Any) -> Any:

@@ -12,7 +12,7 @@ from chalicelib.adapters.repositories import catalog as catalog_repo
 from chalicelib.adapters.repositories import lots as repo
 from chalicelib.adapters.repositories import pending as pending_repo
 from chalicelib.adapters.repositories import tenants as tenant_repo
-from chalicelib.adapters.repositories._common import TRANSACTION_ITEMS, chunks
+from chalicelib.adapters.repositories._common import TRANSACTION_ITEMS
 from chalicelib.auth import Principal
 from chalicelib.config import get_settings
 from chalicelib.domain import csv_import, references, register
@@ -29,7 +29,6 @@ from chalicelib.errors import (
     ValidationError,
     WrongStatusError,
 )
-from chalicelib.observability import logger
 
 # ---------------------------------------------------------------- errors
 
@@ -335,19 +334,11 @@ def _write_commit(who: Principal, owner: str, lot: dict[str, Any], articles: lis
         last_size -= 1  # and the pending record
     head, tail = articles[:-last_size] if len(articles) > last_size else [], articles[-last_size:]
     journal = repo.journal_item(who.tenant_id, "lot_committed", lot["ref"], payload)
-    pending = pending_repo.begin(who.tenant_id, dict.fromkeys(a["ref"] for a in head)) if head else None
-    try:
-        for chunk in chunks(head):
-            repo.put_new_articles(who.tenant_id, chunk, pending)
-        search = articles_repo.search_item(who.tenant_id, lot["ref"], articles)
-        repo.finish_commit(who.tenant_id, owner, lot, tail, journal, draft_version, search, pending)
-    except Exception:
-        if pending is not None:
-            try:
-                pending.roll_back()
-            except Exception:  # noqa: BLE001 - the commit's own error is the one to report
-                logger.exception("commit compensation failed: left to recovery", extra={"pending": pending.id})
-        raise
+    search = articles_repo.search_item(who.tenant_id, lot["ref"], articles)
+    pending_repo.write_in_chunks(
+        who.tenant_id, dict.fromkeys(a["ref"] for a in head), head,
+        lambda chunk, pending: repo.put_new_articles(who.tenant_id, chunk, pending),
+        lambda pending: repo.finish_commit(who.tenant_id, owner, lot, tail, journal, draft_version, search, pending))
 
 
 # ---------------------------------------------------------------- reading
@@ -547,17 +538,10 @@ def _save_lot_and_articles(who: Principal, lot: dict[str, Any], articles: list[d
         return
     last_size -= 1  # and the pending record (chalicelib/adapters/repositories/pending.py)
     head, tail = articles[:-last_size], articles[-last_size:]
-    pending = pending_repo.begin(who.tenant_id, {a["ref"]: originals[a["ref"]] for a in head})
-    try:
-        for chunk in chunks(head):
-            repo.save_articles(who.tenant_id, chunk, expected, pending=pending)
-        repo.save_lot_change(who.tenant_id, lot, tail, expected, journal, pending=pending)
-    except Exception:
-        try:
-            pending.roll_back()
-        except Exception:  # noqa: BLE001 - the change's own error is the one to report
-            logger.exception("lot change compensation failed: left to recovery", extra={"pending": pending.id})
-        raise
+    pending_repo.write_in_chunks(
+        who.tenant_id, {a["ref"]: originals[a["ref"]] for a in head}, head,
+        lambda chunk, pending: repo.save_articles(who.tenant_id, chunk, expected, pending=pending),
+        lambda pending: repo.save_lot_change(who.tenant_id, lot, tail, expected, journal, pending=pending))
 
 
 # ---------------------------------------------------------------- retraction

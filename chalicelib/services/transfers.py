@@ -154,7 +154,11 @@ def finalize(who: Principal, pending_id: str, families: dict[str, str], default_
     # Not saved here: a refused finalize leaves the pending lot as it was; the commit stores
     # the choices with its reference reservation, once every check has passed.
     kind = str((draft.pending or {})["kind"])
-    result = lots_service.commit_draft(who, rules.PENDING_PREFIX + pending_id, draft, kind)
+    try:
+        result = lots_service.commit_draft(who, rules.PENDING_PREFIX + pending_id, draft, kind)
+    except lots_service.IncompleteDraftError as exc:  # the same check, worded for a received lot
+        raise lots_service.IncompleteDraftError(
+            "Le lot reçu est incomplet : complétez ce qui manque avant de le finaliser.", details=exc.details) from None
     count("PendingLotsFinalized")
     return result
 

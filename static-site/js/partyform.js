@@ -12,6 +12,18 @@ export const KINDS = {
     a: "un client", new: "Nouveau client" },
 };
 
+// The address as the police register and the 2093 file want it: parties and the company.
+export const ADDRESS_FIELDS = [
+  { name: "address_complement", label: "Complément d'adresse", wide: true },
+  { name: "street_number", label: "N°", inputmode: "numeric" },
+  { name: "street_index", label: "Indice", type: "select", options: options(STREET_INDEXES, { blank: "—" }) },
+  { name: "street_type", label: "Type de voie", hint: "R, AV, BD, PL… (4 lettres au plus)" },
+  { name: "street_name", label: "Nom de la voie" },
+  { name: "postcode", label: "Code postal", autocomplete: "postal-code" },
+  { name: "city", label: "Ville", autocomplete: "address-level2" },
+  { name: "country", label: "Pays", autocomplete: "country-name" },
+];
+
 export const GROUPS = [
   ["Identité", [
     { name: "title", label: "Civilité", type: "select", options: options(TITLES, { blank: "—" }) },
@@ -23,16 +35,7 @@ export const GROUPS = [
     { name: "siret", label: "SIRET", inputmode: "numeric", hint: "14 chiffres" },
     { name: "subscriber_ref", label: "Réf. abonné Lotbook", hint: "Si c'est un confrère abonné (LB-XXXX-XXXX)." },
   ]],
-  ["Adresse", [
-    { name: "address_complement", label: "Complément d'adresse", wide: true },
-    { name: "street_number", label: "N°", inputmode: "numeric" },
-    { name: "street_index", label: "Indice", type: "select", options: options(STREET_INDEXES, { blank: "—" }) },
-    { name: "street_type", label: "Type de voie", hint: "R, AV, BD, PL… (4 lettres au plus)" },
-    { name: "street_name", label: "Nom de la voie" },
-    { name: "postcode", label: "Code postal", autocomplete: "postal-code" },
-    { name: "city", label: "Ville", autocomplete: "address-level2" },
-    { name: "country", label: "Pays", autocomplete: "country-name" },
-  ]],
+  ["Adresse", ADDRESS_FIELDS],
   ["Naissance", [
     { name: "birth_date", label: "Date de naissance", type: "date" },
     { name: "birth_city", label: "Ville de naissance" },

@@ -28,7 +28,7 @@ def desk(tenant: TenantSession) -> dict[str, Any]:
 def _journal(tenant_id: str) -> list[dict[str, Any]]:
     from chalicelib.adapters.aws import ensure_models_bound
     from chalicelib.adapters.models import JournalModel
-    from chalicelib.adapters.repositories.lots import unpack
+    from chalicelib.adapters.repositories._common import unpack
 
     ensure_models_bound()
     return [{"kind": i.kind, "subject": i.subject, "payload": unpack(i.payload)}

@@ -67,6 +67,7 @@ def test_a_sale_to_a_subscriber_becomes_a_pending_purchase_lot_that_finalizes(de
                                                                     "payment_method": "card"})
     assert refused.status == 400 and refused.error_code == "incomplete_draft"
     assert refused.body["error"]["details"]["lines"] == [{"line": 2, "reason": "Famille manquante."}]
+    assert refused.body["error"]["message"].startswith("Le lot reçu est incomplet")
     assert a.get("/api/lots").body["total"] == 0
     assert _pending(a) == [pending]
 

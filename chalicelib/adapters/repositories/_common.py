@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import gzip
+import json
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -27,6 +29,16 @@ def connection() -> Connection:
 
 
 _connection: dict[str, Any] = {}
+
+
+def pack(value: Any) -> bytes:
+    """Canonical JSON, gzip-compressed: how large values (draft lines, journal payloads,
+    selections, search words, undo copies) fit in one item."""
+    return gzip.compress(json.dumps(value, separators=(",", ":"), sort_keys=True).encode("utf-8"), 6)
+
+
+def unpack(blob: bytes) -> Any:
+    return json.loads(gzip.decompress(blob).decode("utf-8"))
 
 
 # DynamoDB's limit of items per transaction.

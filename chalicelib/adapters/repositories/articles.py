@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -14,7 +12,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import ArticleModel, CounterModel, SaleModel, SearchModel, SelectionModel
-from chalicelib.adapters.repositories._common import cancellation_codes, connection
+from chalicelib.adapters.repositories._common import cancellation_codes, connection, pack, unpack
 from chalicelib.errors import ConcurrentChangeError, ConflictError, NotFoundError, StatusChangedError
 
 if TYPE_CHECKING:
@@ -214,22 +212,18 @@ def list_sales(tenant_id: str) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- selection
 
 
-def _pack(refs: list[str]) -> bytes:
-    return gzip.compress(json.dumps(refs, separators=(",", ":")).encode(), 6)
-
-
 def get_selection(tenant_id: str, user_id: str) -> tuple[list[str], int | None]:
     ensure_models_bound()
     try:
         item = SelectionModel.get(tenant_id, user_id, consistent_read=True)
     except DoesNotExist:
         return [], None
-    return json.loads(gzip.decompress(item.refs)), item.version
+    return unpack(item.refs), item.version
 
 
 def save_selection(tenant_id: str, user_id: str, refs: list[str], version: int | None) -> None:
     ensure_models_bound()
-    item = SelectionModel(tenant_id, user_id, refs=_pack(refs))
+    item = SelectionModel(tenant_id, user_id, refs=pack(refs))
     if version is not None:
         item.version = version
     try:
@@ -248,7 +242,7 @@ def search_item(tenant_id: str, lot_ref: str, articles: list[dict[str, Any]]) ->
     from chalicelib.domain.search import indexed_words
 
     words = {a["ref"]: indexed_words(a) for a in articles}
-    return SearchModel(tenant_id, lot_ref, words=gzip.compress(json.dumps(words).encode(), 6))
+    return SearchModel(tenant_id, lot_ref, words=pack(words))
 
 
 def text_candidates(tenant_id: str, typed: list[str]) -> list[str]:
@@ -258,7 +252,7 @@ def text_candidates(tenant_id: str, typed: list[str]) -> list[str]:
     ensure_models_bound()
     found = []
     for item in SearchModel.query(tenant_id):
-        for ref, words in json.loads(gzip.decompress(item.words)).items():
+        for ref, words in unpack(item.words).items():
             if text_matches(words, typed):
                 found.append(ref)
     return found

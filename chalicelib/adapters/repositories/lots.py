@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import secrets
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -14,20 +12,12 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import ArticleModel, CounterModel, DraftModel, JournalModel, LotModel
-from chalicelib.adapters.repositories._common import cancellation_codes, connection
+from chalicelib.adapters.repositories._common import cancellation_codes, connection, pack, unpack
 from chalicelib.adapters.repositories.articles import article_from_item, article_item
 from chalicelib.errors import ConcurrentChangeError, NotFoundError, StatusChangedError
 
 if TYPE_CHECKING:
     from chalicelib.adapters.repositories.pending import PendingWrite
-
-
-def pack(value: Any) -> bytes:
-    return gzip.compress(json.dumps(value, separators=(",", ":"), sort_keys=True).encode("utf-8"), 6)
-
-
-def unpack(blob: bytes) -> Any:
-    return json.loads(gzip.decompress(blob).decode("utf-8"))
 
 
 # ---------------------------------------------------------------- drafts

@@ -25,11 +25,9 @@ the article's next write.
 
 from __future__ import annotations
 
-import gzip
-import json
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,7 +36,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import ArticleModel, CounterModel
-from chalicelib.adapters.repositories._common import cancellation_codes, chunks, connection
+from chalicelib.adapters.repositories._common import cancellation_codes, chunks, connection, pack, unpack
 from chalicelib.observability import logger
 
 KEY_PREFIX = "pending#"
@@ -46,14 +44,6 @@ KEY_PREFIX = "pending#"
 DEADLINE_SECONDS = 120
 # Attempts at putting one chunk back before leaving the rest to recover().
 PUT_BACK_ATTEMPTS = 3
-
-
-def _pack(article: dict[str, Any]) -> bytes:
-    return gzip.compress(json.dumps(article, separators=(",", ":")).encode("utf-8"), 6)
-
-
-def _unpack(blob: bytes) -> dict[str, Any]:
-    return dict(json.loads(gzip.decompress(blob).decode("utf-8")))
 
 
 class PendingWrite:
@@ -72,7 +62,7 @@ class PendingWrite:
         """An article item a chunk writes: it says which write it belongs to, and how to undo it."""
         item.pending = self.id
         before = self.before.get(item.ref)
-        item.undo = _pack(before) if before is not None else None
+        item.undo = pack(before) if before is not None else None
         return item
 
     def settle(self, tx: TransactWrite) -> None:
@@ -99,13 +89,41 @@ def begin(tenant_id: str, before: dict[str, dict[str, Any] | None]) -> PendingWr
     return pending
 
 
+def write_in_chunks(tenant_id: str, before: dict[str, dict[str, Any] | None], head: list[Any],
+                    write_chunk: Callable[[list[Any], PendingWrite], None],
+                    finish: Callable[[PendingWrite | None], None]) -> None:
+    """The one way to write more than a transaction holds, all or nothing.
+
+    ``head`` (the articles in ``before``, as written) goes in chunks of 100 marked with
+    a pending record, then ``finish`` writes the last transaction, which settles the
+    record. Without a head, ``finish`` alone runs (``None``: no record). On failure the
+    chunks are put back at once; what cannot be put back now is left to :func:`recover`,
+    and the write's own error is the one raised.
+    """
+    if not head:
+        finish(None)
+        return
+    pending = begin(tenant_id, before)
+    try:
+        for chunk in chunks(head):
+            write_chunk(chunk, pending)
+        finish(pending)
+    except Exception:
+        try:
+            pending.roll_back()
+        except Exception:  # noqa: BLE001 - the write's own error is the one to report
+            logger.exception("compensation failed: left to recovery", extra={"tenant_id": tenant_id,
+                                                                             "pending": pending.id})
+        raise
+
+
 def _put_back_one(tenant_id: str, pending_id: str, item: ArticleModel) -> None:
     condition = ArticleModel.pending == pending_id
     try:
         if item.undo is None:
             ArticleModel(tenant_id, item.ref).delete(condition=condition)
         else:
-            _article_item(tenant_id, _unpack(item.undo)).save(condition=condition)
+            _article_item(tenant_id, unpack(item.undo)).save(condition=condition)
     except (PutError, DeleteError) as exc:
         if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
             raise  # else: put back by someone else meanwhile
@@ -126,7 +144,7 @@ def _put_back(tenant_id: str, pending_id: str, items: list[ArticleModel]) -> Non
                 if item.undo is None:
                     tx.delete(ArticleModel(tenant_id, item.ref), condition=condition)
                 else:
-                    tx.save(_article_item(tenant_id, _unpack(item.undo)), condition=condition)
+                    tx.save(_article_item(tenant_id, unpack(item.undo)), condition=condition)
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" not in cancellation_codes(exc):
             raise

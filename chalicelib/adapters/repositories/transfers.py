@@ -15,8 +15,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import DraftModel, RegistryModel, TransferModel
-from chalicelib.adapters.repositories._common import cancellation_codes, connection
-from chalicelib.adapters.repositories.lots import pack, unpack
+from chalicelib.adapters.repositories._common import cancellation_codes, connection, pack, unpack
 from chalicelib.adapters.repositories.tenants import SUBSCRIBER_KEY
 from chalicelib.domain.transfers import PENDING_PREFIX
 from chalicelib.errors import NotFoundError

@@ -34,8 +34,8 @@ from chalicelib.adapters.models import (
     SealClaimModel,
     SealedRecordModel,
 )
-from chalicelib.adapters.repositories._common import cancellation_codes, connection
-from chalicelib.adapters.repositories.lots import journal_item, unpack
+from chalicelib.adapters.repositories._common import cancellation_codes, connection, unpack
+from chalicelib.adapters.repositories.lots import journal_item
 from chalicelib.domain.seal import GENESIS
 
 # A completion writes two items per record and the head: DynamoDB's 100 per transaction.

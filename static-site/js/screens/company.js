@@ -1,9 +1,9 @@
 // Société: the company settings (manager and collaborator).
 
 import { api } from "../api.js";
-import { STREET_INDEXES } from "../fr.js";
 import { mediaSection } from "../media.js";
-import { fieldset, fill, h, loading, notice, onSubmit, options, readForm, title } from "../ui.js";
+import { ADDRESS_FIELDS } from "../partyform.js";
+import { fieldset, fill, h, loading, notice, onSubmit, readForm, title } from "../ui.js";
 
 const IDENTITY = [
   { name: "company_name", label: "Raison sociale", required: true },
@@ -16,17 +16,9 @@ const IDENTITY = [
   { name: "creation_year", label: "Année de création", type: "int",
     hint: "Base des références de lots ; ne change plus après le premier lot." },
 ];
-const ADDRESS = [
-  { name: "address_complement", label: "Complément d'adresse", wide: true },
-  { name: "street_number", label: "N°", inputmode: "numeric" },
-  { name: "street_index", label: "Indice", type: "select", options: options(STREET_INDEXES, { blank: "—" }) },
-  { name: "street_type", label: "Type de voie", hint: "R, AV, BD, PL…" },
-  { name: "street_name", label: "Nom de la voie" },
-  { name: "postcode", label: "Code postal", autocomplete: "postal-code" },
-  { name: "city", label: "Ville" },
-  { name: "city_insee", label: "Code INSEE de la commune" },
-  { name: "country", label: "Pays" },
-];
+// the parties' address, and the commune's INSEE code the 2093 file wants for the company
+const ADDRESS = ADDRESS_FIELDS.flatMap((f) => (f.name === "city"
+  ? [f, { name: "city_insee", label: "Code INSEE de la commune" }] : [f]));
 const CONTACT = [
   { name: "phone", label: "Téléphone", type: "tel" },
   { name: "email", label: "E-mail", type: "email" },
