@@ -2,14 +2,31 @@
 
 With no delimiter, a ``|`` or a line break inside a value would break the
 columns: they are replaced (``/`` and a space).
+
+A cell a spreadsheet would read as a formula (``=HYPERLINK(...)``,
+``=cmd|' /C calc'!A0``, ``+``, ``-``, ``@``, or a tab or carriage return first)
+is neutralised with a leading ``'`` (OWASP, "CSV Injection"), in every export:
+every CSV the product writes goes through :func:`clean`. Plain numbers such as
+``-12.50`` stay numbers.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 SEPARATOR = "|"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
+
+
+def neutralise(text: str) -> str:
+    """The cell as a spreadsheet will show it, never run it."""
+    first = text.lstrip(" ")[:1]
+    if first and first in FORMULA_STARTS and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def clean(value: Any) -> str:
@@ -17,7 +34,7 @@ def clean(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "oui" if value else "non"
-    text = str(value)
+    text = neutralise(str(value))
     return text.replace(SEPARATOR, "/").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
 
 
