@@ -2,7 +2,8 @@
 
 Chalice turns any exception a view raises into its own 500 before middleware
 sees it, so every view is wrapped here. Routes are private unless declared
-``public=True``: a forgotten check can only deny, never expose.
+``public=True``: a forgotten check can only deny, never expose. Each private route
+needs the permission the one table names for it (chalicelib/domain/profiles.py).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Any
 from chalice import Blueprint, Chalice, Response
 
 from chalicelib.adapters.aws import CONFLICT_CODES, THROTTLING_CODES, error_codes
-from chalicelib.auth import authenticate, reset_principal, set_principal
-from chalicelib.errors import ConcurrentChangeError, LotbookError, ServiceBusyError
+from chalicelib.auth import Principal, authenticate, reset_principal, set_principal
+from chalicelib.domain.profiles import known, route_permission
+from chalicelib.errors import ConcurrentChangeError, ForbiddenError, LotbookError, NotFoundError, ServiceBusyError
 from chalicelib.observability import logger
 
 INTERNAL_ERROR = {
@@ -29,6 +31,8 @@ INTERNAL_ERROR = {
 
 def error_response(error: LotbookError) -> Response:
     headers = {"Retry-After": "2"} if error.status == 503 else None
+    if getattr(error, "retry_after", None):  # 429: signups per address, login lockout
+        headers = {"Retry-After": str(error.retry_after)}  # type: ignore[attr-defined]
     return Response(body=error.to_body(), status_code=error.status, headers=headers)
 
 
@@ -44,6 +48,21 @@ def transient_error(exc: Exception) -> LotbookError | None:
     if codes & CONFLICT_CODES:
         return ConcurrentChangeError()
     return None
+
+
+def authorize(who: Principal, request: Any, uri_params: dict[str, Any]) -> None:
+    """The caller's profile against the route's permission in the one table
+    (chalicelib/domain/profiles.py ``ROUTES``). A route the table does not know is
+    refused to everyone: a forgotten decision can only deny."""
+    context = request.context or {}
+    method, path = context.get("httpMethod") or request.method, context.get("resourcePath") or ""
+    needed = route_permission(method, path, uri_params)
+    if needed is None:
+        logger.error("route without a permission decision", extra={"route": f"{method} {path}"})
+        raise ForbiddenError("Cette opération n'est ouverte à aucun profil pour l'instant.")
+    if not known(needed):  # e.g. an action that does not exist
+        raise NotFoundError()
+    who.require(needed)
 
 
 # Bodies are read as JSON whatever the client calls them (curl says form data),
@@ -62,7 +81,9 @@ class ApiBlueprint(Blueprint):
                 token = None
                 try:
                     if not public:
-                        token = set_principal(authenticate(self.current_request.headers))
+                        who = authenticate(self.current_request.headers)
+                        token = set_principal(who)
+                        authorize(who, self.current_request, uri_params)
                     return view(*args, **uri_params)
                 except LotbookError as error:
                     return error_response(error)

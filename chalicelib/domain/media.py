@@ -23,19 +23,20 @@ _OWNER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Who may see an owner's media, and who may change them (permission names of profiles.py).
 # Suppliers' and lots' media are purchase paperwork (bills, identity documents, contracts):
 # the back office's only, like purchase prices. Everyone sees clients', articles' and the
-# company's media (the logo, the photos of the shop floor).
-READ_PERMISSION: dict[str, str | None] = {
+# company's media (the logo, the photos of the shop floor). Uploads, edits and deletions
+# are the back office's (the routes already ask ``manage_media``); the logo is a setting.
+READ_PERMISSION: dict[str, str] = {
     "supplier": "see_purchase_data",
     "lot": "see_purchase_data",
-    "client": None,
-    "article": None,
-    "company": None,
+    "client": "view_media",
+    "article": "view_media",
+    "company": "view_media",
 }
 WRITE_PERMISSION: dict[str, str] = {
-    "supplier": "see_purchase_data",
-    "lot": "see_purchase_data",
-    "client": "edit_parties",
-    "article": "enter_lots",  # whoever enters the objects at the desk photographs them
+    "supplier": "manage_media",
+    "lot": "manage_media",
+    "client": "manage_media",
+    "article": "manage_media",
     "company": "edit_settings",
 }
 

@@ -66,7 +66,10 @@ def test_only_a_different_creation_year_counts_as_a_change() -> None:
     [
         (Profile.MANAGER, set(permissions())),
         (Profile.COLLABORATOR, set(permissions()) - {"manage_users"}),
-        (Profile.SHOP, {"edit_parties", "enter_lots"}),
+        # DOMAIN.md: the till and the purchase desk: scan, select, sell, print receipts,
+        # invoices and labels, enter and commit lots; nothing else.
+        (Profile.SHOP, {"sign_in", "read_inventory", "select", "edit_parties", "enter_lots", "print_labels",
+                        "print_sales_documents", "view_media", "action:sell", "action:labels"}),
     ],
 )
 def test_profiles_grant_what_domain_md_says(profile: Profile, allowed: set[str]) -> None:
