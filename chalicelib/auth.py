@@ -8,13 +8,14 @@ another pool (the local stack's, another stage's) is refused.
 from __future__ import annotations
 
 import threading
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.config import get_settings
 from chalicelib.domain.profiles import Profile, may
-from chalicelib.errors import ForbiddenError, InvalidTokenError, UnauthenticatedError
+from chalicelib.errors import ForbiddenError, InvalidTokenError, TokenRevokedError, UnauthenticatedError
 
 TENANT_CLAIM = "custom:tenant_id"
 GROUPS_CLAIM = "cognito:groups"
@@ -26,6 +27,9 @@ class Principal:
     user_id: str
     email: str
     profile: Profile
+    # When the ID token was issued (its ``iat``, seconds): a token older than its user's record
+    # (deleted, then created again with the same e-mail) or than a password change is refused.
+    issued_at: int = 0
 
     def require(self, permission: str) -> None:
         if not may(self.profile, permission):
@@ -82,7 +86,52 @@ def verify_token(token: str) -> Principal:
         user_id=str(claims["sub"]),
         email=str(claims.get("email", "")),
         profile=_profile_from_groups(claims.get(GROUPS_CLAIM)),
+        issued_at=int(claims.get("iat") or 0),
     )
+
+
+# The token's user as the users table last said, per container: (tenant, e-mail) →
+# (read at, profile or None when gone, status). Trusted for at most 60 s.
+_standing_lock = threading.Lock()
+_standing: dict[tuple[str, str], tuple[float, Profile | None, str | None, int]] = {}
+
+
+def _clock() -> float:
+    return time.monotonic()
+
+
+def forget_user(tenant_id: str, email: str) -> None:
+    """A user was changed or deleted here: the next request re-reads it."""
+    with _standing_lock:
+        _standing.pop((tenant_id, email.lower()), None)
+
+
+def forget_all_users() -> None:
+    with _standing_lock:
+        _standing.clear()
+
+
+def check_standing(who: Principal) -> Principal:
+    """The token's user still exists in the token's company, is active and holds the
+    token's profile; else the token is refused although its signature is good."""
+    key = (who.tenant_id, who.email.lower())
+    now = _clock()
+    ttl = get_settings().auth_cache_seconds
+    with _standing_lock:
+        cached = _standing.get(key)
+    if cached is None or now - cached[0] >= ttl:
+        from chalicelib.adapters.repositories import users  # lazy: keeps pynamodb off the cold start
+
+        found = users.standing(who.tenant_id, who.email) if who.email else None
+        cached = (now, *found) if found else (now, None, None, 0)
+        with _standing_lock:
+            if len(_standing) > 10_000:
+                _standing.clear()
+            _standing[key] = cached
+    _, profile, status, not_before = cached
+    if profile is None or status is not None or profile is not who.profile or who.issued_at < not_before:
+        raise TokenRevokedError()
+    return who
 
 
 def authenticate(headers: Any) -> Principal:
@@ -92,7 +141,7 @@ def authenticate(headers: Any) -> Principal:
     scheme, _, token = raw.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthenticatedError("En-tête Authorization attendu : « Bearer <jeton> ».")
-    return verify_token(token.strip())
+    return check_standing(verify_token(token.strip()))
 
 
 def set_principal(principal: Principal | None) -> Any:

@@ -31,12 +31,23 @@ class Settings:
     vault_bucket: str
     max_users_per_tenant: int
     tmp_rate: Decimal
-    # COMPLIANCE retention of each sealed record, from its sealing (default ten years).
-    vault_retention_days: int = 3650
+    # COMPLIANCE retention of each sealed record, in calendar years from the day of its
+    # sealing (ten: the police register's legal term; dev stages use a shorter one).
+    vault_retention_years: int = 10
     # Generated files and backups (2093 declarations, archives): lotbook-<stage>-files.
     files_bucket: str = ""
     # Media (photos, videos, documents, logos): lotbook-<stage>-media, uploaded by browsers.
     media_bucket: str = ""
+    # Signups accepted per source address and window (the WAF rule does the same in the cloud).
+    signup_limit: int = 5
+    signup_window_seconds: int = 600
+    # How long a container trusts its last read of a token's user (at most 60 s).
+    auth_cache_seconds: int = 60
+    # Local stack and tests: each e-mail sent is a file here. Empty: sent through SES.
+    mail_dir: str = ""
+    mail_from: str = ""
+    # Where the caller's address is when a proxy stands in front (cloud: CloudFront-Viewer-Address).
+    client_ip_header: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -88,11 +99,17 @@ def load_settings() -> Settings:
         vault_bucket=env.get("LOTBOOK_VAULT_BUCKET", f"lotbook-{stage}-vault"),
         max_users_per_tenant=_int("LOTBOOK_MAX_USERS_PER_TENANT", 3),
         tmp_rate=tmp_rate,
-        vault_retention_days=_int("LOTBOOK_VAULT_RETENTION_DAYS", 3650),
+        vault_retention_years=_int("LOTBOOK_VAULT_RETENTION_YEARS", 10),
         files_bucket=env.get("LOTBOOK_FILES_BUCKET")
         or f'{env.get("LOTBOOK_TABLE_PREFIX", f"lotbook-{stage}")}-files',
         media_bucket=env.get("LOTBOOK_MEDIA_BUCKET")
         or f'{env.get("LOTBOOK_TABLE_PREFIX", f"lotbook-{stage}")}-media',
+        signup_limit=_int("LOTBOOK_SIGNUP_LIMIT", 5),
+        signup_window_seconds=_int("LOTBOOK_SIGNUP_WINDOW_SECONDS", 600),
+        auth_cache_seconds=min(60, _int("LOTBOOK_AUTH_CACHE_SECONDS", 60)),
+        mail_dir=env.get("LOTBOOK_MAIL_DIR", ""),
+        mail_from=env.get("LOTBOOK_MAIL_FROM", ""),
+        client_ip_header=env.get("LOTBOOK_CLIENT_IP_HEADER", ""),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,13 +13,17 @@ from tests.support import Api, TenantSession, chalice_transport, free_port, sign
 
 
 @pytest.fixture(scope="session")
-def aws_stack() -> Iterator[Any]:
+def aws_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     port = free_port()
     saved = dict(os.environ)
     os.environ.update({
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "eu-west-3",
         "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true",
+        # Every test signs up from the one address of Chalice's test client; the limit's
+        # own test lowers it again (tests/functional/test_auth_hardening.py).
+        "LOTBOOK_SIGNUP_LIMIT": "100000",
+        "LOTBOOK_MAIL_DIR": str(tmp_path_factory.mktemp("mail")),
     })
     from infrastructure.local.stack import start_moto
 
@@ -44,7 +49,7 @@ def aws_stack() -> Iterator[Any]:
 def anonymous(aws_stack: Any) -> Api:
     from app import app
 
-    return Api(chalice_transport(app))
+    return Api(chalice_transport(app), mailbox=Path(os.environ["LOTBOOK_MAIL_DIR"]))
 
 
 @pytest.fixture

@@ -4,10 +4,13 @@ client (functional tier) or real HTTP (e2e tier), and tenant factories."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import socket
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 PASSWORD = "motdepasse-1"
@@ -45,12 +48,14 @@ def _decode(raw: bytes | str | None) -> Any:
 class Api:
     """JSON calls with an optional bearer token, over any transport."""
 
-    def __init__(self, transport: Any, token: str | None = None) -> None:
+    def __init__(self, transport: Any, token: str | None = None, mailbox: Path | None = None) -> None:
         self.transport = transport
         self.token = token
+        # Where the stack behind the transport writes its e-mails (LOTBOOK_MAIL_DIR).
+        self.mailbox = mailbox
 
     def as_(self, token: str | None) -> Api:
-        return Api(self.transport, token)
+        return Api(self.transport, token, self.mailbox)
 
     def call(self, method: str, path: str, body: Any = None, raw: bytes | None = None,
              headers: dict[str, str] | None = None) -> Reply:
@@ -129,12 +134,38 @@ class TenantSession:
         return self.login(email)
 
 
+def mails_to(mailbox: Path, email: str) -> list[str]:
+    """The e-mails the local stack sent to ``email``, oldest first, as text."""
+    from email import message_from_bytes, policy
+
+    paths = sorted(mailbox.glob(f"*-{email}.eml"), key=lambda p: int(p.name.split("-", 1)[0]))
+    return [message_from_bytes(p.read_bytes(), policy=policy.default).get_body().get_content() for p in paths]
+
+
+def confirmation_code(mailbox: Path | None, email: str) -> str:
+    """The code of the last confirmation e-mail sent to ``email``."""
+    if mailbox is None:
+        mailbox = Path(os.environ["LOTBOOK_MAIL_DIR"])
+    mails = mails_to(mailbox, email)
+    assert mails, f"no e-mail to {email} in {mailbox}"
+    found = re.search(r"^\s+(\d{6})$", mails[-1], re.MULTILINE)
+    assert found, mails[-1]
+    return found.group(1)
+
+
+def confirm_email(api: Api, email: str) -> None:
+    reply = api.as_(None).post("/api/signup/confirm", {"email": email, "code": confirmation_code(api.mailbox, email)})
+    assert reply.status == 200, reply.body
+
+
 def sign_up(api: Api, company: str = "Antiquités Test", creation_year: int = 2015) -> TenantSession:
+    """A company signed up and its e-mail confirmed with the code the stack e-mailed."""
     email = f"gerant-{uuid.uuid4().hex[:10]}@example.fr"
     reply = api.as_(None).post("/api/signup", {
         "company_name": company, "creation_year": creation_year, "email": email, "password": PASSWORD,
     })
     assert reply.status == 201, reply.body
+    confirm_email(api, email)
     session = TenantSession(api.as_(None), reply.body["tenant_id"], reply.body["subscriber_ref"], email)
     session.api = session.login(email)
     return session

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from chalice import Response
@@ -13,31 +14,84 @@ from chalicelib.api.schemas import (
     LoginBody,
     RefreshBody,
     SignupBody,
+    SignupConfirmBody,
+    SignupResendBody,
     UserCreateBody,
     UserUpdateBody,
     changed_fields,
     parse,
 )
 from chalicelib.auth import principal
-from chalicelib.observability import count
+from chalicelib.config import get_settings
+from chalicelib.observability import count, logger
 from chalicelib.services import accounts
 
 bp = ApiBlueprint(__name__)
 
 
 @bp.route("/health", public=True, methods=["GET"])
-def health() -> dict[str, str]:
-    return {"status": "ok"}
+def health() -> dict[str, Any]:
+    """``{"status": "ok"}``, or ``degraded`` with counts (never a tenant's data) when journal
+    entries wait to be sealed (issue: sealing must never stop silently)."""
+    sealing_state = _sealing_health()
+    if sealing_state["status"] == "ok":
+        return {"status": "ok"}
+    return {"status": "degraded", "details": {"sealing": sealing_state}}
+
+
+_HEALTH_TTL = 30.0  # seconds a container reuses its look at the failures (the route is public)
+_health_cache: dict[str, Any] = {}
+
+
+def _sealing_health() -> dict[str, Any]:
+    now = time.monotonic()
+    if _health_cache.get("until", 0.0) < now:
+        from chalicelib.services import sealing
+
+        try:
+            state = sealing.health()
+        except Exception:  # noqa: BLE001 - the health check answers, whatever it could not read
+            logger.exception("health: the sealing failures could not be read")
+            state = {"status": "unknown"}
+        _health_cache.update(state=state, until=now + _HEALTH_TTL)
+    return dict(_health_cache["state"])
+
+
+def _source_address() -> str:
+    """The caller's address: API Gateway's view of it, or the proxy's header in front of it."""
+    request = bp.current_request
+    header = get_settings().client_ip_header
+    if header:
+        value = request.headers.get(header) or ""
+        if value:
+            # CloudFront-Viewer-Address is "<ip>:<port>", IPv6 included: drop the port.
+            return value.rsplit(":", 1)[0]
+    return str(((request.context or {}).get("identity") or {}).get("sourceIp") or "")
 
 
 @bp.route("/signup", public=True, methods=["POST"])
 def signup() -> Response:
     body = parse(SignupBody, json_body(bp.current_request))
     tenant = accounts.signup(
-        body.company_name, body.creation_year, body.email, body.password, body.first_name, body.last_name
+        body.company_name, body.creation_year, body.email, body.password, body.first_name, body.last_name,
+        source=_source_address(),
     )
     count("Signups")
     return created(tenant)
+
+
+@bp.route("/signup/confirm", public=True, methods=["POST"])
+def confirm_signup() -> dict[str, Any]:
+    body = parse(SignupConfirmBody, json_body(bp.current_request))
+    accounts.confirm_signup(body.email, body.code)
+    return {"verification": "confirmed"}
+
+
+@bp.route("/signup/resend", public=True, methods=["POST"])
+def resend_signup_code() -> dict[str, Any]:
+    body = parse(SignupResendBody, json_body(bp.current_request))
+    accounts.resend_code(body.email, source=_source_address())
+    return {"verification": "email_sent"}
 
 
 @bp.route("/auth/login", public=True, methods=["POST"])
@@ -54,13 +108,7 @@ def refresh() -> dict[str, Any]:
 
 @bp.route("/me", methods=["GET"])
 def me() -> dict[str, Any]:
-    who = principal()
-    return {
-        "email": who.email,
-        "profile": who.profile.value,
-        "tenant_id": who.tenant_id,
-        "company_name": accounts.company_view(who)["company_name"],
-    }
+    return accounts.me(principal())
 
 
 @bp.route("/company", methods=["GET"])

@@ -3,18 +3,60 @@
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.adapters import cognito
+from chalicelib.adapters import cognito, mail
 from chalicelib.adapters.repositories import tenants as tenant_repo
 from chalicelib.adapters.repositories import users as user_repo
-from chalicelib.auth import Principal
+from chalicelib.auth import Principal, forget_user
 from chalicelib.config import get_settings
-from chalicelib.domain import company
+from chalicelib.domain import company, verification
 from chalicelib.domain.entities import Tenant, User
-from chalicelib.domain.profiles import Profile
-from chalicelib.errors import CreationYearLockedError, LastManagerError
+from chalicelib.domain.profiles import Profile, permissions_of
+from chalicelib.domain.throttle import LoginLockout, SlidingWindowLimiter
+from chalicelib.domain.visibility import company_for
+from chalicelib.errors import (
+    CreationYearLockedError,
+    EmailNotVerifiedError,
+    InvalidCodeError,
+    InvalidCredentialsError,
+    LastManagerError,
+    NotFoundError,
+    TooManyAttemptsError,
+    TooManyRequestsError,
+)
+
+_signups = SlidingWindowLimiter()
+_resends = SlidingWindowLimiter()
+_lockout = LoginLockout()
+
+
+def _throttle(limiter: SlidingWindowLimiter, source: str) -> None:
+    settings = get_settings()
+    wait = limiter.hit(source or "?", time.monotonic(), settings.signup_limit, settings.signup_window_seconds)
+    if wait:
+        raise TooManyRequestsError(wait)
+
+
+def _send_code(email: str, code: str) -> None:
+    subject, text = verification.email_text(code)
+    mail.send(email, subject, text)
+
+
+def _pending(email: str, tenant_id: str, user_id: str, code: str) -> verification.PendingSignup:
+    salt = secrets.token_hex(16)
+    return verification.PendingSignup(
+        email=email.lower(),
+        tenant_id=tenant_id,
+        user_id=user_id,
+        code_hash=verification.code_hash(email, code, salt),
+        code_salt=salt,
+        expires_at=int(time.time()) + verification.CODE_LIFETIME_SECONDS,
+    )
 
 
 def signup(
@@ -24,19 +66,26 @@ def signup(
     password: str,
     first_name: str | None = None,
     last_name: str | None = None,
+    source: str = "",
 ) -> dict[str, str]:
-    """A new tenant whose first user is its manager."""
+    """A new tenant whose first user is its manager, unusable until the e-mail is confirmed.
+
+    ``source`` is the caller's address: a few signups per address and window."""
+    _throttle(_signups, source)
+    _drop_unconfirmed(email)
     tenant_id = uuid.uuid4().hex
     # The Cognito account comes first: its e-mail uniqueness is global.
     cognito.create_user(email, password, tenant_id, Profile.MANAGER)
     manager = User(tenant_id, "usr_" + uuid.uuid4().hex[:16], email, Profile.MANAGER, first_name, last_name)
     settings = company.initial_settings(company_name, creation_year)
+    code = verification.new_code()
+    pending = _pending(email, tenant_id, manager.id, code)
     try:
         for attempt in range(5):
             tenant = Tenant(tenant_id, company.new_subscriber_ref(), settings, 1,
                             get_settings().max_users_per_tenant)
             try:
-                tenant_repo.create_tenant(tenant, manager)
+                tenant_repo.create_tenant(tenant, manager, pending)
                 break
             except tenant_repo.SubscriberRefTakenError:
                 if attempt == 4:
@@ -44,15 +93,95 @@ def signup(
     except Exception:
         cognito.delete_user(email)
         raise
-    return {"tenant_id": tenant_id, "subscriber_ref": tenant.subscriber_ref}
+    _send_code(email, code)
+    return {"tenant_id": tenant_id, "subscriber_ref": tenant.subscriber_ref, "verification": "email_sent"}
+
+
+def _drop_unconfirmed(email: str) -> None:
+    """A signup of an address nobody has confirmed yet gives way to a new one: whoever reads
+    the mailbox confirms theirs, so nobody can claim an address (and its account, with their
+    own password) by signing up first and waiting for the owner to confirm it."""
+    pending = tenant_repo.get_pending_signup(email)
+    if pending is None:
+        return
+    try:
+        tenant = tenant_repo.get_tenant(pending.tenant_id)
+    except NotFoundError:
+        return
+    tenant_repo.drop_pending_signup(pending, tenant.subscriber_ref)
+    cognito.delete_user(email)
+
+
+def confirm_signup(email: str, code: str) -> None:
+    """The code of the signup e-mail makes the company usable. Wrong, expired, or after
+    five wrong tries (a new code must then be sent): 400, nothing changes."""
+    pending = tenant_repo.get_pending_signup(email)
+    if pending is None or not pending.code_hash:
+        raise InvalidCodeError()
+    if pending.expires_at < time.time() or pending.attempts >= verification.MAX_WRONG_CODES:
+        raise InvalidCodeError("Code de confirmation expiré : demandez-en un nouveau.")
+    if not verification.code_matches(email, code, pending.code_salt, pending.code_hash):
+        tenant_repo.save_pending_signup(replace(pending, attempts=pending.attempts + 1))
+        raise InvalidCodeError()
+    tenant_repo.confirm_signup(pending)
+    forget_user(pending.tenant_id, email)
+
+
+def resend_code(email: str, source: str = "") -> None:
+    """A new code for a signup awaiting confirmation. Silent for any other address, so
+    the answer tells nobody which e-mails have an account."""
+    _throttle(_resends, source)
+    pending = tenant_repo.get_pending_signup(email)
+    if pending is None:
+        return
+    code = verification.new_code()
+    fresh = _pending(email, pending.tenant_id, pending.user_id, code)
+    tenant_repo.save_pending_signup(fresh)
+    _send_code(email, code)
 
 
 def login(email: str, password: str) -> dict[str, Any]:
-    return cognito.login(email, password)
+    """Cognito's check, after 5 failures a lockout per e-mail (emulated: moto has none),
+    and no session before the signup's e-mail is confirmed."""
+    key = email.lower()
+    wait = _lockout.retry_after(key, time.monotonic())
+    if wait:
+        raise TooManyAttemptsError(wait, _lockout_message(wait))
+    try:
+        tokens = cognito.login(email, password)
+    except InvalidCredentialsError:
+        _lockout.failed(key, time.monotonic())  # the 5th failure locks the next attempts
+        raise
+    _lockout.succeeded(key)
+    if tenant_repo.get_pending_signup(email) is not None:
+        raise EmailNotVerifiedError()
+    return tokens
+
+
+def _lockout_message(seconds: int) -> str:
+    minutes = (seconds + 59) // 60
+    wait = f"{seconds} secondes" if seconds < 60 else f"{minutes} minute{'s' if minutes > 1 else ''}"
+    return f"Trop de tentatives de connexion échouées : réessayez dans {wait}."
 
 
 def refresh(refresh_token: str) -> dict[str, Any]:
     return cognito.refresh(refresh_token)
+
+
+def me(who: Principal) -> dict[str, Any]:
+    """The caller: who, in which company, and the permissions of their profile (the
+    site builds its menus from them: chalicelib/domain/profiles.py)."""
+    email = who.email.lower()
+    user = next((u for u in user_repo.list_users(who.tenant_id) if u.email.lower() == email), None)
+    return {
+        "id": user.id if user else None,
+        "email": who.email,
+        "profile": who.profile.value,
+        "tenant_id": who.tenant_id,
+        "company_name": company_view(who)["company_name"],
+        "permissions": permissions_of(who.profile),
+        "training": False,  # training mode (DOMAIN.md "Audit trail") is not built yet
+    }
 
 
 # ---------------------------------------------------------------- company
@@ -61,12 +190,9 @@ def refresh(refresh_token: str) -> dict[str, Any]:
 def company_view(who: Principal) -> dict[str, Any]:
     tenant = tenant_repo.get_tenant(who.tenant_id)
     view = {**company.DEFAULT_SETTINGS, **tenant.settings}
-    if not who.may("see_purchase_data"):
-        for name in company.PURCHASE_DATA_SETTINGS:
-            view.pop(name, None)
     view["subscriber_ref"] = tenant.subscriber_ref
     view["max_users"] = tenant.max_users
-    return view
+    return company_for(view, who.may("see_purchase_data"))
 
 
 def update_company(who: Principal, changes: dict[str, Any]) -> dict[str, Any]:
@@ -140,6 +266,10 @@ def update_user(who: Principal, user_id: str, changes: dict[str, Any]) -> User:
     if changes.get("password"):
         cognito.set_password(user.email, changes["password"])
     user_repo.update_user(updated)
+    if changes.get("password"):  # a new password ends every session: tokens and refresh tokens
+        user_repo.revoke_tokens(who.tenant_id, user.id, datetime.now(UTC))
+        cognito.sign_out_everywhere(user.email)
+    forget_user(who.tenant_id, user.email)  # this container refuses the old profile at once
     return user_repo.get_user(who.tenant_id, user_id)
 
 
@@ -149,5 +279,13 @@ def delete_user(who: Principal, user_id: str) -> None:
     if user.profile is Profile.MANAGER and len(_managers(who.tenant_id)) <= 1:
         raise LastManagerError()
     user_repo.remove_user(who.tenant_id, user.id)
+    forget_user(who.tenant_id, user.email)
     cognito.sign_out_everywhere(user.email)
     cognito.delete_user(user.email)
+
+
+def forget_limits() -> None:
+    """Clear this container's signup counts and login lockouts (tests)."""
+    _signups.clear()
+    _resends.clear()
+    _lockout.clear()

@@ -61,6 +61,7 @@ const FALLBACK = {
   404: "Élément introuvable.",
   409: "Cette opération est impossible dans l'état actuel.",
   422: "Cette opération est refusée par une règle de gestion.",
+  429: "Trop de tentatives : réessayez dans quelques minutes.",
   500: "Une erreur interne est survenue. Réessayez ou contactez le support.",
 };
 

@@ -20,16 +20,20 @@ from tests.support import Api, free_port, http_transport
 class RunningStack:
     """``python -m infrastructure.local`` in a child process."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, aws_port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, aws_port: int | None = None,
+                 snapshot_interval: float = 2, extra_env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
         self.aws_port = aws_port or free_port()
         self.output: list[str] = []
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LOTBOOK_", "AWS_", "MOTO_"))}
         env.update({"LOTBOOK_PORT": str(self.port), "LOTBOOK_AWS_PORT": str(self.aws_port),
-                    "LOTBOOK_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
+                    "LOTBOOK_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1",
+                    # the tests sign up many companies from 127.0.0.1
+                    "LOTBOOK_SIGNUP_LIMIT": "100000"})
+        env.update(extra_env or {})
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "infrastructure.local", "--snapshot-interval", "2"],
+            [sys.executable, "-m", "infrastructure.local", "--snapshot-interval", str(snapshot_interval)],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -50,7 +54,12 @@ class RunningStack:
         return f"http://127.0.0.1:{self.port}/"
 
     def api(self, token: str | None = None) -> Api:
-        return Api(http_transport(self.url.rstrip("/")), token)
+        return Api(http_transport(self.url.rstrip("/")), token, self.mailbox)
+
+    @property
+    def mailbox(self) -> Path:
+        """Where the stack writes the e-mails it sends (the banner prints it)."""
+        return self.data_dir / "mail"
 
     def text(self) -> str:
         return "".join(self.output)

@@ -28,6 +28,9 @@ def test_the_banner_gives_the_urls_and_the_demo_logins(stack: RunningStack) -> N
     for profile, email in DEMO_USERS.items():
         assert profile in text and email in text
     assert DEMO_PASSWORD in text
+    # the local mailbox, and the demo company's signup code in it (seeding confirmed it)
+    assert f"E-mails       {stack.mailbox}" in text
+    assert any(stack.mailbox.glob(f"*-{DEMO_USERS['manager']}.eml"))
 
 
 def test_the_site_and_the_api_share_one_origin(stack: RunningStack) -> None:

@@ -88,3 +88,24 @@ def update_user(user: User) -> None:
         ],
         condition=UserModel.id.exists(),
     )
+
+
+def standing(tenant_id: str, email: str) -> tuple[Profile, str | None, int] | None:
+    """The profile, status and "no token issued before" second of the tenant's user with this
+    e-mail, or None when the tenant has no such user: one query of its few users (its seats).
+
+    The record's creation counts: a user deleted then created again with the same e-mail
+    is a new user, whose predecessor's tokens must not come back to life."""
+    ensure_models_bound()
+    wanted = email.lower()
+    for item in UserModel.query(tenant_id, filter_condition=UserModel.email == wanted, consistent_read=True):
+        moments = [m for m in (item.created_at, item.tokens_after) if m is not None]
+        return Profile(item.profile), item.status, int(max(moments).timestamp()) if moments else 0
+    return None
+
+
+def revoke_tokens(tenant_id: str, user_id: str, at: datetime) -> None:
+    """Every token the user holds, issued before ``at``, is refused from now on."""
+    ensure_models_bound()
+    UserModel(tenant_id, user_id).update(actions=[UserModel.tokens_after.set(at)],
+                                         condition=UserModel.id.exists())

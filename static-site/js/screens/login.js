@@ -2,6 +2,7 @@
 
 import { signIn } from "../api.js";
 import { field, h, onSubmit, readForm, title } from "../ui.js";
+import { confirmationForm } from "./signup.js";
 
 export default function render(view, { signedIn }) {
   const form = h("form", { class: "form narrow", "aria-label": "Connexion" },
@@ -12,7 +13,20 @@ export default function render(view, { signedIn }) {
   form.querySelector("[name=email]").setAttribute("autofocus", "");
   onSubmit(form, async () => {
     const values = readForm(form, { empty: "null" });
-    await signIn(values.email ?? "", values.password ?? "", values.remember);
+    try {
+      await signIn(values.email ?? "", values.password ?? "", values.remember);
+    } catch (error) {
+      // A signup not confirmed yet: the French message above, the code field below.
+      if (error.code === "email_not_verified" && !form.nextElementSibling?.matches("[data-confirmation]")) {
+        const confirm = confirmationForm(values.email, async () => {
+          await signIn(values.email, values.password, values.remember);
+          await signedIn();
+        });
+        confirm.setAttribute("data-confirmation", "");
+        form.after(confirm);
+      }
+      throw error;
+    }
     await signedIn();
   });
   view.append(

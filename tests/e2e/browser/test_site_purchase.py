@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.browser.helpers import ARTIFACTS, COMPLETE_SELLER, DESKTOP, Shop, shoot, sign_in, unique_email
 from tests.e2e.conftest import RunningStack
-from tests.support import PASSWORD
+from tests.support import PASSWORD, confirmation_code
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +23,7 @@ def error_beside(page: Page, name: str) -> Locator:
     return page.locator(f'[data-field="{name}"] .field-error')
 
 
-def test_a_dealer_signs_up_enters_a_lot_by_hand_and_by_csv_and_commits_it(page: Page) -> None:
+def test_a_dealer_signs_up_enters_a_lot_by_hand_and_by_csv_and_commits_it(page: Page, stack: RunningStack) -> None:
     page.goto("/")
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
     shoot(page, "01-connexion")
@@ -36,9 +36,25 @@ def test_a_dealer_signs_up_enters_a_lot_by_hand_and_by_csv_and_commits_it(page: 
     expect(page.get_by_label("Adresse e-mail")).to_have_attribute("aria-invalid", "true")
     page.get_by_label("Nom de l'entreprise").fill("Antiquités Rémy")
     page.get_by_label("Année de création de l'entreprise").fill("2015")
-    page.get_by_label("Adresse e-mail").fill(unique_email("remy"))
+    email = unique_email("remy")
+    page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Créer mon espace").click()
+
+    # the space opens only with the code e-mailed (the local stack's mailbox)
+    expect(page.get_by_text(f"Un code de confirmation à 6 chiffres vient d'être envoyé à {email}")).to_be_visible()
+    code = confirmation_code(stack.mailbox, email)
+    page.get_by_label("Code de confirmation").fill(f"{(int(code) + 1) % 1_000_000:06d}")
+    page.get_by_role("button", name="Confirmer mon adresse").click()
+    expect(page.get_by_role("alert")).to_contain_text("Code de confirmation incorrect ou expiré.")
+    # logging in meanwhile: the French refusal, and the code asked for there
+    page.get_by_role("link", name="Se connecter").click()
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("alert")).to_contain_text("Adresse e-mail non confirmée")
+    page.get_by_label("Code de confirmation").fill(code)
+    page.get_by_role("button", name="Confirmer mon adresse").click()
     expect(page.get_by_role("heading", name="Antiquités Rémy")).to_be_visible()
     expect(page.locator(".profile-name")).to_have_text("Gérant")
     expect(page.locator("#who")).to_contain_text("Antiquités Rémy")
