@@ -20,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-seed", action="store_true", help="do not create the demo tenant")
     parser.add_argument("--snapshot-interval", type=float, default=defaults.snapshot_interval)
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument("--no-journal", action="store_true",
+                        help="no write-ahead journal: a crash loses the writes since the last snapshot "
+                             "(for measuring its cost only)")
     args = parser.parse_args(argv)
 
     config = StackConfig(
@@ -29,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=not args.no_seed,
         snapshot_interval=args.snapshot_interval,
         verbose=args.verbose,
+        journal=not args.no_journal,
     )
     stack = LocalStack(config)
     stop = threading.Event()

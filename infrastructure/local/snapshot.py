@@ -46,6 +46,10 @@ What moto 5.2.5 needs to pickle (checked against its source)
     * ``LambdaFunction``: its ``__getstate__`` drops the Docker client and
       nothing puts the attribute back, so a loaded function failed on invoke
       (``AttributeError: _DockerModel__docker_client``); it is restored unset.
+    * DynamoDB's ``LimitedSizeDict`` (an item's attributes): unpickled the
+      default way, each attribute goes through ``__setitem__``, which re-sums
+      the size of every attribute already there; rebuilt with ``dict.update``
+      (loading 100,000 articles: 7.3 s -> 3.1 s CPU). Old snapshots still load.
 
 Concurrency: why no lock around requests
     The snapshot is taken while the server serves requests, and a request can
@@ -69,6 +73,11 @@ Concurrency: why no lock around requests
     cut: a write that lands during the dump may be half in it. Acceptable for
     a development stack, where the final snapshot is taken once the HTTP
     front has stopped.
+    With a journal (``journal.py``, what the local stack runs), the periodic
+    snapshot must be a consistent cut of it, so it IS taken at a moment when
+    no journaled write is in flight, and holds new ones while the state is
+    dumped; requests made from inside a journaled one (the in-process sealer)
+    are recognised and let through, which avoids the deadlock above.
 
 Loading replaces the contents of each ``BackendDict`` and of its per-account
 dicts in place, under moto's own ``backend_lock`` (the one guarding lazy
@@ -106,8 +115,11 @@ import moto
 from joserfc.jwk import RSAKey
 from moto.awslambda.models import LambdaFunction
 from moto.core.base_backend import AccountSpecificBackend, BackendDict, backend_lock
+from moto.dynamodb.models.dynamo_type import LimitedSizeDict
 from moto.s3.models import FakeKey, S3Backend
 from moto.s3.utils import _VersionedKeyStore
+
+from infrastructure.local.journal import CutTimeout
 
 __all__ = [
     "BACKEND_SOURCES",
@@ -286,6 +298,19 @@ def _reduce_lambda_function(function: LambdaFunction) -> tuple[Any, ...]:
     return copyreg.__newobj__, (type(function),), state  # type: ignore[attr-defined]
 
 
+def _reduce_limited_size_dict(item: LimitedSizeDict) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+    # Unpickled the default way, each attribute goes through __setitem__, which
+    # re-measures every attribute already there (the 400 KB item limit): 70 %
+    # of the load time of 100,000 articles. The saved items were checked already.
+    return _rebuild_limited_size_dict, (dict(dict.items(item)),)
+
+
+def _rebuild_limited_size_dict(attributes: dict[str, Any]) -> LimitedSizeDict:
+    item = LimitedSizeDict.__new__(LimitedSizeDict)
+    dict.update(item, attributes)
+    return item
+
+
 def _refuse_backend_dict(backends: object) -> Any:
     # Pickling a BackendDict reached from a backend would save a detached copy
     # of a whole service and load it beside the live one: fail loudly instead.
@@ -303,6 +328,7 @@ _SNAPSHOT_REDUCERS: dict[type, Callable[[Any], Any]] = {
     weakref.WeakValueDictionary: _reduce_weak_value_dict,
     collections.defaultdict: _reduce_defaultdict,
     LambdaFunction: _reduce_lambda_function,
+    LimitedSizeDict: _reduce_limited_size_dict,
     AccountSpecificBackend: _refuse_backend_dict,
     BackendDict: _refuse_backend_dict,
 }
@@ -367,14 +393,16 @@ def _dump_state() -> bytes:
     raise AssertionError("unreachable")
 
 
-def _header() -> bytes:
-    header = {
+def _header(wal_seq: int | None = None) -> bytes:
+    header: dict[str, Any] = {
         "magic": _MAGIC,
         "format": SNAPSHOT_FORMAT,
         "moto": moto.__version__,
         "python": ".".join(map(str, sys.version_info[:3])),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    if wal_seq is not None:  # the last journal entry this state includes (journal.py)
+        header["wal_seq"] = wal_seq
     return json.dumps(header).encode() + b"\n"
 
 
@@ -391,13 +419,19 @@ def _write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+    # The rename itself must be on disk before the journal it replaces is deleted.
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
-def _snapshot_bytes() -> bytes:
-    return _header() + _dump_state()
+def _snapshot_bytes(wal_seq: int | None = None) -> bytes:
+    return _header(wal_seq) + _dump_state()
 
 
-def save_snapshot(path: Path) -> None:
+def save_snapshot(path: Path, wal_seq: int | None = None) -> None:
     """Write the state of the moto backends of :data:`BACKEND_SOURCES` to ``path``.
 
     Safe while the server handles requests (see the module docstring). The
@@ -405,7 +439,7 @@ def save_snapshot(path: Path) -> None:
     old snapshot intact.
     """
     started = time.perf_counter()
-    data = _snapshot_bytes()
+    data = _snapshot_bytes(wal_seq)
     _write_atomically(path, data)
     logger.debug(
         "moto snapshot saved to %s (%d bytes, %.3f s)",
@@ -436,6 +470,16 @@ def _read(path: Path) -> tuple[dict[str, Any], bytes]:
     if header.get("moto") != moto.__version__:
         raise _Unusable(f"written by moto {header.get('moto')}, running moto {moto.__version__}")
     return header, body
+
+
+def read_header(path: Path) -> dict[str, Any] | None:
+    """The header of the snapshot at ``path`` (None without a usable one); unpickles nothing."""
+    try:
+        with path.open("rb") as file:
+            header = json.loads(file.readline())
+    except (OSError, ValueError):
+        return None
+    return header if isinstance(header, dict) and header.get("magic") == _MAGIC else None
 
 
 def _set_aside(path: Path, reason: str) -> None:
@@ -551,17 +595,22 @@ def load_snapshot(path: Path) -> bool:
 class PeriodicSnapshotter:
     """Save the snapshot every ``interval`` seconds, and once more on :meth:`stop`.
 
-    The periodic writes run on a daemon thread, so a process killed without
-    :meth:`stop` loses at most ``interval`` seconds of changes. A periodic
+    The periodic writes run on a daemon thread. Without a journal, a process
+    killed without :meth:`stop` loses at most ``interval`` seconds of changes;
+    with one (the local stack), it loses nothing acknowledged. A periodic
     save that fails is logged and retried at the next tick; a write is
     skipped when the state has not changed since the last one.
     """
 
-    def __init__(self, path: Path, interval: float = 10.0) -> None:
+    def __init__(self, path: Path, interval: float = 10.0, journal: Any = None) -> None:
         if interval <= 0:
             raise ValueError(f"interval must be positive, got {interval}")
         self.path = path
         self.interval = interval
+        # With a journal (journal.Journal), each snapshot is a cut of it: the
+        # state holds exactly the entries up to the recorded sequence number,
+        # and the entries it holds are deleted once the file is written.
+        self.journal = journal
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         # Serialises the thread's saves with the final one in stop().
@@ -581,22 +630,40 @@ class PeriodicSnapshotter:
             self._thread.join(timeout)
         self.save_now()
 
-    def save_now(self) -> bool:
-        """Save if the state changed since the last write; True if written."""
+    def save_now(self, idle_skip: bool = False) -> bool:
+        """Save if the state changed since the last write; True if written.
+
+        ``idle_skip`` (the periodic saves): with a journal, nothing journaled
+        since the last save means nothing to save — not even a dump, which
+        holds journaled writes while it runs (logins' session tokens are not
+        journaled: they wait for a busier tick or the final save).
+        """
         with self._save_lock:
-            data = _snapshot_bytes()
+            if (idle_skip and self.journal is not None and not self.journal.appended
+                    and self._last_digest is not None and self.path.exists()):
+                return False
+            wal_seq = None
+            if self.journal is None:
+                data = _snapshot_bytes()
+            else:
+                with self.journal.cut() as wal_seq:
+                    data = _snapshot_bytes(wal_seq)
             # The header carries a timestamp: compare the state only.
             digest = hashlib.blake2b(data.partition(b"\n")[2], digest_size=16).digest()
             if digest == self._last_digest and self.path.exists():
-                return False
+                return False  # the journal since the last file replays to this same state
             _write_atomically(self.path, data)
             self._last_digest = digest
+            if wal_seq is not None:
+                self.journal.discard_through(wal_seq)
             return True
 
     def _run(self) -> None:
         while not self._stopping.wait(self.interval):
             try:
-                self.save_now()
+                self.save_now(idle_skip=True)
+            except CutTimeout:
+                logger.info("journaled writes never paused: snapshot postponed to the next tick")
             except Exception:  # noqa: BLE001 - keep saving at the next tick
                 logger.exception("periodic save of the local AWS state failed")
 

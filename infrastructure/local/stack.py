@@ -8,7 +8,9 @@ the site and the API → snapshot every few seconds and once more at stop.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import threading
 import time
 import urllib.request
@@ -18,6 +20,7 @@ from typing import Any
 
 from infrastructure.definitions import ROOT
 from infrastructure.local import bridge, snapshot
+from infrastructure.local import journal as wal
 from infrastructure.local.provision import LocalResources, provision
 
 SNAPSHOT_FILE = "moto-state.pickle"
@@ -41,6 +44,8 @@ class StackConfig:
     seed: bool = True
     snapshot_interval: float = 10.0
     verbose: bool = False
+    # Every acknowledged write on disk before its answer (journal.py). Off only to measure its cost.
+    journal: bool = True
 
     @classmethod
     def from_env(cls) -> StackConfig:
@@ -73,8 +78,12 @@ def _enable_state_machine_execution(endpoint: str) -> None:
     urllib.request.urlopen(request, timeout=10).read()
 
 
-def start_moto(host: str, port: int, verbose: bool = False) -> Any:
-    """moto in server mode, with Step Functions really running its state machines."""
+def start_moto(host: str, port: int, verbose: bool = False, journal: wal.Journal | None = None) -> Any:
+    """moto in server mode, with Step Functions really running its state machines.
+
+    With a ``journal``, every acknowledged write is on disk before its answer
+    leaves (``journal.py``).
+    """
     import logging
 
     from moto.server import ThreadedMotoServer
@@ -86,7 +95,10 @@ def start_moto(host: str, port: int, verbose: bool = False) -> Any:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
     # Step Functions tasks call Lambda through this port (see DESIGN.md).
     os.environ["MOTO_PORT"] = str(port)
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=verbose)
+    if journal is None:
+        server = ThreadedMotoServer(ip_address=host, port=port, verbose=verbose)
+    else:
+        server = wal.JournaledMotoServer(journal, ip_address=host, port=port, verbose=verbose)
     server.start()
     _enable_state_machine_execution(f"http://{host}:{port}")
     return server
@@ -126,6 +138,15 @@ def seed_demo_tenant(app: Any) -> bool:
     )
     if signup.status_code == 409:
         return False
+    # The code the signup e-mailed (a file in LOTBOOK_MAIL_DIR), as the dealer would type it.
+    from chalicelib.config import get_settings
+
+    mails = sorted(Path(get_settings().mail_dir).glob(f"*-{DEMO_USERS['manager']}.eml"),
+                   key=lambda p: int(p.name.split("-", 1)[0]))
+    code = re.search(r"^\s+(\d{6})\s*$", mails[-1].read_text(encoding="utf-8"), re.MULTILINE)
+    if code is None:
+        raise RuntimeError(f"seeding: no confirmation code in {mails[-1]}")
+    call("post", "/api/signup/confirm", {"email": DEMO_USERS["manager"], "code": code.group(1)})
     token = json.loads(
         call("post", "/api/auth/login", {"email": DEMO_USERS["manager"], "password": DEMO_PASSWORD}).body
     )["id_token"]
@@ -174,6 +195,8 @@ class LocalStack:
         self._moto: Any = None
         self._http: Any = None
         self._snapshotter: snapshot.PeriodicSnapshotter | None = None
+        self._journal: wal.Journal | None = None
+        self.replayed = 0
         self._scheduler: Any = None
         self._stopped = threading.Event()
 
@@ -190,9 +213,33 @@ class LocalStack:
         _prepare_process_environment(config)
         config.data_dir.mkdir(parents=True, exist_ok=True)
         snapshot_path = config.data_dir / SNAPSHOT_FILE
+        journal_dir = config.data_dir / wal.JOURNAL_DIR
+        had_snapshot = snapshot_path.exists()
+        header = snapshot.read_header(snapshot_path) if had_snapshot else None
         restored = snapshot.load_snapshot(snapshot_path)
+        if had_snapshot and not restored and journal_dir.exists():
+            # The journal continues a state that could not be loaded: keep it aside.
+            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+            journal_dir.rename(journal_dir.with_name(f"{journal_dir.name}.unusable-{stamp}"))
+        wal_seq = int((header or {}).get("wal_seq", 0)) if restored else 0
+        # What was acknowledged after the snapshot: replayed over it below.
+        entries = wal.read_entries(journal_dir, after=wal_seq)
+        if config.journal:
+            last_seq = max(wal_seq, entries[-1]["seq"] if entries else 0)  # every entry above wal_seq
+            self._journal = wal.Journal(journal_dir, last_seq=last_seq, scan=False)
 
-        self._moto = start_moto(config.host, config.aws_port, config.verbose)
+        self._moto = start_moto(config.host, config.aws_port, config.verbose, self._journal)
+        if entries:  # replayed even with the journal off: they were acknowledged
+            started = time.perf_counter()
+            self.replayed = wal.replay(wal.moto_app(self._moto), entries)
+            restored = True
+            logging.getLogger(__name__).info(
+                "%d journaled writes replayed (%d entries) in %.2f s",
+                self.replayed, len(entries), time.perf_counter() - started)
+            if self._journal is None:  # fold them into the snapshot, the journal stops here
+                snapshot.save_snapshot(snapshot_path, wal_seq=entries[-1]["seq"])
+                for _first, segment in wal.segments(journal_dir):
+                    segment.unlink()
 
         from app import app  # the app reads no setting at import
         from chalicelib.config import reset_settings
@@ -200,6 +247,8 @@ class LocalStack:
         bridge.install(app)
         self.resources = provision(app, self.endpoint)
         os.environ.update(self.resources.environment())
+        # No mail server here: each e-mail sent (signup codes) is a file in this folder.
+        os.environ.setdefault("LOTBOOK_MAIL_DIR", str(self.mailbox))
         reset_settings()
 
         self.seeded = config.seed and seed_demo_tenant(app)
@@ -209,7 +258,8 @@ class LocalStack:
 
         self._http = LocalServer(app, config.site_dir, config.host, config.port, config.verbose)
         self._http.start()
-        self._snapshotter = snapshot.PeriodicSnapshotter(snapshot_path, config.snapshot_interval)
+        self._snapshotter = snapshot.PeriodicSnapshotter(
+            snapshot_path, config.snapshot_interval, journal=self._journal)
         self._snapshotter.start()
         from infrastructure.local.scheduler import LocalScheduler, invoke_through_moto
 
@@ -226,10 +276,19 @@ class LocalStack:
         if self._http is not None:
             self._http.stop()
         if self._snapshotter is not None:
-            self._snapshotter.stop()  # writes a last snapshot
+            try:
+                self._snapshotter.stop()  # writes a last snapshot
+            except wal.CutTimeout:  # writes kept coming: they are in the journal all the same
+                logging.getLogger(__name__).warning("no final snapshot: the journal will be replayed at start")
         if self._moto is not None:
             self._moto.stop()
+        if self._journal is not None:
+            self._journal.close()
         bridge.uninstall()
+
+    @property
+    def mailbox(self) -> Path:
+        return Path(os.environ.get("LOTBOOK_MAIL_DIR") or self.config.data_dir / "mail")
 
     def banner(self) -> str:
         lines = [
@@ -240,6 +299,7 @@ class LocalStack:
             f"  AWS local     {self.endpoint}   (aws --endpoint-url {self.endpoint} ...)",
             f"  Données       {self.config.data_dir}"
             + ("  (reprises de la dernière session)" if self.restored else ""),
+            f"  E-mails       {self.mailbox}   (codes de confirmation des inscriptions, un fichier .eml par envoi)",
             "",
             f"Entreprise de démonstration : {DEMO_COMPANY} (création {DEMO_CREATION_YEAR})",
         ]

@@ -391,3 +391,34 @@ def test_loading_over_a_live_state_replaces_it(client: ClientFactory, endpoint: 
     version_id = listed["Versions"][0]["VersionId"]
     got = s3.get_object(Bucket="lotbook-test-docs", Key="a.txt", VersionId=version_id)
     assert got["Body"].read() == b"v1"
+
+
+def test_items_load_without_being_measured_again(
+    client: ClientFactory, endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading 100,000 articles spent 70 % of its time re-checking each item's 400 KB limit."""
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    ddb = client("dynamodb")
+    _create_table(ddb, "articles")
+    item = {"pk": {"S": "a-1"}, "tenant": {"S": "t1"}, **{f"f{n}": {"S": "x" * 40} for n in range(12)}}
+    ddb.put_item(TableName="articles", Item=item)
+    path = tmp_path / "moto.snapshot"
+    save_snapshot(path)
+    _reset(endpoint)
+
+    measured: list[str] = []
+    setitem = LimitedSizeDict.__setitem__
+
+    def counting(self: Any, key: str, value: Any) -> None:
+        measured.append(key)
+        setitem(self, key, value)
+
+    monkeypatch.setattr(LimitedSizeDict, "__setitem__", counting)
+    assert load_snapshot(path) is True
+    assert measured == []
+    assert ddb.get_item(TableName="articles", Key={"pk": {"S": "a-1"}})["Item"] == item
+    # the loaded item is still limited: an update past 400 KB is refused
+    with pytest.raises(ClientError, match="size"):
+        ddb.update_item(TableName="articles", Key={"pk": {"S": "a-1"}}, UpdateExpression="SET big = :b",
+                        ExpressionAttributeValues={":b": {"S": "y" * 410_000}})
