@@ -26,7 +26,8 @@ def list_families() -> dict[str, Any]:
 @bp.route("/families", methods=["POST"])
 def create_family() -> Response:
     body = parse(FamilyBody, json_body(bp.current_request))
-    return created(catalog.create_family(principal(), body.label, body.metal_2093).to_json())
+    return created(catalog.create_family(principal(), body.label, body.metal_2093,
+                                         body.margin_category or "second_hand").to_json())
 
 
 @bp.route("/families/{family_id}", methods=["GET"])
@@ -37,7 +38,8 @@ def get_family(family_id: str) -> dict[str, Any]:
 @bp.route("/families/{family_id}", methods=["PUT"])
 def put_family(family_id: str) -> dict[str, Any]:
     body = parse(FamilyBody, json_body(bp.current_request))
-    return catalog.update_family(principal(), family_id, body.label, body.metal_2093).to_json()
+    return catalog.update_family(principal(), family_id, body.label, body.metal_2093,
+                                 body.margin_category).to_json()
 
 
 @bp.route("/families/{family_id}", methods=["DELETE"])

@@ -11,12 +11,15 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import HRFlowable
 
 from chalicelib.documents.base import (
+    FONT_BOLD,
     INK,
     RULE,
     CheckBox,
@@ -44,7 +47,8 @@ class ContractRenderer:
     TOTALS_WIDTH = 100 * mm
     SIGNATURE_HEIGHT = 24 * mm
     CHECKBOX = 3.5 * mm
-    FORM_LABEL_WIDTH = 55 * mm  # withdrawal form: "Nom et prénom du vendeur :" on one line
+    FORM_SIZE = 12  # points: the annex to art. R224-5 forbids a smaller font on the withdrawal form
+    FORM_FIELD_HEIGHT = 9 * mm  # room to write under each label of the form
 
     def render(self, contract: Contract) -> bytes:
         styles = style_sheet()
@@ -55,8 +59,13 @@ class ContractRenderer:
         story: list[Any] = [
             Paragraph("BORDEREAU D'ACHAT", styles["Title"]),
             Paragraph(escape(f"Contrat d'achat n° {contract.lot_ref} — conclu à {contract.place}, "
-                             f"le {contract.date}"), styles["Body"]),
+                             f"le {contract.signed or contract.date}"), styles["Body"]),
+            Paragraph(f"<b>Date et heure de la signature : {escape(contract.signed or contract.date)}</b>",
+                      styles["Body"]),
         ]
+        if contract.purchase_date:
+            story.append(Paragraph(escape(f"Date d'achat inscrite au registre : {contract.purchase_date}"),
+                                   styles["Body"]))
         if contract.warning:
             story += [Spacer(1, 2 * mm), Paragraph(f"<b>{escape(contract.warning)}</b>", styles["Body"])]
         story += [Spacer(1, 5 * mm), self._parties(contract, styles, width)]
@@ -66,12 +75,13 @@ class ContractRenderer:
                 story += [Paragraph(escape(text), styles["Legal"]), Spacer(1, 1.5 * mm)]
         story += [Paragraph("Désignation des biens", styles["Heading"]), self._goods(contract, styles, width),
                   Spacer(1, 3 * mm), self._totals(contract, styles, width)]
+        story += self._reminder(contract, styles)
         story.append(Spacer(1, 4 * mm))
         if contract.agreement:
             story.append(self._agreement(contract, styles, width))
         story.append(self._signatures(styles, width))
         if contract.withdrawal:
-            story.append(self._withdrawal(contract, styles, width))
+            story += self._withdrawal(contract, styles, width)
         doc.build(story, canvasmaker=numbered_canvas(f"Bordereau d'achat {contract.lot_ref} — "
                                                      f"{contract.company.name}"))
         return buffer.getvalue()
@@ -133,31 +143,78 @@ class ContractRenderer:
                                    ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
         return KeepTogether([table])
 
-    def _withdrawal(self, contract: Contract, st: Any, width: float) -> KeepTogether:
-        company = contract.company
-        address = ", ".join([company.name, *company.address])
-        body = [
-            Paragraph(f"<b>FORMULAIRE DE RÉTRACTATION</b> — bordereau d'achat n° {escape(contract.lot_ref)}",
-                      st["Body"]),
-            Spacer(1, 1.5 * mm),
-            Paragraph(escape(
-                f"Veuillez compléter et renvoyer le présent formulaire uniquement si vous souhaitez vous rétracter "
-                f"du contrat, dans un délai de {WITHDRAWAL_HOURS} heures à compter de sa signature. Pendant ce "
-                f"délai, l'acheteur conserve les biens en l'état."), st["Small"]),
-            Spacer(1, 1.5 * mm),
-            Paragraph(escape(f"À l'attention de : {address}"), st["Small"]),
-            Spacer(1, 1.5 * mm),
-            Paragraph(escape(f"Je vous notifie par la présente ma rétractation du contrat d'achat n° "
-                             f"{contract.lot_ref} conclu le {contract.date} à {contract.place}."), st["Small"]),
-            Spacer(1, 3 * mm),
+    def _reminder(self, contract: Contract, st: Any) -> list[Any]:
+        """The R224-7 reminder of the withdrawal right, in the contract itself."""
+        out: list[Any] = [Paragraph("Droit de rétractation du vendeur (art. L. 224-99 et R. 224-7 du code de la "
+                                    "consommation)", st["Heading"])]
+        for paragraph in withdrawal_terms():
+            out.append(Paragraph(escape(paragraph), st["Small"]))
+        if contract.withdrawal_deadline:
+            out.append(Spacer(1, 1.5 * mm))
+            deadline = (f"Contrat signé le {contract.signed} : rétractation possible jusqu'au "
+                        f"{contract.withdrawal_deadline}.")
+            out.append(Paragraph(f"<b>{escape(deadline)}</b>", st["Body"]))
+        return out
+
+    def _withdrawal(self, contract: Contract, st: Any, width: float) -> list[Any]:
+        """The detachable form of the official model (annex to art. R224-5), on a page of its own,
+        in at least 12 points as the annex requires."""
+        form = ParagraphStyle("Form", parent=st["Body"], fontSize=self.FORM_SIZE, leading=self.FORM_SIZE * 1.25,
+                              spaceAfter=1.5 * mm)
+        heading = ParagraphStyle("FormHeading", parent=form, fontName=FONT_BOLD, fontSize=self.FORM_SIZE + 2,
+                                 leading=(self.FORM_SIZE + 2) * 1.25, alignment=TA_CENTER)
+        goods = "; ".join(" — ".join(part for part in (line.description, line.weight,
+                                                        f"{line.fineness} ‰" if line.fineness else "") if part)
+                          + f" (réf. {line.ref})" for line in contract.lines)
+        addressee = ", ".join(part for part in contract.buyer_contact if part)
+        body: list[Any] = [
+            Paragraph("FORMULAIRE DE RÉTRACTATION", heading),
+            Paragraph("ACHAT DE MÉTAUX PRÉCIEUX", heading),
+            Spacer(1, 2 * mm),
+            Paragraph(escape("(Pour vous rétracter, vous pouvez utiliser ce modèle de formulaire ou toute autre "
+                             "déclaration écrite dénuée d'ambiguïté.)"), form),
+            Paragraph(escape(f"À l'attention de : {addressee}"), form),
+            Paragraph(escape(f"Je/Nous (*) vous notifie/notifions (*) par la présente ma/notre (*) rétractation du "
+                             f"contrat conclu le {contract.signed or contract.date} (bordereau d'achat n° "
+                             f"{contract.lot_ref}) et ayant pour objet la vente du (des) bien(s) suivant(s) : "
+                             f"{goods}."), form),
+            Spacer(1, 2 * mm),
         ]
-        fields = Table([[Paragraph(label, st["Small"]), ""] for label in (
-            "Nom et prénom du vendeur :", "Adresse :", "Date et heure :", "Signature :")],
-            colWidths=[self.FORM_LABEL_WIDTH, width - self.FORM_LABEL_WIDTH], rowHeights=[8 * mm] * 4)
-        fields.setStyle(TableStyle([("LINEBELOW", (1, 0), (1, -1), 0.4, RULE), ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                                    ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-        cut = [Spacer(1, 8 * mm),
-               Paragraph("- - - Partie détachable : découpez suivant les pointillés - - -", st["Tiny"]),
+        labels = ("Nom du (des) consommateur(s)-vendeur(s) :", "Adresse du (des) consommateur(s)-vendeur(s) :",
+                  "Signature du (des) consommateur(s)-vendeur(s) :", "Date :")
+        rows: list[list[Any]] = []
+        for label in labels:  # the label, then a full-width line to write on
+            rows += [[Paragraph(label, form)], [""]]
+        fields = Table(rows, colWidths=[width], rowHeights=[None, self.FORM_FIELD_HEIGHT] * len(labels))
+        fields.setStyle(TableStyle([*(("LINEBELOW", (0, n), (0, n), 0.4, RULE) for n in range(1, len(rows), 2)),
+                                    ("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
+        after: list[Any] = [Spacer(1, 2 * mm), Paragraph("(*) Rayez la mention inutile.", form), Spacer(1, 2 * mm)]
+        after += [Paragraph(escape(paragraph), form) for paragraph in withdrawal_terms()]
+        scissors = '<font name="ZapfDingbats">\u2702</font>'  # Vera has no ✂; the PDF base font has
+        cut = [PageBreak(),
+               Paragraph(f"{scissors} - - - - - - Partie détachable : découpez suivant les pointillés - - - - - - "
+                         f"{scissors}", ParagraphStyle("Cut", parent=st["Body"], fontSize=self.FORM_SIZE,
+                                                       leading=self.FORM_SIZE * 1.25, alignment=TA_CENTER)),
                HRFlowable(width="100%", thickness=0.8, color=INK, dash=(3, 2), spaceBefore=1 * mm,
                           spaceAfter=4 * mm)]
-        return KeepTogether([*cut, *body, fields])
+        return [*cut, *body, fields, *after]
+
+
+def withdrawal_terms() -> list[str]:
+    """Art. R224-7 and L224-99, second paragraph, as the official form recalls them."""
+    return [
+        "Conformément à l'article R. 224-7 du code de la consommation, pour exercer son droit de rétractation prévu "
+        "à l'article L. 224-99, le consommateur-vendeur remet au professionnel en main propre le formulaire "
+        "détachable ou toute autre déclaration dénuée d'ambiguïté exprimant sa volonté de se rétracter, ou les lui "
+        f"adresse par un moyen permettant d'attester de la date et de l'heure de l'envoi, au plus tard "
+        f"{WITHDRAWAL_HOURS} heures (quarante-huit heures) à compter du jour et de l'heure de la signature du "
+        "contrat.",
+        "Si le délai de quarante-huit heures expire un samedi, un dimanche ou un jour férié ou chômé, il est "
+        "prorogé jusqu'au premier jour ouvrable suivant, à la même heure.",
+        "L'envoi ou la remise du formulaire au professionnel dans le délai imparti a pour effet d'annuler "
+        "l'opération d'achat. À défaut, le contrat est conclu définitivement.",
+        "Rappel : conformément au deuxième alinéa de l'article L. 224-99, l'exercice du droit de rétractation met "
+        "fin aux obligations des parties. Le consommateur rembourse au professionnel le prix perçu et, en "
+        "contrepartie, le professionnel lui restitue le ou les objets achetés ; à défaut de pouvoir les restituer, "
+        "il lui verse une somme égale au double du prix de vente perçu pour ces objets.",
+    ]

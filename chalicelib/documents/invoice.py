@@ -37,6 +37,8 @@ class InvoiceRenderer:
     CLIENT_BOX_PADDING = 3 * mm
     # ref, description, quantity, unit price, VAT, total
     LINE_COLUMNS = (0.13, 0.42, 0.06, 0.13, 0.13, 0.13)
+    # ref, description, quantity, unit price excl. VAT, unit price, VAT, total
+    LINE_COLUMNS_EXCL = (0.12, 0.34, 0.06, 0.12, 0.12, 0.12, 0.12)
     TOTALS_WIDTH = 75 * mm
     VAT_COLUMNS = (0.4, 0.3, 0.3)
     VAT_WIDTH = 90 * mm
@@ -55,8 +57,10 @@ class InvoiceRenderer:
         return buffer.getvalue()
 
     def _head(self, invoice: Invoice, st: Any, width: float) -> list[Any]:
-        title = [Paragraph(escape(invoice.title.upper()), st["Title"]),
-                 Paragraph(escape(f"N° {invoice.number}"), st["Heading"]),
+        title = [Paragraph(escape(invoice.title.upper()), st["Title"])]
+        if invoice.duplicate:
+            title.append(Paragraph(f"<b>{escape(invoice.duplicate)}</b>", st["Heading"]))
+        title += [Paragraph(escape(f"N° {invoice.number}"), st["Heading"]),
                  Paragraph(escape(f"Date : {invoice.date}"), st["Body"])]
         for label, value in invoice.references:
             title.append(Paragraph(f"{escape(label)} : {escape(value)}", st["Small"]))
@@ -77,16 +81,20 @@ class InvoiceRenderer:
         return [head]
 
     def _lines(self, invoice: Invoice, st: Any, width: float) -> Table:
+        excl = invoice.show_excl_vat  # new goods: their unit price excl. VAT too (never a margin line's)
         head = [Paragraph(text, st[style]) for text, style in (
             ("Réf.", "CellHead"), ("Désignation", "CellHead"), ("Qté", "CellHeadCenter"),
+            *((("P.U. HT", "CellHeadRight"),) if excl else ()),
             ("P.U. TTC", "CellHeadRight"), ("TVA", "CellHeadRight"), ("Total TTC", "CellHeadRight"))]
         rows = [head]
         for line in invoice.lines:
             rows.append([Paragraph(escape(line.ref), st["Cell"]), Paragraph(escape(line.label), st["Cell"]),
                          Paragraph(escape(line.quantity), st["CellCenter"]),
+                         *((Paragraph(escape(line.unit_price_excl_vat), st["CellRight"]),) if excl else ()),
                          Paragraph(escape(line.unit_price), st["CellRight"]),
                          Paragraph(escape(line.vat), st["CellRight"]), Paragraph(escape(line.total), st["CellRight"])])
-        table = Table(rows, colWidths=[share * width for share in self.LINE_COLUMNS], repeatRows=1)
+        shares = self.LINE_COLUMNS_EXCL if excl else self.LINE_COLUMNS
+        table = Table(rows, colWidths=[share * width for share in shares], repeatRows=1)
         table.setStyle(grid_style())
         return table
 

@@ -51,7 +51,7 @@ class ReceiptRenderer:
     LOGO_HEIGHT = 14 * mm
     BARCODE_HEIGHT = 10 * mm
     BARCODE_MAX_MODULE = 0.3 * mm
-    # line table: quantity, unit price incl. VAT, total excl. VAT, VAT rate
+    # line table: quantity, unit price incl. VAT, total excl. VAT (or incl. VAT), VAT rate
     LINE_COLUMNS = (0.12, 0.30, 0.30, 0.28)
     VAT_COLUMNS = (0.34, 0.33, 0.33)
     TOTALS_COLUMNS = (0.58, 0.42)
@@ -134,6 +134,8 @@ class ReceiptRenderer:
         if details:
             story.append(Paragraph(lines_markup(details), st["centre"]))
         story.append(Paragraph(escape(receipt.title), st["title"]))
+        if receipt.duplicate:
+            story.append(Paragraph(escape(receipt.duplicate), st["title"]))
         story.append(Paragraph(escape(f"N° {receipt.ticket_number}"), st["centre"]))
         story.append(Spacer(1, 1 * mm))
         story.append(Code128Flowable(receipt.ticket_number, self.BARCODE_HEIGHT, self.BARCODE_MAX_MODULE))
@@ -143,15 +145,19 @@ class ReceiptRenderer:
             story.append(Paragraph(escape(f"{label} : {value}"), st["centre"]))
         story.append(self._rule())
 
+        # margin-scheme lines show no excl.-VAT figure (art. 297 E CGI): that column only
+        # exists when some line is not under the margin scheme, and stays blank for the others
+        third = "Total HT" if receipt.show_excl_vat else "Total TTC"
         rows: list[list[Any]] = [[Paragraph("Qté", st["bold"]), Paragraph("P.U. TTC", st["right_bold"]),
-                                  Paragraph("Total HT", st["right_bold"]), Paragraph("TVA", st["right_bold"])]]
+                                  Paragraph(third, st["right_bold"]), Paragraph("TVA", st["right_bold"])]]
         spans: list[tuple[Any, ...]] = []
         for line in receipt.lines:
             spans.append(("SPAN", (0, len(rows)), (-1, len(rows))))
             spans.append(("TOPPADDING", (0, len(rows)), (-1, len(rows)), 1.2))
             rows.append([Paragraph(escape(f"{line.label} ({line.ref})"), st["small"]), "", "", ""])
+            amount = line.total_excl_vat if receipt.show_excl_vat else line.unit_price
             rows.append([Paragraph(escape(line.quantity), st["small"]), Paragraph(escape(line.unit_price), st["right"]),
-                         Paragraph(escape(line.total_excl_vat), st["right"]),
+                         Paragraph(escape(amount), st["right"]),
                          Paragraph(escape(line.vat_rate), st["right"])])
         story.append(self._grid(rows, self.LINE_COLUMNS, width, spans))
         story.append(self._rule())
@@ -167,6 +173,8 @@ class ReceiptRenderer:
 
         story.append(self._grid([[Paragraph("TOTAL TTC", st["total"]),
                                   Paragraph(escape(receipt.total), st["total_right"])]], self.TOTALS_COLUMNS, width))
+        for mention in receipt.vat_mentions:
+            story.append(Paragraph(escape(mention), st["small"]))
         story.append(Spacer(1, 1 * mm))
         story.append(self._pairs(receipt.payment, st, width))
         story.append(self._rule())

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.actions import STATUS_LABELS
+from chalicelib.domain.parties import street_type_name
 
 PARIS = ZoneInfo("Europe/Paris")
 NBSP = "\u00a0"  # keeps "1 250,00 €" on one line; the narrow one (U+202F) is not in the font
@@ -159,8 +160,8 @@ def person_name(fields: dict[str, Any]) -> str:
 
 
 def address_lines(fields: dict[str, Any]) -> list[str]:
-    street = " ".join(str(fields[k]) for k in ("street_number", "street_index", "street_type", "street_name")
-                      if fields.get(k))
+    street = " ".join(street_type_name(str(fields[k])) if k == "street_type" else str(fields[k])
+                      for k in ("street_number", "street_index", "street_type", "street_name") if fields.get(k))
     city = " ".join(str(fields[k]) for k in ("postcode", "city") if fields.get(k))
     lines = [line for line in (fields.get("address_complement"), street, city) if line]
     country = fields.get("country")

@@ -39,8 +39,8 @@ class ReceiptLine:
     ref: str
     quantity: str
     unit_price: str
-    total_excl_vat: str
-    vat_rate: str
+    total_excl_vat: str  # "" for a margin-scheme line (art. 297 E CGI)
+    vat_rate: str  # the rate, or "marge" for a margin-scheme line
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,9 @@ class Receipt:
     running_totals: tuple[tuple[str, str], ...]  # label, amount
     references: tuple[tuple[str, str], ...] = ()  # transaction, invoice, credit notes…
     legal_mention: str | None = None
+    show_excl_vat: bool = True  # False when every line is under the margin scheme: no "HT" at all
+    vat_mentions: tuple[str, ...] = ()  # margin-scheme and exemption mentions of the lines
+    duplicate: str | None = None  # "DUPLICATA n° 2" from the second print on
 
 
 # ---------------------------------------------------------------- invoice, credit note
@@ -70,6 +73,7 @@ class InvoiceLine:
     unit_price: str  # incl. VAT
     vat: str  # the rate, or the regime with its note number: "marge (1)"
     total: str  # incl. VAT
+    unit_price_excl_vat: str = "—"  # new goods only; never for a margin-scheme line
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,8 @@ class Invoice:
     notes: tuple[str, ...] = ()  # "(1) TVA sur marge non récupérable…"
     legal_comment: str | None = None
     payment: str | None = None
+    show_excl_vat: bool = False  # a "P.U. HT" column when some line is new goods
+    duplicate: str | None = None  # "DUPLICATA n° 2" from the second print on
 
 
 # ---------------------------------------------------------------- purchase contract
@@ -115,6 +121,10 @@ class Contract:
     agreement: bool = False
     withdrawal: bool = False
     warning: str | None = None  # e.g. a retracted lot
+    signed: str = ""  # day, month, year and hour of signature: "07/12/2026 à 09 h 05"
+    withdrawal_deadline: str = ""  # end of the 48 h period (R224-7): "mercredi 09/12/2026 à 09 h 05"
+    purchase_date: str = ""  # the register's purchase date, shown when it is not the signature's day
+    buyer_contact: tuple[str, ...] = ()  # where the withdrawal form goes: address, phone, e-mail
 
 
 # ---------------------------------------------------------------- police register
@@ -128,6 +138,11 @@ class PoliceSheet:
     articles: tuple[tuple[str, ...], ...]  # ref, description, family, weight, fineness, serial, price, status
     traces: tuple[tuple[str, ...], ...]  # at, user, subject, field, old → new, reason
     comment: str | None = None
+    # The sealed version printed: lines tying the paper to the seal (chain, rank, SHA-256),
+    # and every version of the lot (version, event, at, by, reason, rank, SHA-256).
+    seal: tuple[str, ...] = ()
+    sealed: bool = True
+    versions: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)

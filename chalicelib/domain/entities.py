@@ -47,9 +47,13 @@ class Family:
     id: str
     label: str
     metal_2093: bool
+    margin_category: str = "second_hand"  # second_hand | art | collection_antique (invoice mention)
+    # Labels before a rename, oldest first (the sealed register names them; not in to_json).
+    former_labels: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "label": self.label, "metal_2093": self.metal_2093}
+        return {"id": self.id, "label": self.label, "metal_2093": self.metal_2093,
+                "margin_category": self.margin_category}
 
 
 @dataclass(frozen=True)

@@ -68,3 +68,22 @@ def display_name(fields: dict[str, Any]) -> str:
         return str(fields["company_name"])
     parts = [fields.get("last_name") or "", fields.get("first_names") or ""]
     return " ".join(p for p in parts if p).strip()
+
+
+# The street types a dealer types as their official abbreviation (FANTOIR / La Poste), as a
+# reader expects them on paper: "12 PL du Marché" prints "12 place du Marché".
+STREET_TYPE_NAMES = {
+    "ALL": "allée", "AV": "avenue", "BD": "boulevard", "CAR": "carrefour", "CHE": "chemin", "CHS": "chaussée",
+    "CITE": "cité", "CLOS": "clos", "COR": "corniche", "CRS": "cours", "COUR": "cour", "DOM": "domaine",
+    "DSC": "descente", "ECA": "écart", "ESP": "esplanade", "FG": "faubourg", "GR": "grande rue",
+    "HAM": "hameau", "HLE": "halle", "IMP": "impasse", "LD": "lieu-dit", "LOT": "lotissement", "MAR": "marché",
+    "MTE": "montée", "PAS": "passage", "PL": "place", "PLN": "plaine", "PLT": "plateau", "PRO": "promenade",
+    "PRV": "parvis", "QUA": "quartier", "QUAI": "quai", "R": "rue", "RES": "résidence", "RLE": "ruelle",
+    "ROC": "rocade", "RPT": "rond-point", "RTE": "route", "SEN": "sentier", "SQ": "square",
+    "TPL": "terre-plein", "TRA": "traverse", "VLA": "villa", "VLGE": "village", "VOIE": "voie",
+}
+
+
+def street_type_name(typed: str) -> str:
+    """The street type in words for print; what is not a known abbreviation stays as typed."""
+    return STREET_TYPE_NAMES.get(typed.strip().upper().rstrip("."), typed)

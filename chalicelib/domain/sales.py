@@ -78,9 +78,12 @@ class SaleInputError(ValueError):
         self.details = details
 
 
-def sale_lines(articles: list[dict[str, Any]], prices: dict[str, Decimal], rates: dict[str, str]
-               ) -> list[dict[str, Any]]:
-    """Each article's price (typed, or its label price) and VAT, article by article."""
+def sale_lines(articles: list[dict[str, Any]], prices: dict[str, Decimal], rates: dict[str, str],
+               categories: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Each article's price (typed, or its label price) and VAT, article by article.
+
+    ``categories``: each used article's margin category (its family's, at the sale): the
+    invoice mention is the one in force when sold, whatever the family becomes later."""
     refs = {a["ref"] for a in articles}
     unknown = sorted((set(prices) | set(rates)) - refs)
     if unknown:
@@ -101,7 +104,9 @@ def sale_lines(articles: list[dict[str, Any]], prices: dict[str, Decimal], rates
             "unit_price": fmt(price), "total": fmt(price), "total_excl_vat": fmt(price - vat.collected),
             "vat_rate": vat.rate, "vat_rate_percent": str(RATES[vat.rate] * 100), "vat": fmt(vat.collected),
             "condition": article.get("condition") or "used",
-            "notes": invoice_notes(article.get("condition") or "used", vat.rate),
+            "notes": invoice_notes(article.get("condition") or "used", vat.rate,
+                                   (categories or {}).get(article["ref"])),
+            **({"margin_category": categories[article["ref"]]} if article["ref"] in (categories or {}) else {}),
         })
     return lines
 

@@ -28,7 +28,17 @@ RATES: dict[str, Decimal] = {
 DEFAULT_RATE = "normal"
 NEGATIVE_MARGIN = "zero_negative_margin"
 
-NOTE_MARGIN_SCHEME = "TVA sur marge non récupérable selon art. 297 A et E du C.G.I."
+# Art. 242 nonies A, I-12° annexe II CGI: the mention of a margin-scheme invoice, by the
+# family's margin category, followed by the (optional) article of the margin scheme.
+MARGIN_CATEGORIES = ("second_hand", "art", "collection_antique")
+DEFAULT_MARGIN_CATEGORY = "second_hand"
+MARGIN_MENTIONS: dict[str, str] = {
+    "second_hand": "Régime particulier – Biens d'occasion",
+    "art": "Régime particulier – Objets d'art",
+    "collection_antique": "Régime particulier – Objets de collection et d'antiquité",
+}
+MARGIN_VAT_ARTICLE = "TVA sur marge, art. 297 A du C.G.I."
+NOTE_MARGIN_SCHEME = f"{MARGIN_MENTIONS[DEFAULT_MARGIN_CATEGORY]} – {MARGIN_VAT_ARTICLE}"
 NOTE_EXEMPT_MELT = "TVA non applicable selon art. 283-2 sexies du C.G.I."
 NOTE_EXEMPT_EXPORT = "TVA exonérée selon art. 262 I du C.G.I."
 
@@ -55,7 +65,9 @@ def sale_vat(condition: str, rate: str, purchase: Decimal | None, sale: Decimal)
         margin = sale - collected - (purchase or ZERO)
         return ArticleVat(rate, sale - collected, collected, deductible, margin)
     margin = sale - (purchase or ZERO)
-    if margin <= 0 and percent > 0:
+    # Also when the rate already is the one the margin rule gave: the VAT of a sold
+    # article is recomputed from the rate its sale recorded, and must come out the same.
+    if margin <= 0 and (percent > 0 or rate == NEGATIVE_MARGIN):
         return ArticleVat(NEGATIVE_MARGIN, ZERO, ZERO, ZERO, margin)
     collected = _cents(margin * percent / (1 + percent)) if margin > 0 else ZERO
     return ArticleVat(rate, margin - collected, collected, ZERO, margin)
@@ -68,11 +80,23 @@ def purchase_vat(condition: str, rate: str, purchase: Decimal | None) -> Decimal
     return _cents(purchase * RATES[rate])
 
 
-def invoice_notes(condition: str, rate: str) -> list[str]:
+def margin_note(margin_category: str | None = None) -> str:
+    """The margin-scheme mention of a family's category (unknown or none: second-hand goods)."""
+    mention = MARGIN_MENTIONS.get(margin_category or "", MARGIN_MENTIONS[DEFAULT_MARGIN_CATEGORY])
+    return f"{mention} – {MARGIN_VAT_ARTICLE}"
+
+
+def is_margin_scheme(condition: str, rate: str) -> bool:
+    """A used article sold under the margin scheme (not exempt): its VAT and its excl.-VAT
+    figure are never shown to the buyer (art. 297 E CGI: they would reveal the margin)."""
+    return condition == "used" and rate not in ("exempt_melt", "exempt_export")
+
+
+def invoice_notes(condition: str, rate: str, margin_category: str | None = None) -> list[str]:
     if rate == "exempt_melt":
         return [NOTE_EXEMPT_MELT]
     if rate == "exempt_export":
         return [NOTE_EXEMPT_EXPORT]
     if condition == "used":
-        return [NOTE_MARGIN_SCHEME]
+        return [margin_note(margin_category)]
     return []

@@ -32,17 +32,22 @@ def get_family(who: Principal, family_id: str) -> Family:
     return repo.get_family(who.tenant_id, family_id)
 
 
-def create_family(who: Principal, label: str, metal_2093: bool) -> Family:
+def create_family(who: Principal, label: str, metal_2093: bool, margin_category: str = "second_hand") -> Family:
     who.require("edit_families")
-    family = Family(new_id("fam"), label, metal_2093)
+    family = Family(new_id("fam"), label, metal_2093, margin_category)
     repo.put_family(who.tenant_id, family, create=True)
     return family
 
 
-def update_family(who: Principal, family_id: str, label: str, metal_2093: bool) -> Family:
+def update_family(who: Principal, family_id: str, label: str, metal_2093: bool,
+                  margin_category: str | None = None) -> Family:
+    """``margin_category`` None keeps the family's own (a client that does not send it)."""
     who.require("edit_families")
-    repo.get_family(who.tenant_id, family_id)
-    family = Family(family_id, label, metal_2093)
+    current = repo.get_family(who.tenant_id, family_id)
+    # A rename keeps the old label: the police-register versions sealed before it still name it.
+    former = current.former_labels + ((current.label,) if current.label != label else ())
+    family = Family(family_id, label, metal_2093, margin_category or current.margin_category,
+                    tuple(dict.fromkeys(former)))
     repo.put_family(who.tenant_id, family, create=False)
     return family
 

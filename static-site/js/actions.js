@@ -134,8 +134,10 @@ export async function openAction(name, { me, phone, onDone }) {
         [], "success"));
       if (reply?.sale) result.append(saleSummary(reply.sale, phone));
       if (reply?.credit_note_number) {
+        const note = encodeURIComponent(reply.credit_note_number);
         result.append(h("p", {}, `Avoir n° ${reply.credit_note_number} `,
-          phone ? null : documentLink("Avoir (PDF)", `/sales/${encodeURIComponent(reply.credit_note_number)}/credit-note.pdf`)));
+          phone ? null : [documentLink("Avoir (PDF)", `/sales/${note}/credit-note.pdf`), " ",
+            documentLink("Ticket de remboursement (PDF)", `/sales/${note}/receipt.pdf`)]));
       }
       const printed = PRINTS[reply?.document];
       if (printed && !phone) {

@@ -146,3 +146,16 @@ export function today() {
   const pad = (n) => String(n).padStart(2, "0");
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
+
+// A family's margin category: the mention of a margin-scheme invoice or receipt
+// (art. 242 nonies A, I-12° annexe II CGI), then the margin scheme's article.
+export const MARGIN_CATEGORIES = {
+  second_hand: "Biens d'occasion",
+  art: "Objets d'art",
+  collection_antique: "Objets de collection et d'antiquité",
+};
+
+export function marginMention(category) {
+  return `Régime particulier – ${MARGIN_CATEGORIES[category] || MARGIN_CATEGORIES.second_hand}`
+    + " – TVA sur marge, art. 297 A du C.G.I.";
+}

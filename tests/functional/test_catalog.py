@@ -28,7 +28,8 @@ def test_families_are_created_listed_renamed_and_deleted(tenant: TenantSession) 
     assert tenant.api.get("/api/families?q=BIJOU").body["total"] == 1
 
     renamed = tenant.api.put(f"/api/families/{family_id}", {"label": "Bijoux en or", "metal_2093": True})
-    assert renamed.body == {"id": family_id, "label": "Bijoux en or", "metal_2093": True}
+    assert renamed.body == {"id": family_id, "label": "Bijoux en or", "metal_2093": True,
+                            "margin_category": "second_hand"}
     assert tenant.api.delete(f"/api/families/{family_id}").status == 204
     assert tenant.api.get(f"/api/families/{family_id}").status == 404
 

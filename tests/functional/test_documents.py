@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -167,12 +169,59 @@ def test_the_receipt_prints_the_sealed_receipt_on_a_68_mm_roll(shop: dict[str, A
     for expected in ("TICKET DE CAISSE", "N° 01-00000001", "Antiquités Lefèvre & Fils", "Article 1", "Article 2",
                      "25,00 €", "1 250,00 €", "1 275,00 €", "Carte bancaire", "Total du jour (",
                      "Total de la période", "Grand total perpétuel", "Retours acceptés sous 14 jours avec ce ticket.",
-                     sale["invoice_number"], sale["transaction_ref"], "5,5 %", "20 %", "TOTAL TTC 1 275,00 €"):
+                     sale["invoice_number"], sale["transaction_ref"], "TOTAL TTC 1 275,00 €",
+                     "Régime particulier – Biens d'occasion – TVA sur marge, art. 297 A du C.G.I."):
         assert expected in text, expected
     assert barcodes(content) == ["01-00000001"]
     # the receipt is the sealed record: a later change of the company does not rewrite it
     api.put("/api/company", {"company_name": "Nouveau Nom"})
     assert "Antiquités Lefèvre & Fils" in all_text(ok(http, api, f"/api/sales/{sale['transaction_ref']}/receipt.pdf"))
+
+
+def test_a_used_goods_receipt_shows_neither_vat_nor_an_excl_vat_figure(shop: dict[str, Any], http: Any) -> None:
+    """Art. 297 E CGI: from the VAT of a margin-scheme line the buyer would work out the margin."""
+    api, refs = shop["api"], shop["refs"]
+    sale = _sell(api, refs[:2], vat_rates={refs[0]: "reduced"})
+    text = page_text(reader(ok(http, api, f"/api/sales/{sale['transaction_ref']}/receipt.pdf")).pages[0])
+    # bought 10.00, sold 25.00 at 5.5 %: VAT 0.78 on a margin of 15.00 (14.22 excl. VAT);
+    # bought 120.50, sold 1 250.00 at 20 %: VAT 188.25 on a margin of 1 129.50 (941.25 excl. VAT)
+    for revealing in ("0,78", "14,22", "188,25", "941,25", "1 086,75", "TVA par taux", "5,5 %", "20 %"):
+        assert revealing not in text, revealing
+    assert not re.search(r"\bHT\b", text)
+    assert "Régime particulier – Biens d'occasion – TVA sur marge, art. 297 A du C.G.I." in text
+    assert "TOTAL TTC 1 275,00 €" in text and "marge" in text
+
+
+def test_a_new_goods_receipt_shows_excl_vat_and_vat_per_rate(shop: dict[str, Any], http: Any) -> None:
+    api = shop["api"]
+    committed = commit_lot(api, family_id=shop["furniture"], supplier_id=shop["seller"], prices=["50.00", "20.00"],
+                           condition="new")
+    refs = [a["ref"] for a in committed["articles"]]
+    sale = _sell(api, [*refs, shop["refs"][0]], prices={refs[0]: "120.00", refs[1]: "55.00"},
+                 vat_rates={refs[1]: "intermediate"})
+    text = page_text(reader(ok(http, api, f"/api/sales/{sale['transaction_ref']}/receipt.pdf")).pages[0])
+    for expected in ("Total HT", "TVA par taux", "Base HT", "20 % 100,00 € 20,00 €", "10 % 50,00 € 5,00 €",
+                     "TOTAL TTC 200,00 €",  # with the used article at 25.00
+                     "Régime particulier – Biens d'occasion"):
+        assert expected in text, expected
+    assert "2,50" not in text and "22,50" not in text  # the used line's VAT and excl.-VAT figure stay hidden
+
+
+def test_a_second_print_of_a_receipt_or_an_invoice_is_a_numbered_duplicate(
+        shop: dict[str, Any], other_tenant: TenantSession, http: Any) -> None:
+    api = shop["api"]
+    sale = _sell(api, shop["refs"][:1])
+    receipt_path = f"/api/sales/{sale['transaction_ref']}/receipt.pdf"
+    invoice_path = f"/api/sales/{sale['transaction_ref']}/invoice.pdf"
+    first = all_text(ok(http, api, receipt_path))
+    assert "DUPLICATA" not in first
+    assert fetch(http, other_tenant.api, receipt_path).status == 404  # another company counts nothing here
+    second = all_text(ok(http, api, receipt_path))
+    assert "DUPLICATA n° 2" in second and "TICKET DE CAISSE" in second
+    assert "DUPLICATA n° 3" in all_text(ok(http, shop["tenant"].add_user("shop"), receipt_path))
+    # the invoice keeps its own count
+    assert "DUPLICATA" not in all_text(ok(http, api, invoice_path))
+    assert "DUPLICATA n° 2" in all_text(ok(http, api, invoice_path))
 
 
 def test_the_shop_prints_receipts_and_invoices(shop: dict[str, Any], http: Any) -> None:
@@ -204,11 +253,12 @@ def test_invoice_notes_follow_the_vat_case(shop: dict[str, Any], http: Any) -> N
     text = all_text(content)
     for expected in ("FACTURE", f"N° {used['invoice_number']}", "Date : 01/03/2021", "M. GARNIER Paul",
                      "rue Mercière", "Antiquités Lefèvre & Fils", "SIRET 12345678900017", "RCS Lyon 123 456 789",
-                     "N° TVA intracommunautaire FR12123456789", "Article 1", "25,00 €", "Total TTC",
-                     "(1) TVA sur marge non récupérable selon art. 297 A et E du C.G.I.",
+                     "N° TVA intracommunautaire FR12123456789", "Article 1", "25,00 €", "Total TTC", "marge (1)",
+                     "(1) Régime particulier – Biens d'occasion – TVA sur marge, art. 297 A du C.G.I.",
                      "Pénalités de retard : trois fois le taux d'intérêt légal."):
         assert expected in text, expected
-    assert "Total HT" not in text  # the margin scheme shows no VAT amount
+    assert not re.search(r"\bHT\b", text)  # the margin scheme shows no excl.-VAT figure
+    assert "2,50" not in text  # nor the VAT of the margin (25.00 - 10.00 at 20 %)
     assert "283-2 sexies" not in text and "262 I" not in text
     melt_text = all_text(ok(http, api, f"/api/sales/{melt['transaction_ref']}/invoice.pdf"))
     assert "TVA non applicable selon art. 283-2 sexies du C.G.I." in melt_text
@@ -227,7 +277,43 @@ def test_an_invoice_for_new_goods_shows_vat_per_rate(shop: dict[str, Any], http:
     assert "Total HT" in text and "Total TVA" in text and "175,00 €" in text
     assert "100,00 €" in text and "20,00 €" in text  # 20 %: 120.00 = 100.00 + 20.00
     assert "50,00 €" in text and "5,00 €" in text  # 10 %: 55.00 = 50.00 + 5.00
-    assert "297 A" not in text
+    assert "P.U. HT" in text
+    assert f"{refs[0]} Article 1 1 100,00 € 120,00 € 20 % 120,00 €" in text  # unit price excl. VAT, then incl.
+    assert "297 A" not in text and "Régime particulier" not in text
+
+
+def test_the_family_margin_category_chooses_the_invoice_mention(shop: dict[str, Any], http: Any) -> None:
+    """Art. 242 nonies A, I-12° annexe II CGI: the margin scheme's mention names the kind of goods."""
+    api = shop["api"]
+    assert api.get(f"/api/families/{shop['furniture']}").body["margin_category"] == "second_hand"
+    created = api.post("/api/families", {"label": "Tableaux", "margin_category": "art"})
+    assert created.status == 201 and created.body["margin_category"] == "art"
+    paintings = created.body["id"]
+    wrong = api.post("/api/families", {"label": "Divers", "margin_category": "brocante"})
+    assert (wrong.status, wrong.body["error"]["code"]) == (400, "invalid_input")
+    clocks = api.post("/api/families", {"label": "Pendules"}).body["id"]
+    renamed = api.put(f"/api/families/{clocks}", {"label": "Pendules anciennes",
+                                                   "margin_category": "collection_antique"})
+    assert renamed.status == 200 and renamed.body["margin_category"] == "collection_antique"
+    kept = api.put(f"/api/families/{clocks}", {"label": "Pendules et horloges"})  # not sent: unchanged
+    assert kept.body["margin_category"] == "collection_antique"
+    painting = commit_lot(api, family_id=paintings, supplier_id=shop["seller"], prices=["200.00"])["articles"][0]
+    clock = commit_lot(api, family_id=clocks, supplier_id=shop["seller"], prices=["90.00"])["articles"][0]
+    art = _sell(api, [painting["ref"]], prices={painting["ref"]: "450.00"})
+    text = all_text(ok(http, api, f"/api/sales/{art['transaction_ref']}/invoice.pdf"))
+    assert "(1) Régime particulier – Objets d'art – TVA sur marge, art. 297 A du C.G.I." in text
+    assert "Biens d'occasion" not in text and "41,67" not in text  # 250.00 of margin: 41.67 VAT, never shown
+    both = _sell(api, [clock["ref"], shop["refs"][0]], prices={clock["ref"]: "150.00"})
+    text = all_text(ok(http, api, f"/api/sales/{both['transaction_ref']}/invoice.pdf"))
+    assert "Régime particulier – Objets de collection et d'antiquité – TVA sur marge" in text
+    assert "Régime particulier – Biens d'occasion – TVA sur marge" in text
+    receipt = all_text(ok(http, api, f"/api/sales/{art['transaction_ref']}/receipt.pdf"))
+    assert "Régime particulier – Objets d'art" in receipt
+    # The mention is the one in force at the sale: a later change of the family changes no reprint.
+    assert api.put(f"/api/families/{paintings}", {"label": "Tableaux", "margin_category": "second_hand"}).status == 200
+    reprint = all_text(ok(http, api, f"/api/sales/{art['transaction_ref']}/invoice.pdf"))
+    assert "DUPLICATA" in reprint and "Régime particulier – Objets d'art" in reprint
+    assert "Biens d'occasion" not in reprint
 
 
 def test_a_credit_note_has_its_own_number_and_names_the_original_invoice(shop: dict[str, Any], http: Any) -> None:
@@ -243,8 +329,30 @@ def test_a_credit_note_has_its_own_number_and_names_the_original_invoice(shop: d
     for expected in ("AVOIR", f"N° {number}", "Date : 05/03/2021", f"Avoir sur la facture : {sale['invoice_number']}",
                      f"Transaction d'origine : {sale['transaction_ref']}", "Rayure non signalée", "Article 1",
                      "-25,00 €", "Total de l'avoir TTC", "M. GARNIER Paul",
-                     "TVA sur marge non récupérable selon art. 297 A et E du C.G.I."):
+                     f"Ticket remboursé : {sale['receipt_number']}",
+                     f"Ticket de remboursement : {returned.body['receipt_number']}",
+                     "Antiquités Lefèvre & Fils", "12 rue de la Poulaillerie", "69002 Lyon",
+                     "Régime particulier – Biens d'occasion – TVA sur marge, art. 297 A du C.G.I."):
         assert expected in text, expected
+    assert sale["receipt_number"] != returned.body["receipt_number"]
+    # the refund ticket (68 mm) of the return: the ticket it refunds, the company and its address
+    ticket = ok(http, api, f"/api/sales/{number}/receipt.pdf")
+    (page,) = reader(ticket).pages
+    assert page_size_mm(page)[0] == 68.0
+    refund = page_text(page)
+    for expected in ("TICKET DE REMBOURSEMENT", f"N° {returned.body['receipt_number']}",
+                     f"Rembourse le ticket : {sale['receipt_number']}", f"Avoir : {number}",
+                     "Antiquités Lefèvre & Fils", "12 rue de la Poulaillerie 69002 Lyon", "Article 1", "-25,00 €",
+                     "Remboursement", "Rayure non signalée", "Régime particulier – Biens d'occasion"):
+        assert expected in refund, expected
+    assert "Article 2" not in refund and "DUPLICATA" not in refund
+    assert barcodes(ticket) == [returned.body["receipt_number"]]
+    assert "DUPLICATA n° 2" in all_text(ok(http, api, f"/api/sales/{number}/receipt.pdf"))
+    sealed = api.get(f"/api/compliance/receipts/{returned.body['receipt_number']}")
+    assert sealed.status == 200, sealed.body
+    content = sealed.body["content"]
+    assert content["refunds"] == [sale["receipt_number"]]
+    assert (content["company"]["street_name"], content["company"]["city"]) == ("de la Poulaillerie", "Lyon")
     assert "Article 2" not in text
     assert fetch(http, api, f"/api/sales/{number}/invoice.pdf").status == 404
     assert fetch(http, api, f"/api/sales/{sale['transaction_ref']}/credit-note.pdf").status == 404
@@ -273,8 +381,9 @@ def test_the_purchase_contract_names_both_parties_the_goods_and_the_prices(
     assert page_size_mm(reader(content).pages[0]) == (210.0, 297.0)
     text = all_text(content)
     for expected in (
-        "BORDEREAU D'ACHAT", gold_lot, "conclu à 12 rue de la Poulaillerie, 69002 Lyon, le 10/02/2021",
-        "Mme DURAND Hélène Marie", "Date et lieu de naissance : 04/05/1961 à Mâcon", "3 PL Bellecour",
+        "BORDEREAU D'ACHAT", gold_lot, "conclu à 12 rue de la Poulaillerie, 69002 Lyon, le ",
+        "Date d'achat inscrite au registre : 10/02/2021",
+        "Mme DURAND Hélène Marie", "Date et lieu de naissance : 04/05/1961 à Mâcon", "3 place Bellecour",
         "Carte nationale d'identité n° 123456789012 délivrée le 01/02/2015 par Préfecture du Rhône",
         "Gourmette maille forçat", "Bijoux or", "12,5 g", "750", "585", "3,25 g", "300,00 €", "100,00 €",
         "Prix d'achat des biens", "400,00 €", "TMP 11,5 %", "46,00 €", "Prix TMP incluse", "446,00 €", "Virement",
@@ -287,6 +396,63 @@ def test_the_purchase_contract_names_both_parties_the_goods_and_the_prices(
     ):
         assert expected in text, expected
     assert "Titre (‰)" in text
+
+
+def _signed(api: Api, lot_ref: str) -> datetime:
+    """The lot's commit, in Paris time: the day and hour the contract is signed."""
+    stored = api.get(f"/api/lots/{lot_ref}").body["committed_at"]
+    return datetime.fromisoformat(stored).astimezone(ZoneInfo("Europe/Paris"))
+
+
+def _sizes(page: Any) -> list[tuple[float, str]]:
+    """Every run of text of a page with its font size in points (text matrix included)."""
+    runs: list[tuple[float, str]] = []
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
+        if text.strip():
+            runs.append((abs(size * tm[3]) or size, text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def test_the_contract_states_the_hour_of_signature_and_the_48_hour_withdrawal_right(
+        shop: dict[str, Any], gold_lot: str, http: Any) -> None:
+    """Code de la consommation L224-97 to L224-99, R224-5 to R224-7."""
+    api = shop["api"]
+    signed = _signed(api, gold_lot)
+    content = ok(http, api, f"/api/lots/{gold_lot}/contract.pdf?legal=default&withdrawal=1")
+    pdf = reader(content)
+    text = all_text(content)
+    hour = signed.strftime("%d/%m/%Y à %H h %M")
+    for expected in (
+        f"Date et heure de la signature : {hour}", f"conclu à 12 rue de la Poulaillerie, 69002 Lyon, le {hour}",
+        "RCS Lyon 123 456 789", "FR12123456789", "Mme DURAND Hélène Marie", "3 place Bellecour",
+        "Gourmette maille forçat", "12,5 g", "750", "300,00 €", "TMP 11,5 %",
+        # the R224-7 reminder, in the contract itself
+        "Droit de rétractation du vendeur (art. L. 224-99 et R. 224-7 du code de la consommation)",
+        "quarante-huit heures) à compter du jour et de l'heure de la signature du contrat",
+        "expire un samedi, un dimanche ou un jour férié ou chômé, il est prorogé jusqu'au premier jour ouvrable "
+        "suivant, à la même heure", "a pour effet d'annuler l'opération d'achat",
+        "double du prix de vente", f"Contrat signé le {hour} : rétractation possible jusqu'au ",
+    ):
+        assert expected in text, expected
+    # the withdrawal form of the official model, on its own detachable page, in 12 points at least
+    form = pdf.pages[-1]
+    form_text = page_text(form)
+    assert "FORMULAIRE DE RÉTRACTATION" not in page_text(pdf.pages[0])
+    for expected in ("✂", "Partie détachable", "FORMULAIRE DE RÉTRACTATION", "ACHAT DE MÉTAUX PRÉCIEUX",
+                     "À l'attention de : Antiquités Lefèvre & Fils, 12 rue de la Poulaillerie, 69002 Lyon",
+                     "Je/Nous (*) vous notifie/notifions (*) par la présente ma/notre (*) rétractation du contrat "
+                     f"conclu le {hour}", "ayant pour objet la vente du (des) bien(s) suivant(s) : "
+                     "Gourmette maille forçat — 12,5 g — 750 ‰", "Alliance — 3,25 g — 585 ‰",
+                     "Nom du (des) consommateur(s)-vendeur(s)", "Adresse du (des) consommateur(s)-vendeur(s)",
+                     "Signature du (des) consommateur(s)-vendeur(s)", "Date :", "(*) Rayez la mention inutile.",
+                     "Conformément à l'article R. 224-7"):
+        assert expected in form_text, expected
+    sizes = [(size, run) for size, run in _sizes(form) if not run.startswith(("Page ", "Bordereau d'achat"))]
+    assert sizes and min(size for size, _ in sizes) >= 12, sorted(sizes)[:3]
+    assert any(run.startswith("Je/Nous (*) vous notifie") for _, run in sizes)
 
 
 def test_contract_options_choose_the_mentions_and_the_boxes(shop: dict[str, Any], gold_lot: str, http: Any) -> None:

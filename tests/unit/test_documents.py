@@ -106,3 +106,13 @@ def test_the_renderers_import_nothing_until_a_pdf_is_asked_for() -> None:
             "import chalicelib.services.documents, chalicelib.api.documents\n"
             "assert not {'reportlab', 'barcode', 'PIL'} & set(sys.modules), 'imported at cold start'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_addresses_print_the_street_type_in_words() -> None:
+    from chalicelib.documents.text import address_lines
+
+    assert address_lines({"street_number": "12", "street_type": "PL", "street_name": "du Marché",
+                          "postcode": "54000", "city": "Nancy"}) == ["12 place du Marché", "54000 Nancy"]
+    assert address_lines({"street_number": "5", "street_type": "R", "street_name": "Stanislas"})[0] == "5 rue Stanislas"
+    assert address_lines({"street_type": "Quai", "street_name": "de la Loire"})[0] == "quai de la Loire"
+    assert address_lines({"street_type": "XY", "street_name": "des Lilas"})[0] == "XY des Lilas"  # kept as typed

@@ -27,7 +27,9 @@ def _conditional_failed(exc: Exception) -> bool:
 
 
 def _family(item: FamilyModel) -> Family:
-    return Family(id=item.id, label=item.label, metal_2093=bool(item.metal_2093))
+    return Family(id=item.id, label=item.label, metal_2093=bool(item.metal_2093),
+                  margin_category=item.margin_category or "second_hand",
+                  former_labels=tuple(item.former_labels or ()))
 
 
 def list_families(tenant_id: str) -> list[Family]:
@@ -48,7 +50,8 @@ def put_family(tenant_id: str, family: Family, *, create: bool) -> None:
     condition = FamilyModel.id.does_not_exist() if create else FamilyModel.id.exists()
     try:
         FamilyModel(
-            tenant_id, family.id, label=family.label, metal_2093=int(family.metal_2093)
+            tenant_id, family.id, label=family.label, metal_2093=int(family.metal_2093),
+            margin_category=family.margin_category, former_labels=list(family.former_labels) or None,
         ).save(condition=condition)
     except PutError as exc:
         if _conditional_failed(exc):

@@ -1,7 +1,9 @@
 // Familles d'articles.
 
 import { api } from "../api.js";
-import { confirmDialog, dialog, field, h, loading, notice, onSubmit, readForm, section, table, title } from "../ui.js";
+import { MARGIN_CATEGORIES, label } from "../fr.js";
+import { confirmDialog, dialog, field, h, loading, notice, onSubmit, options, readForm, section, table, title }
+  from "../ui.js";
 
 function familyForm(values, submitLabel) {
   return h("form", { class: "form" },
@@ -9,7 +11,11 @@ function familyForm(values, submitLabel) {
       field({ name: "label", label: "Libellé", required: true }, values.label),
       field({ name: "metal_2093", label: "Métal déclaré sur la 2093 (achats de métaux)", type: "checkbox",
         hint: "Ses achats entrent dans la déclaration annuelle et ne se paient jamais en espèces." },
-      values.metal_2093)),
+      values.metal_2093),
+      field({ name: "margin_category", label: "Régime de la marge (mention sur factures et tickets)", type: "select",
+        options: options(MARGIN_CATEGORIES),
+        hint: "« Régime particulier – … » : biens d'occasion, objets d'art, ou objets de collection et d'antiquité." },
+      values.margin_category || "second_hand")),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "button-primary" }, submitLabel)));
 }
 
@@ -55,6 +61,7 @@ export default async function render(view) {
     list.replaceChildren(table([
       { label: "Libellé", render: (f) => f.label },
       { label: "Déclaration 2093", render: (f) => (f.metal_2093 ? "Oui" : "Non") },
+      { label: "Régime de la marge", render: (f) => label(MARGIN_CATEGORIES, f.margin_category || "second_hand") },
       { label: "Actions", render: (f) => h("div", { class: "row-actions" },
         h("button", { type: "button", onclick: () => edit(f), "aria-label": `Modifier ${f.label}` }, "Modifier"),
         h("button", { type: "button", class: "button-danger", onclick: () => remove(f),

@@ -2,7 +2,7 @@
 // running totals), printable on the 68 mm roll; the PDFs when they exist.
 
 import { api } from "../api.js";
-import { PAYMENT_METHODS, VAT_RATES, date, label, money, partyName, text } from "../fr.js";
+import { PAYMENT_METHODS, VAT_RATES, date, label, marginMention, money, partyName, text } from "../fr.js";
 import { emptySelection } from "../basket.js";
 import { navigate } from "../router.js";
 import { documentLink, h, loading, notice, title } from "../ui.js";
@@ -16,8 +16,26 @@ async function newSale() {
   }
 }
 
+// Used goods sold under the margin scheme (not exempt): their VAT and excl.-VAT figure are
+// never shown to the buyer, who could work out the margin (art. 297 E CGI).
+function isMargin(condition, rate) {
+  return (condition || "used") === "used" && rate !== "exempt_melt" && rate !== "exempt_export";
+}
+
+/** The margin-scheme mention of each used line, by the family of its article. */
+async function marginMentions(refs) {
+  if (!refs.length) return [];
+  const families = await api.get("/families", { query: { page_size: 500 } }).catch(() => ({ items: [] }));
+  const category = Object.fromEntries((families.items || []).map((f) => [f.id, f.margin_category]));
+  const found = await Promise.all(refs.map((ref) => api.get(`/articles/${encodeURIComponent(ref)}`)
+    .then((a) => category[a.family_id]).catch(() => undefined)));
+  return [...new Set(found.map((c) => marginMention(c)))];
+}
+
 function percent(value) {
-  return value ? `${String(value).replace(/\.?0+$/, "").replace(".", ",")} %` : "—";
+  // "20.00" → "20 %", "5.500" → "5,5 %", "0" → "0 %": only a decimal part's trailing zeros go.
+  if (value === undefined || value === null || value === "") return "—";
+  return `${String(value).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "").replace(".", ",")} %`;
 }
 
 export default async function render(view, { params, phone }) {
@@ -35,6 +53,16 @@ export default async function render(view, { params, phone }) {
   const address = [[company.street_number, company.street_type, company.street_name].filter(Boolean).join(" "),
     [company.postcode, company.city].filter(Boolean).join(" ")].filter(Boolean);
   const running = receipt.running_totals || {};
+  const conditions = Object.fromEntries((sale.lines || []).map((l) => [l.ref, l.condition]));
+  const margin = (l) => isMargin(conditions[l.ref], l.vat_rate);
+  const showExcl = lines.some((l) => !margin(l));
+  const vat = {};
+  for (const l of lines.filter((line) => !margin(line))) {
+    const entry = vat[l.vat_rate] ??= { base: 0, vat: 0 };
+    entry.base += Math.round(Number(l.total_excl_vat) * 100);
+    entry.vat += Math.round(Number(l.vat || 0) * 100);
+  }
+  const mentions = await marginMentions(lines.filter(margin).map((l) => l.ref));
 
   const ticket = h("article", { class: "receipt", "aria-label": `Ticket de caisse ${receipt.ticket_number || sale.receipt_number}` },
     h("header", {}, h("strong", {}, company.company_name || ""), address.map((l) => h("div", {}, l)),
@@ -45,20 +73,23 @@ export default async function render(view, { params, phone }) {
       `Transaction ${sale.transaction_ref}`, sale.invoice_number ? [h("br"), `Facture ${sale.invoice_number}`] : null),
     h("table", { class: "receipt-lines" },
       h("caption", { class: "visually-hidden" }, "Lignes du ticket"),
-      h("thead", {}, h("tr", {}, ["Article", "Qté", "Prix", "HT", "TVA"].map((c) => h("th", { scope: "col" }, c)))),
+      h("thead", {}, h("tr", {}, ["Article", "Qté", "Prix", showExcl ? "HT" : null, "TVA"].filter(Boolean)
+        .map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", {}, lines.map((l) => h("tr", {},
         h("td", {}, h("span", { class: "receipt-ref" }, l.ref), " ", l.label),
         h("td", { class: "num" }, String(l.quantity ?? 1)),
         h("td", { class: "num" }, money(l.unit_price)),
-        h("td", { class: "num" }, money(l.total_excl_vat)),
-        h("td", { class: "num" }, percent(l.vat_rate_percent)))))),
+        showExcl ? h("td", { class: "num" }, margin(l) ? "" : money(l.total_excl_vat)) : null,
+        h("td", { class: "num" }, margin(l) ? "marge" : percent(l.vat_rate_percent)))))),
     h("dl", { class: "summary" },
-      Object.entries(receipt.vat || sale.vat || {}).map(([rate, v]) => [
-        h("dt", {}, `TVA ${label(VAT_RATES, rate)} sur ${money(v.base)}`), h("dd", {}, money(v.vat))]),
+      Object.entries(vat).map(([rate, v]) => [
+        h("dt", {}, `TVA ${label(VAT_RATES, rate)} sur ${money((v.base / 100).toFixed(2))}`),
+        h("dd", {}, money((v.vat / 100).toFixed(2)))]),
       h("dt", {}, h("strong", {}, "Total TTC")), h("dd", { class: "receipt-total" }, money(receipt.total || sale.total)),
       h("dt", {}, "Paiement"), h("dd", { class: "receipt-payment" },
         `${label(PAYMENT_METHODS, receipt.payment?.method || sale.payment_method)}`
         + ` ${money(receipt.payment?.amount || sale.total)}`)),
+    mentions.map((m) => h("p", { class: "receipt-mention" }, m)),
     running.day ? h("p", { class: "hint" }, `Total du jour ${money(running.day_total)} · `
       + `exercice ${running.period} ${money(running.period_total)} · cumul perpétuel ${money(running.perpetual_total)}`) : null,
     client ? h("p", {}, `Client : ${partyName(client)}`) : null);

@@ -3,6 +3,8 @@ from its owner, then sold."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -60,6 +62,11 @@ def test_two_scanned_articles_are_sold_and_the_receipt_opens(page: Page, stack: 
     expect(receipt).to_contain_text("Horloge comtoise")
     expect(receipt.locator(".receipt-total")).to_have_text("125,00 €")
     expect(receipt).to_contain_text("Espèces")
+    # used goods (margin scheme): no excl.-VAT column, no VAT amount, the mention instead (art. 297 E CGI)
+    expect(receipt.locator(".receipt-mention")).to_have_text(
+        ["Régime particulier – Biens d'occasion – TVA sur marge, art. 297 A du C.G.I."])
+    expect(receipt.get_by_role("columnheader", name="HT")).to_have_count(0)
+    expect(receipt.locator("dl.summary")).not_to_contain_text("TVA")
     expect(page.get_by_role("button", name="Imprimer le ticket")).to_be_visible()
     shoot(page, "22-ticket")
 
@@ -141,6 +148,8 @@ def test_on_a_phone_only_the_sale_is_offered(phone: Page, stack: RunningStack) -
     expect(sell.get_by_role("link", name="Facture (PDF)")).to_have_count(0)
     sell.get_by_role("link", name="Voir le ticket de caisse").tap()
     expect(phone.locator(".receipt-total")).to_have_text("120,00 €")
+    expect(phone.locator(".receipt-mention")).to_contain_text(["Régime particulier – Biens d'occasion"])
+    expect(phone.locator(".receipt")).not_to_contain_text("TVA Normal")
     expect(phone.get_by_role("button", name="Imprimer le ticket")).to_have_count(0)
     shoot(phone, "32-telephone-ticket")
     width = phone.evaluate("document.documentElement.scrollWidth")
@@ -199,3 +208,45 @@ def test_a_consignment_lot_is_bought_from_its_owner_then_sold(page: Page, stack:
     expect(page.locator(".facts")).to_contain_text("Vendu")
     expect(page.get_by_role("table", name="Historique de l'article")).to_contain_text("Vente")
     shoot(page, "23-confie-rachete-vendu")
+
+
+def test_a_family_s_margin_category_is_chosen_and_shown(page: Page, stack: RunningStack) -> None:
+    """Its mention on margin-scheme invoices and receipts (art. 242 nonies A annexe II CGI)."""
+    shop = Shop(stack.api())
+    sign_in(page, shop.email)
+    page.goto("/#/familles")
+    families = page.locator("table")
+    expect(families.locator("tr", has_text="Mobilier")).to_contain_text("Biens d'occasion")
+    page.get_by_label("Libellé").fill("Tableaux")
+    page.get_by_label("Régime de la marge (mention sur factures et tickets)").select_option(label="Objets d'art")
+    page.get_by_role("button", name="Ajouter la famille").click()
+    expect(families.locator("tr", has_text="Tableaux")).to_contain_text("Objets d'art")
+    page.get_by_role("button", name="Modifier Mobilier").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Régime de la marge (mention sur factures et tickets)").select_option(
+        label="Objets de collection et d'antiquité")
+    dialog.get_by_role("button", name="Enregistrer").click()
+    expect(families.locator("tr", has_text="Mobilier")).to_contain_text("Objets de collection et d'antiquité")
+    assert shop.api.get(f"/api/families/{shop.furniture}").body["margin_category"] == "collection_antique"
+
+
+def test_a_customer_return_offers_the_credit_note_and_the_refund_ticket(page: Page, stack: RunningStack) -> None:
+    shop = Shop(stack.api())
+    (article,) = shop.lot([{"description": "Bougeoir en laiton", "purchase_price": "8.00",
+                            "label_price": "30.00"}])["articles"]
+    ref = article["ref"]
+    sold = shop.api.post("/api/actions/sell", {"refs": [ref], "date": "2024-03-15", "payment_method": "card"})
+    assert sold.status == 200, sold.body
+    assert shop.api.post("/api/selection/add", {"refs": [ref]}).status == 200
+    sign_in(page, shop.email)
+    page.goto("/#/selection")
+    page.get_by_label("Action groupée", exact=True).select_option(label="Retour client (remise en stock)")
+    page.get_by_role("button", name="Appliquer à la sélection").click()
+    dialog = page.get_by_role("dialog", name="Retour client (remise en stock) — sélection")
+    dialog.get_by_label("Date").fill("2024-03-16")
+    dialog.get_by_label("Motif").fill("Fêlure au pied")
+    dialog.get_by_role("button", name=re.compile(r"^Retour client \(remise en stock\) \(")).click()
+    expect(dialog).to_contain_text("Avoir n° ")
+    ticket = dialog.get_by_role("link", name="Ticket de remboursement (PDF)")
+    expect(ticket).to_have_attribute("data-document", re.compile(r"^/sales/.+/receipt\.pdf$"))
+    expect(dialog.get_by_role("link", name="Avoir (PDF)")).to_be_visible()
