@@ -77,6 +77,12 @@ def lot_police_files(ref: str) -> dict[str, Any]:
     return page(bp.current_request, found, lambda item: item)
 
 
+@bp.route("/compliance/sealing", methods=["GET"])
+def sealing_status() -> dict[str, Any]:
+    """The tenant's journal entries not sealed yet, and why (empty when all is sealed)."""
+    return compliance.sealing_status(principal())
+
+
 @bp.route("/compliance/receipts", methods=["GET"])
 def list_receipts() -> dict[str, Any]:
     found = compliance.receipts(principal(), _date_filters())
@@ -108,6 +114,18 @@ def verify() -> dict[str, Any]:
 def start_verification() -> Response:
     """The verification as a job (202): long chains outlast one request."""
     return Response(body=compliance.start_verification(principal()), status_code=202)
+
+
+@bp.route("/compliance/verifier", public=True, methods=["GET"])
+def download_verifier() -> Response:
+    """The standalone verifier (docs/sealing.md), byte for byte: public, an inspector needs no account."""
+    from chalicelib import verifier
+
+    return Response(body=verifier.source().decode("utf-8"), headers={
+        "Content-Type": "text/x-python; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{verifier.FILENAME}"',
+        "Cache-Control": "no-cache",
+    })
 
 
 @bp.route("/compliance/inspections", methods=["GET"])

@@ -34,6 +34,8 @@ class PoliceSheetRenderer:
     ARTICLE_COLUMNS = (0.12, 0.29, 0.12, 0.08, 0.07, 0.1, 0.11, 0.11)
     # at, user, subject, field, change, reason
     TRACE_COLUMNS = (0.13, 0.17, 0.12, 0.12, 0.23, 0.23)
+    # version, event, at, by, reason, rank, SHA-256 (start)
+    VERSION_COLUMNS = (0.05, 0.15, 0.14, 0.19, 0.21, 0.07, 0.19)
 
     def render(self, book: PoliceBook) -> bytes:
         styles = style_sheet()
@@ -54,6 +56,8 @@ class PoliceSheetRenderer:
                           Paragraph(escape(f"Livre de police — lot {sheet.lot_ref}"), st["Title"])]
         if book.filters:
             out.append(Paragraph(escape(" · ".join(book.filters)), st["Tiny"]))
+        if sheet.seal:
+            out.append(self._seal(sheet, st, width))
         out.append(self._header(sheet, st, width))
         out += [Paragraph("Vendeur (identité au jour de l'achat)", st["Heading"]),
                 Paragraph(lines_markup(sheet.seller), st["Body"])]
@@ -65,7 +69,27 @@ class PoliceSheetRenderer:
             out.append(self._traces(sheet, st, width))
         else:
             out.append(Paragraph("Aucune correction.", st["Small"]))
+        if sheet.versions:
+            out += [Paragraph("Versions au livre de police (scellées)", st["Heading"]),
+                    self._versions(sheet, st, width)]
         return out
+
+    def _seal(self, sheet: PoliceSheet, st: Any, width: float) -> Table:
+        """The box tying this paper to the sealed record it reproduces."""
+        rows = [[Paragraph(escape(line), st["CellHead" if n == 0 else "Cell"])] for n, line in enumerate(sheet.seal)]
+        table = Table(rows, colWidths=[width])
+        table.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8 if sheet.sealed else 1.5, RULE),
+                                   ("LEFTPADDING", (0, 0), (-1, -1), 4), ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]))
+        return table
+
+    def _versions(self, sheet: PoliceSheet, st: Any, width: float) -> Table:
+        titles = ("N°", "Événement", "Date", "Par", "Motif", "Rang", "SHA-256 (début)")
+        rows = [[Paragraph(t, st["CellHead"]) for t in titles]]
+        rows += [[Paragraph(escape(value), st["Cell"]) for value in row] for row in sheet.versions]
+        table = Table(rows, colWidths=[share * width for share in self.VERSION_COLUMNS], repeatRows=1)
+        table.setStyle(grid_style())
+        return table
 
     def _header(self, sheet: PoliceSheet, st: Any, width: float) -> Table:
         cells = [Paragraph(escape(text), st["CellHead" if n % 2 == 0 else "Cell"])

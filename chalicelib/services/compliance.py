@@ -4,7 +4,7 @@ versions, receipts, inspection reports, and the verification of every chain."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -13,12 +13,14 @@ from chalicelib.adapters.repositories import lots as lots_repo
 from chalicelib.adapters.repositories import vault as repo
 from chalicelib.adapters.repositories.vault import Entry
 from chalicelib.auth import Principal
-from chalicelib.domain import seal
+from chalicelib.config import get_settings
+from chalicelib.domain import divergence, retention, seal
+from chalicelib.domain.text import is_whole_number
 from chalicelib.errors import NotFoundError
 
 # The police register and the receipts hold purchase prices and sellers'
-# identities: read by those who see purchase data (manager, collaborator).
-READ_PERMISSION = "see_purchase_data"
+# identities: the back office's (chalicelib/domain/profiles.py).
+READ_PERMISSION = "read_register"
 
 LIST_FILTERS = ("lot", "date_from", "date_to")
 
@@ -60,6 +62,12 @@ def item_view(entry: Entry) -> dict[str, Any]:
         view["transaction_ref"] = summary.get("transaction_ref")
         view["total"] = summary.get("total")
         view["at"] = summary.get("at")
+    elif entry.chain == seal.CLOSING:
+        summary = entry.summary or {}
+        view["closing_kind"] = summary.get("kind")
+        view["period"] = summary.get("period")
+        view["tickets"] = summary.get("tickets")
+        view["period_total"] = summary.get("period_total")
     return view
 
 
@@ -133,7 +141,7 @@ def _content(entry: Entry | None) -> Content:
 
 def police_file_content(who: Principal, record_id: str) -> Content:
     who.require(READ_PERMISSION)
-    if not record_id.isdigit() or not 1 <= int(record_id) <= 10**10 - 1:
+    if not is_whole_number(record_id) or not 1 <= int(record_id) <= 10**10 - 1:
         raise SealedRecordNotFoundError()
     return _content(repo.get_entry(who.tenant_id, seal.POLICE_REGISTER, int(record_id)))
 
@@ -161,38 +169,84 @@ def _retention_held(current: vault.Current, entry: Entry) -> bool:
     return current.retain_until >= sealed_until - timedelta(seconds=1)  # S3 keeps whole seconds
 
 
-def _stored(entry: Entry, versions: set[str] | None = None) -> seal.Stored:
-    """Re-read one record: one request, unless it was stored over.
+def _retention_problem(entry: Entry, mode: str, until: datetime | None) -> retention.Problem | None:
+    """The object's lock against its legal term: its sealing day plus the configured calendar years."""
+    try:
+        sealed_at = datetime.fromisoformat(entry.sealed_at)
+    except ValueError:
+        sealed_at = datetime.now(UTC)  # an unreadable date: hold it to the strictest term
+    return retention.check(entry.chain, entry.rank, entry.number, mode or None, until, sealed_at,
+                           get_settings().vault_retention_years, vault.RETENTION_MODE)
+
+
+def _sealed_version_retention(entry: Entry) -> retention.Problem | None:
+    """The retention of the sealed version when another one lies on top of it (one more request)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        stored = vault.head(entry.key, entry.version_id)
+    except ClientError:  # the version is gone: its chain reports it
+        return None
+    try:
+        until = datetime.fromisoformat(stored.retain_until) if stored.retain_until else None
+    except ValueError:
+        until = None
+    return _retention_problem(entry, stored.retention_mode, until)
+
+
+def _stored(entry: Entry, versions: set[str] | None = None) -> tuple[seal.Stored, retention.Problem | None]:
+    """Re-read one record: one request, unless it was stored over; and its retention.
 
     ``versions``: every version id the vault lists at its key (none but the sealed one,
     unless it was written over — even if the index was then pointed at the newcomer).
     """
     current = vault.read_current(entry.key)
     held = True
+    problem = None
     if current is not None and current.version_id == entry.version_id:
         body, storage_sha, later = current.body, current.sha256, 0
         held = _retention_held(current, entry)
+        problem = _retention_problem(entry, current.retention_mode, current.retain_until)
     else:  # another version (or a delete marker) on top of it: is the sealed one still there?
         sealed = vault.read(entry.key, entry.version_id)
         body, storage_sha = (sealed[0], sealed[1]) if sealed is not None else (None, None)
         later = 1 if sealed is not None else 0
+        if sealed is not None:
+            problem = _sealed_version_retention(entry)
     if versions is not None and body is not None:
         later = max(later, len(versions - {entry.version_id}))
-    return seal.Stored(rank=entry.rank, sha256=entry.sha256, body=body, prev_sha256=entry.prev_sha256,
-                       storage_sha256=storage_sha, later_versions=later, retention_held=held, number=entry.number)
+    return (seal.Stored(rank=entry.rank, sha256=entry.sha256, body=body, prev_sha256=entry.prev_sha256,
+                        storage_sha256=storage_sha, later_versions=later, retention_held=held, number=entry.number),
+            problem)
 
 
 def _rank_of(key: str) -> int | None:
     name = key.rsplit("/", 1)[-1].removesuffix(".json")
-    return int(name) if name.isdigit() else None
+    return int(name) if is_whole_number(name) else None
+
+
+@dataclass
+class _Checked:
+    """What checking one chain gave: its records as re-read, and their retention problems."""
+
+    records: list[seal.Stored]
+    retention: list[retention.Problem]
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def bodies(self) -> list[bytes | None]:
+        return [r.body for r in self.records]
 
 
 def _verify_one(tenant_id: str, chain: str, head: repo.ChainHead | None,
-                anchors: list[seal.Head]) -> tuple[int, seal.Break | None, list[bytes | None]]:
-    """Check one chain against the vault; the stored bodies, for the anchors they may hold."""
+                anchors: list[seal.Head]) -> tuple[int, seal.Break | None, _Checked]:
+    """Check one chain against the vault; the records re-read (for the anchors and the
+    live data they hold) and every retention short of its term."""
     entries = repo.chain_entries(tenant_id, chain)
     history = vault.versions(vault.object_key(tenant_id, chain, 1).rsplit("/", 1)[0] + "/")
-    records = [_stored(entry, history.get(entry.key, set())) for entry in entries]
+    pairs = [_stored(entry, history.get(entry.key, set())) for entry in entries]
+    records = [record for record, _ in pairs]
+    problems = [problem for _, problem in pairs if problem is not None]
     # Objects cannot be deleted: one the index does not list means the index lost it
     # (unless a sealer is completing that rank right now).
     in_flight = {p.rank for p in head.pending} if head is not None else set()
@@ -201,18 +255,29 @@ def _verify_one(tenant_id: str, chain: str, head: repo.ChainHead | None,
     if head is not None and head.sealed > 0:
         trusted.append(seal.Head(chain, head.sealed, head.sha256))
     broken = seal.verify_chain(chain, records, trusted, stored_ranks)
-    return len(records), broken, [r.body for r in records]
+    return len(records), broken, _Checked(records, problems, entries)
 
 
 def verify(who: Principal) -> dict[str, Any]:
     """Re-read every sealed record of the tenant and check every hash and link, now."""
-    who.require(READ_PERMISSION)
+    who.require("verify_register")
     return verify_tenant(who.tenant_id)
+
+
+def sealing_status(who: Principal) -> dict[str, Any]:
+    """Journal entries of the tenant the sealer failed on and that are still unsealed."""
+    who.require("verify_register")
+    from chalicelib.services import sealing
+
+    failing = sealing.tenant_status(who.tenant_id)
+    return {"ok": not failing, "unsealed": [
+        {"seq": f.seq, "kind": f.kind, "since": f.first_at, "last_attempt": f.last_at, "attempts": f.attempts,
+         "error": f.error, "needs_a_human": f.poison} for f in failing]}
 
 
 def start_verification(who: Principal) -> dict[str, Any]:
     """The same verification as a job, for chains too long to re-read within one request."""
-    who.require(READ_PERMISSION)
+    who.require("verify_register")
     from chalicelib.services import jobs
 
     return jobs.start(who.tenant_id, "verify", {}, who.user_id)
@@ -234,9 +299,10 @@ def verify_tenant(tenant_id: str, progress: Any = None) -> dict[str, Any]:
     breaks: dict[str, seal.Break | None] = {}
     chains: dict[str, Any] = {}
 
-    count, broken, bodies = _verify_one(tenant_id, seal.CHAIN_HEAD, heads.get(seal.CHAIN_HEAD), [])
+    count, broken, checked_heads = _verify_one(tenant_id, seal.CHAIN_HEAD, heads.get(seal.CHAIN_HEAD), [])
+    held: dict[str, _Checked] = {seal.CHAIN_HEAD: checked_heads}
     anchors: list[seal.Head] = []
-    for body in bodies:
+    for body in checked_heads.bodies:
         if body is None:
             continue
         try:
@@ -252,15 +318,20 @@ def verify_tenant(tenant_id: str, progress: Any = None) -> dict[str, Any]:
             progress(done / (len(seal.CHAINS) + 1))
         if chain == seal.CHAIN_HEAD:
             continue
-        count, broken, _ = _verify_one(tenant_id, chain, heads.get(chain), anchors)
+        count, broken, held[chain] = _verify_one(tenant_id, chain, heads.get(chain), anchors)
         checked += count
         breaks[chain] = broken
         chains[chain] = count
 
     first = next((breaks[c] for c in seal.CHAINS if breaks.get(c) is not None), None)
+    short = [p.to_json() for c in seal.CHAINS if c in held for p in held[c].retention]
+    divergences = [d.to_json() for d in _divergences(tenant_id, held)]
     return {
-        "ok": first is None,
+        "ok": first is None and not short and not divergences,
         "checked": checked,
+        "divergences": divergences,
+        "retention": short,
+        "retention_years": get_settings().vault_retention_years,
         "first_broken": None if first is None else {
             "chain": first.chain, "rank": first.rank, "reason": first.reason, "message": first.message},
         "chains": [
@@ -271,6 +342,93 @@ def verify_tenant(tenant_id: str, progress: Any = None) -> dict[str, Any]:
             for c in seal.CHAINS
         ],
     }
+
+
+# ---------------------------------------------------------------- live data against the seal
+
+
+def _contents(checked: _Checked | None) -> list[tuple[int, str, dict[str, Any]]]:
+    """``(rank, journal kind, content)`` of the records whose bytes still hash to the index's
+    SHA-256 (an altered one is reported by its chain; its content is not trusted here)."""
+    found = []
+    for record in checked.records if checked is not None else []:
+        if record.body is None or seal.sha256_hex(record.body) != record.sha256:
+            continue
+        try:
+            envelope = seal.parse(record.body)
+        except seal.SealError:
+            continue
+        content = envelope.get("content")
+        if isinstance(content, dict):
+            found.append((record.rank, str(envelope.get("kind") or ""), content))
+    return found
+
+
+def _divergences(tenant_id: str, held: dict[str, _Checked]) -> list[divergence.Divergence]:
+    """The live lots, articles and sales against the sealed contents just re-read.
+
+    Tenant-wide queries only (lots, articles, families, closures' records): no
+    per-record read, whatever the size of the register.
+    """
+    register = [(rank, content) for rank, _, content in _contents(held.get(seal.POLICE_REGISTER))]
+    receipts = _contents(held.get(seal.RECEIPT))
+    if not register and not receipts:
+        return []
+    from chalicelib.adapters.repositories import articles as articles_repo
+    from chalicelib.adapters.repositories import catalog as catalog_repo
+    from chalicelib.adapters.repositories import jobs as jobs_repo
+
+    lots = {lot["ref"]: lot for lot in lots_repo.list_lots(tenant_id)}
+    articles = {a["ref"]: a for a in articles_repo.all_articles(tenant_id)}
+    families = {f.id: [f.label, *f.former_labels] for f in catalog_repo.list_families(tenant_id)}
+    purged_articles, purged_lots = jobs_repo.purged_refs(tenant_id)
+    purged = divergence.Purged(frozenset(purged_lots), frozenset(purged_articles))
+    found = [*divergence.register_divergences(register, lots, articles, families, purged, seal.POLICE_REGISTER),
+             *divergence.receipt_divergences(receipts, articles, seal.RECEIPT)]
+    copies = _summary_divergences(tenant_id, articles)  # written with the articles: never in flight
+    if not found:  # the usual answer: no need to look for entries on their way to the vault
+        return copies
+    found = divergence.settled(found, _in_flight(tenant_id, held, {d.chain for d in found}))
+    return [*found, *divergence.beyond(copies, found, articles)]
+
+
+def _summary_divergences(tenant_id: str, articles: dict[str, dict[str, Any]]) -> list[divergence.Divergence]:
+    """The Σ buckets against the articles they sum (one more small Query)."""
+    from chalicelib.adapters.repositories import sigma as sigma_repo
+    from chalicelib.domain import sigma
+
+    if not sigma_repo.is_ready(tenant_id):
+        return []
+    expected = sigma.deltas((None, article) for article in articles.values())
+    return divergence.summary_divergences(expected, sigma_repo.buckets(tenant_id))
+
+
+def _in_flight(tenant_id: str, held: dict[str, _Checked], chains: set[str]) -> divergence.InFlight:
+    """The lots and sales whose latest journal entry the vault does not hold yet.
+
+    Per chain with a divergence, one Query of the journal after its last sealed
+    entry (keys only); a customer return's payload is read for the articles it names.
+    """
+    lots: set[str] = set()
+    transactions: set[str] = set()
+    articles: set[str] = set()
+    for chain in sorted(chains & {seal.POLICE_REGISTER, seal.RECEIPT}):
+        checked = held.get(chain)
+        entries = checked.entries if checked is not None else []
+        sealed = {e.seq for e in entries}
+        kinds = [kind for kind, of in seal.CHAIN_OF_KIND.items() if of == chain]
+        after = max(sealed) if sealed else None
+        for seq, kind, subject in repo.journal_since(tenant_id, after, kinds):
+            if seq in sealed:
+                continue
+            if chain == seal.POLICE_REGISTER:
+                lots.add(subject)
+            elif kind == "sale":
+                transactions.add(subject)
+            else:
+                content = repo.decode_payload(repo.get_journal(tenant_id, seq).payload)
+                articles.update(str(line["ref"]) for line in content.get("lines") or [] if line.get("ref"))
+    return divergence.InFlight(frozenset(lots), frozenset(transactions), frozenset(articles))
 
 
 # ---------------------------------------------------------------- inspections
@@ -293,7 +451,8 @@ def _inspection_view(inspection: repo.Inspection, sealed: dict[str, Any]) -> dic
 
 
 def add_inspection(who: Principal, inspector: str, service: str, email: str, text: str) -> dict[str, Any]:
-    """Any logged-in profile: the inspector is handed a session at the shop."""
+    """The back office appends what an inspector wrote (later, the inspector's own session)."""
+    who.require("append_inspection")
     now = datetime.now(UTC)
     data = text.encode("utf-8")
     inspection = repo.Inspection(

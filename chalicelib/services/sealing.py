@@ -41,15 +41,16 @@ import random
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.adapters import vault
 from chalicelib.adapters.repositories import vault as repo
-from chalicelib.adapters.repositories.vault import ChainHead, Contention, Entry, JournalRecord
+from chalicelib.adapters.repositories.vault import ChainHead, Contention, Entry, JournalRecord, Pending
 from chalicelib.config import get_settings
-from chalicelib.domain import seal
+from chalicelib.domain import retention, seal
 from chalicelib.observability import logger
 
 # Conditional-write losses tolerated per chain before the batch is failed (and retried).
@@ -70,6 +71,10 @@ class SealingError(RuntimeError):
 
 class PoisonRecordError(ValueError):
     """A journal record that can never be sealed as it is."""
+
+
+class DamagedIndexError(RuntimeError):
+    """The index says an entry is sealed, but no sealed record of the chain is that entry."""
 
 
 @dataclass
@@ -112,7 +117,8 @@ def _summary(chain: str, kind: str, content: dict[str, Any]) -> dict[str, Any] |
         return {"lot_ref": lot.get("ref"), "version": content.get("version"), "event": content.get("event"),
                 "purchase_date": lot.get("purchase_date")}
     if chain in (seal.RECEIPT, seal.CLOSING):
-        keep = ("ticket_number", "register", "at", "kind", "total", "transaction_ref", "invoice_number", "period")
+        keep = ("ticket_number", "register", "at", "kind", "total", "transaction_ref", "invoice_number", "period",
+                "period_total", "tickets")
         return {k: content[k] for k in keep if k in content and not isinstance(content[k], (dict, list))} or None
     if chain == seal.INSPECTION:
         return {"inspector": content.get("inspector"), "service": content.get("service")}
@@ -122,7 +128,42 @@ def _summary(chain: str, kind: str, content: dict[str, Any]) -> dict[str, Any] |
 
 
 def _retain_until(sealed_at: str) -> datetime:
-    return datetime.fromisoformat(sealed_at) + timedelta(days=get_settings().vault_retention_days)
+    """Set explicitly on each object: ten *calendar* years from its sealing (not 3,650 days)."""
+    return retention.retain_until(datetime.fromisoformat(sealed_at), get_settings().vault_retention_years)
+
+
+# Chains of one stream batch, and PutObjects of one chain, in flight at once against AWS,
+# where each request waits on a round trip (python -m bench sealing: bench/README.md).
+# Against moto (the local stack, the tests: an endpoint is set) one at a time: threads
+# there only contend for the one interpreter moto runs in.
+PUT_THREADS = 8
+_pool_guard = threading.Lock()
+_report_guard = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+
+
+_chains: ThreadPoolExecutor | None = None
+
+
+def _side_by_side() -> bool:
+    return PUT_THREADS > 1 and not get_settings().aws_endpoint_url
+
+
+def _put_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_guard:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=PUT_THREADS, thread_name_prefix="seal-put")
+        return _pool
+
+
+def _chain_pool() -> ThreadPoolExecutor:
+    """Apart from the PutObjects' pool: a chain waits on its puts, never on a chain."""
+    global _chains
+    with _pool_guard:
+        if _chains is None:
+            _chains = ThreadPoolExecutor(max_workers=PUT_THREADS, thread_name_prefix="seal-chain")
+        return _chains
 
 
 def _finish(head: ChainHead, known: dict[str, _Ready]) -> list[Entry]:
@@ -136,11 +177,18 @@ def _finish(head: ChainHead, known: dict[str, _Ready]) -> list[Entry]:
     built = seal.seal_many(head.chain, head.sealed + 1, head.sha256,
                            [(p.kind, r.content, p.sealed_at) for p, r in items])
 
-    # One object after the other: against moto (one process) threads only add contention, and
-    # a shard's pace in AWS (tens of records a second) is far above what a shop journals.
-    stored_objects = [vault.put_sealed(vault.object_key(head.tenant_id, head.chain, record.rank), record.body,
-                                       record.sha256, _retain_until(pending.sealed_at))
-                      for (pending, _), record in zip(items, built, strict=True)]
+    # The objects of a batch are stored side by side (each PutObject is one round trip); the
+    # ranks stay as built and the index below is still one transaction, in order.
+    def put(pair: tuple[tuple[Pending, _Ready], seal.Sealed]) -> vault.StoredObject:
+        (pending, _), record = pair
+        return vault.put_sealed(vault.object_key(head.tenant_id, head.chain, record.rank), record.body,
+                                record.sha256, _retain_until(pending.sealed_at))
+
+    pairs = list(zip(items, built, strict=True))
+    if len(pairs) < 2 or not _side_by_side():
+        stored_objects = [put(pair) for pair in pairs]
+    else:
+        stored_objects = list(_put_pool().map(put, pairs))  # in order; the first failure is raised
     entries = []
     for (pending, ready), record, stored in zip(items, built, stored_objects, strict=True):
         entries.append(Entry(
@@ -192,6 +240,20 @@ def _chain_lock(tenant_id: str, chain: str) -> threading.Lock:
         return _locks.setdefault((tenant_id, chain), threading.Lock())
 
 
+def _claim_holds(tenant_id: str, seq: str, claim: Any) -> bool:
+    entry = repo.get_entry(tenant_id, claim.chain, int(claim.rank))
+    return entry is not None and entry.seq == seq and entry.sha256 == claim.sha256
+
+
+def _check_claims(tenant_id: str, chain: str, claims: dict[str, Any]) -> None:
+    """A redelivered entry is skipped only if its claim leads to the sealed record it
+    made; a claim that leads nowhere (a damaged or forged index) must not silence it."""
+    for seq, claim in claims.items():
+        if claim.chain != chain or not _claim_holds(tenant_id, seq, claim):
+            raise DamagedIndexError(f"journal entry {seq} is claimed as {claim.chain} rank {claim.rank}, "
+                                    "but that sealed record is not this entry")
+
+
 def _seal_chain(tenant_id: str, chain: str, records: list[_Ready], report: SealReport) -> None:
     """Seal ``records`` (one chain, stream order), finishing any pending rank first."""
     known = {r.record.seq: r for r in records}
@@ -203,7 +265,9 @@ def _seal_chain(tenant_id: str, chain: str, records: list[_Ready], report: SealR
     while True:
         done = repo.claims(tenant_id, [seq for seq in order if seq not in finished]) | dict.fromkeys(finished)
         if first:
-            report.duplicates += len(done)
+            _check_claims(tenant_id, chain, done)
+            with _report_guard:  # chains may be sealed side by side
+                report.duplicates += len(done)
             first = False
         head = repo.get_head(tenant_id, chain)
         if head.pending and not _stale(head):
@@ -250,7 +314,9 @@ def seal_journal_records(records: Iterable[JournalRecord]) -> SealReport:
                                     "error": str(exc), "poison": "true"})
             continue
         groups.setdefault((record.tenant_id, ready.chain), []).append(ready)
-    for (tenant_id, chain), ready_records in groups.items():
+
+    def seal_group(group: tuple[tuple[str, str], list[_Ready]]) -> None:
+        (tenant_id, chain), ready_records = group
         try:
             with _chain_lock(tenant_id, chain):
                 _seal_chain(tenant_id, chain, ready_records, report)
@@ -259,9 +325,30 @@ def seal_journal_records(records: Iterable[JournalRecord]) -> SealReport:
             for ready in ready_records:
                 report.failures.append({"tenant_id": tenant_id, "seq": ready.record.seq,
                                         "kind": ready.record.kind, "error": f"{type(exc).__name__}: {exc}"})
+
+    if len(groups) < 2 or not _side_by_side():
+        for group in groups.items():
+            seal_group(group)
+    else:  # the chains of a batch are independent: sealed side by side, as their objects
+        list(_chain_pool().map(seal_group, groups.items()))
     if report.failures:
+        _note_failures(report.failures)
         raise SealingError(report.failures)
     return report
+
+
+def _note_failures(failures: list[dict[str, str]]) -> None:
+    """Keep every failure where the health check, the verification and the retries see it
+    (best effort: when DynamoDB itself is down, the log and the stream's retries remain)."""
+    at = _now()
+    for failure in failures:
+        if failure["tenant_id"] in ("", "?") or failure["seq"] in ("", "?"):
+            continue
+        try:
+            repo.record_failure(failure["tenant_id"], failure["seq"], failure["kind"], failure["error"],
+                                failure.get("poison") == "true", at)
+        except Exception:  # noqa: BLE001 - the batch raises anyway; this is only the note of it
+            logger.exception("could not record a sealing failure", extra=failure)
 
 
 def seal_stream_records(stream_records: Iterable[Any]) -> SealReport:
@@ -295,6 +382,7 @@ def seal_stream_records(stream_records: Iterable[Any]) -> SealReport:
     except SealingError as exc:
         raise SealingError(failures + exc.failures) from None
     if failures:
+        _note_failures(failures)
         raise SealingError(failures)
     report.ignored = ignored
     return report
@@ -303,6 +391,67 @@ def seal_stream_records(stream_records: Iterable[Any]) -> SealReport:
 def reseal(tenant_id: str, seq: str) -> SealReport:
     """Seal one journal entry again by hand (after its batch went to the dead-letter queue)."""
     return seal_journal_records([repo.get_journal(tenant_id, seq)])
+
+
+# ---------------------------------------------------------------- failures: visible, retried
+
+
+def _sealed(tenant_id: str, seqs: list[str]) -> set[str]:
+    """Those of ``seqs`` whose claim leads to the sealed record they made."""
+    return {seq for seq, claim in repo.claims(tenant_id, seqs).items() if _claim_holds(tenant_id, seq, claim)}
+
+
+def open_failures(failures: list[repo.Failure]) -> list[repo.Failure]:
+    """The failures whose entry is still unsealed (a later delivery may have sealed it)."""
+    by_tenant: dict[str, list[repo.Failure]] = {}
+    for failure in failures:
+        by_tenant.setdefault(failure.tenant_id, []).append(failure)
+    still = []
+    for tenant_id, mine in by_tenant.items():
+        sealed = _sealed(tenant_id, [f.seq for f in mine])
+        still += [f for f in mine if f.seq not in sealed]
+    return sorted(still, key=lambda f: (f.first_at, f.tenant_id, f.seq))
+
+
+def tenant_status(tenant_id: str) -> list[repo.Failure]:
+    """What the tenant's verification screen shows: its entries not sealed, and why."""
+    return open_failures(repo.tenant_failures(tenant_id))
+
+
+def health() -> dict[str, Any]:
+    """Counts only (the health check is public): entries not sealed, the oldest failure."""
+    failing = open_failures(repo.all_failures())
+    if not failing:
+        return {"status": "ok", "unsealed": 0}
+    return {"status": "failing", "unsealed": len(failing), "tenants": len({f.tenant_id for f in failing}),
+            "since": failing[0].first_at}
+
+
+def retry_failures() -> dict[str, Any]:
+    """The schedule's retry of every failed entry (the stream's own retries come first).
+
+    An entry sealed since is forgotten; a poison entry waits for a human (it would fail
+    the same way); the others are sealed again, each failure counted and kept.
+    """
+    sealed, failed, cleared = 0, 0, 0
+    for failure in repo.all_failures():
+        if _sealed(failure.tenant_id, [failure.seq]):
+            repo.clear_failure(failure.tenant_id, failure.seq)
+            cleared += 1
+            continue
+        if failure.poison:
+            failed += 1
+            continue
+        try:
+            reseal(failure.tenant_id, failure.seq)
+        except Exception:  # noqa: BLE001 - noted again by the sealer; the others go on
+            failed += 1
+            continue
+        repo.clear_failure(failure.tenant_id, failure.seq)
+        sealed += 1
+    if failed:
+        logger.error("journal entries still unsealed", extra={"unsealed": failed})
+    return {"sealed": sealed, "cleared": cleared, "unsealed": failed}
 
 
 # ---------------------------------------------------------------- anchoring

@@ -473,9 +473,9 @@ def test_the_daily_anchor_fired_by_the_local_scheduler_seals_every_tenants_heads
 
 def test_inspections_are_appended_with_their_md5_and_sha256_and_sealed(desk: dict[str, Any], aws_stack: Any) -> None:
     tenant = desk["tenant"]
-    shop = tenant.add_user("shop")  # the inspector is handed the shop's session
+    back_office = tenant.add_user("collaborator")  # appended by the back office (DOMAIN.md), not the till
     text = "Contrôle du livre de police : registre tenu à jour.\nAucune anomalie relevée."
-    reply = shop.post("/api/compliance/inspections", {
+    reply = back_office.post("/api/compliance/inspections", {
         "inspector": "Brigadier Martin", "service": "Commissariat de Nancy", "email": "martin@interieur.gouv.fr",
         "text": text})
     assert reply.status == 201, reply.body

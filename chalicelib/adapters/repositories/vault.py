@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +33,7 @@ from chalicelib.adapters.models import (
     JournalModel,
     SealClaimModel,
     SealedRecordModel,
+    SealFailureModel,
 )
 from chalicelib.adapters.repositories._common import cancellation_codes, connection, unpack
 from chalicelib.adapters.repositories.lots import journal_item
@@ -96,6 +97,22 @@ def get_journal(tenant_id: str, seq: str) -> JournalRecord:
     item = JournalModel.get(tenant_id, seq, consistent_read=True)
     return JournalRecord(item.tenant_id, item.seq, item.kind, item.subject, bytes(item.payload),
                          item.at.isoformat() if item.at else "")
+
+
+def journal_about(tenant_id: str, subject: str, kinds: Iterable[str], after_seq: str | None = None
+                  ) -> Iterator[JournalRecord]:
+    """The journal entries about ``subject`` of ``kinds`` after ``after_seq``, newest first
+    (strongly consistent: what an API call just wrote is there). The caller stops reading
+    once it has what it needs."""
+    ensure_models_bound()
+    wanted = tuple(kinds)
+    items = JournalModel.query(
+        tenant_id, JournalModel.seq > after_seq if after_seq else None,
+        filter_condition=(JournalModel.subject == subject) & JournalModel.kind.is_in(*wanted),
+        scan_index_forward=False, consistent_read=True, page_size=500)
+    for item in items:
+        yield JournalRecord(item.tenant_id, item.seq, item.kind, item.subject, bytes(item.payload),
+                            item.at.isoformat() if item.at else "")
 
 
 def put_journal(tenant_id: str, kind: str, subject: str, payload: dict[str, Any]) -> str:
@@ -311,6 +328,57 @@ def number_entries(tenant_id: str, chain: str, number: str) -> list[Entry]:
     return [_entry(i) for i in SealedRecordModel.by_number.query(f"{tenant_id}#{chain}#{number}")]
 
 
+# ---------------------------------------------------------------- failures
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A journal entry not sealed yet, and why."""
+
+    tenant_id: str
+    seq: str
+    kind: str
+    error: str
+    first_at: str
+    last_at: str
+    attempts: int
+    poison: bool
+
+
+def _failure(item: SealFailureModel) -> Failure:
+    return Failure(item.tenant_id, item.seq, item.kind, item.error, item.first_at, item.last_at,
+                   int(item.attempts or 0), bool(item.poison))
+
+
+def record_failure(tenant_id: str, seq: str, kind: str, error: str, poison: bool, at: str) -> None:
+    """Note (or count again) a failed attempt at sealing one journal entry."""
+    ensure_models_bound()
+    SealFailureModel(tenant_id, seq).update(actions=[
+        SealFailureModel.kind.set(kind),
+        SealFailureModel.error.set(error[:1000]),
+        SealFailureModel.first_at.set(SealFailureModel.first_at | at),
+        SealFailureModel.last_at.set(at),
+        SealFailureModel.attempts.add(1),
+        SealFailureModel.poison.set(poison),
+    ])
+
+
+def tenant_failures(tenant_id: str) -> list[Failure]:
+    ensure_models_bound()
+    return [_failure(i) for i in SealFailureModel.query(tenant_id, consistent_read=True)]
+
+
+def all_failures(limit: int = 1000) -> list[Failure]:
+    """Every tenant's (a scan of a table that is empty when all is well)."""
+    ensure_models_bound()
+    return [_failure(i) for i in SealFailureModel.scan(limit=limit)]
+
+
+def clear_failure(tenant_id: str, seq: str) -> None:
+    ensure_models_bound()
+    SealFailureModel(tenant_id, seq).delete()
+
+
 # ---------------------------------------------------------------- inspections
 
 
@@ -358,3 +426,13 @@ def list_inspections(tenant_id: str) -> list[Inspection]:
     ensure_models_bound()
     return [Inspection(i.id, i.at, i.inspector, i.service, i.email, i.text, i.md5, i.sha256, i.by, i.seq)
             for i in InspectionModel.query(tenant_id, consistent_read=True)]
+
+
+def journal_since(tenant_id: str, after_seq: str | None, kinds: Iterable[str]) -> list[tuple[str, str, str]]:
+    """``(seq, kind, subject)`` of the journal entries of ``kinds`` after ``after_seq``, oldest
+    first, without their payloads: the verification's view of what may not be sealed yet."""
+    ensure_models_bound()
+    items = JournalModel.query(tenant_id, JournalModel.seq > after_seq if after_seq else None,
+                               filter_condition=JournalModel.kind.is_in(*kinds), consistent_read=True,
+                               attributes_to_get=["tenant_id", "seq", "kind", "subject"])
+    return [(item.seq, item.kind, item.subject) for item in items]

@@ -1,7 +1,7 @@
 // Conformité: the legal records kept in the vault, and their verification
 // (every chain re-read and re-hashed by the API).
 
-import { api } from "../api.js";
+import { api, loadConfig } from "../api.js";
 import { label } from "../fr.js";
 import { CHAINS, hash } from "../sealed.js";
 import { alertBox, h, section, table, title } from "../ui.js";
@@ -10,6 +10,8 @@ const LINKS = [
   { href: "#/conformite/livre-de-police", label: "Livre de police",
     text: "Chaque version scellée des lots : vendeur, articles, empreintes, conservation." },
   { href: "#/conformite/tickets", label: "Tickets de caisse", text: "Les tickets scellés, tels que conservés." },
+  { href: "#/conformite/clotures", label: "Clôtures de caisse",
+    text: "Les clôtures journalières, mensuelles et annuelles, ventilées par taux de TVA et moyen de paiement." },
   { href: "#/conformite/controles", label: "Rapports de contrôle",
     text: "Les rapports des agents de contrôle, horodatés et scellés, sans modification possible." },
 ];
@@ -17,12 +19,72 @@ const LINKS = [
 function verdict(reply) {
   if (reply.ok) {
     return alertBox(`Vérification réussie : ${reply.checked} enregistrement(s) contrôlé(s), aucune rupture `
-      + "de chaîne ni altération.", [], "success");
+      + "de chaîne ni altération, aucun écart entre la base et le registre scellé.", [], "success");
   }
-  const broken = reply.first_broken || {};
-  return alertBox(`Vérification en échec : le premier enregistrement altéré est le n° ${broken.rank ?? "?"} `
-    + `de la chaîne « ${label(CHAINS, broken.chain)} ».`,
-  [broken.message || broken.reason].filter(Boolean));
+  const broken = reply.first_broken;
+  const items = [];
+  if (broken) {
+    items.push(`Le premier enregistrement altéré est le n° ${broken.rank ?? "?"} de la chaîne `
+      + `« ${label(CHAINS, broken.chain)} » : ${broken.message || broken.reason}`);
+  }
+  const gaps = reply.divergences || [];
+  if (gaps.length) items.push(`${gaps.length} écart(s) entre la base et le registre scellé (détail ci-dessous).`);
+  const short = reply.retention || [];
+  if (short.length) items.push(`${short.length} enregistrement(s) conservé(s) moins longtemps que le terme légal.`);
+  return alertBox("Vérification en échec.", items);
+}
+
+// The live records held against their last sealed version (API: divergences).
+const RECORDS = { lot: "Lot", article: "Article", sale: "Vente", summary: "Totaux Σ du mois" };
+const FIELDS = {
+  exists: "Existence (supprimé de la base)", description: "Désignation", family: "Famille", weight_g: "Poids (g)",
+  fineness: "Titre (‰)", serial: "N° de série", purchase_price: "Prix d'achat", price_incl_tmp: "Prix TMP incluse",
+  purchase_date: "Date d'achat", payment_method: "Moyen de paiement", condition: "État", kind: "Type de lot",
+  sale_price: "Prix de vente", vat_rate: "Taux de TVA", transaction_ref: "Transaction",
+};
+
+// A Σ bucket's figure: "collected_normal" → "TVA collectée (normal)".
+const SUMS = { count: "Nombre d'articles", purchase: "Total achats", sale: "Total ventes", margin: "Marge",
+  base: "Base", deductible: "TVA déductible", collected: "TVA collectée", shown: "Articles au taux" };
+
+function fieldLabel(name) {
+  if (name.startsWith("seller.")) return `Vendeur : ${name.slice(7)}`;
+  const [sum, ...rate] = name.split("_");
+  if (!(name in FIELDS) && sum in SUMS) return rate.length ? `${SUMS[sum]} (${rate.join("_")})` : SUMS[sum];
+  return label(FIELDS, name);
+}
+
+function shown(value) {
+  if (value === true) return "présent";
+  if (value === false) return "absent";
+  if (value === null || value === undefined || value === "") return "—";
+  return String(value);
+}
+
+function divergencesTable(divergences) {
+  if (!divergences || !divergences.length) return null;
+  return section("Écart entre la base et le registre scellé", h("p", { class: "hint" }, "Chaque donnée modifiée "
+    + "ou supprimée hors de l'application depuis son dernier enregistrement scellé."), table([
+    { label: "Enregistrement", render: (d) => `${label(RECORDS, d.record)} ${d.ref}`
+      + (d.article ? ` (article ${d.article})` : "") },
+    { label: "Champ", render: (d) => fieldLabel(d.field) },
+    { label: "Valeur scellée", render: (d) => shown(d.sealed) },
+    { label: "Valeur actuelle", render: (d) => shown(d.live) },
+    { label: "Scellé", render: (d) => (d.rank ? `${label(CHAINS, d.chain)} n° ${d.rank}` : "aucun") },
+  ], divergences, { caption: "Écarts entre la base et le registre scellé" }));
+}
+
+function retentionTable(problems, years) {
+  if (!problems || !problems.length) return null;
+  const day = (value) => (value ? new Date(value).toLocaleDateString("fr-FR") : "—");
+  return section("Conservation insuffisante", h("p", { class: "hint" }, `Chaque enregistrement scellé doit rester `
+    + `verrouillé (mode COMPLIANCE) ${years ?? 10} ans calendaires à compter du jour de son scellement.`), table([
+    { label: "Enregistrement", render: (p) => `${label(CHAINS, p.chain)} n° ${p.rank}` },
+    { label: "Problème", render: (p) => p.message || p.reason },
+    { label: "Mode", render: (p) => p.mode || "—" },
+    { label: "Conservé jusqu'au", render: (p) => day(p.retain_until) },
+    { label: "Terme légal", render: (p) => day(p.required_until) },
+  ], problems, { caption: "Conservation insuffisante" }));
 }
 
 function chainsTable(chains) {
@@ -37,7 +99,28 @@ function chainsTable(chains) {
   ], chains || [], { caption: "Chaînes vérifiées" });
 }
 
+const KINDS = { lot_committed: "Enregistrement de lot", lot_corrected: "Correction de lot",
+  lot_retracted: "Rétractation de lot", sale: "Vente", sale_return: "Retour client", closing: "Clôture de caisse",
+  inspection: "Rapport de contrôle", chain_head: "Ancrage des chaînes" };
+
+// Entries the sealer failed on: never silent (they are retried every 5 minutes).
+async function sealingBanner(slot) {
+  try {
+    const status = await api.get("/compliance/sealing");
+    if (status.ok) return;
+    const lines = status.unsealed.map((u) => `${KINDS[u.kind] || u.kind} du ${new Date(u.since).toLocaleString("fr-FR")}`
+      + ` — ${u.attempts} tentative(s)${u.needs_a_human ? ", intervention nécessaire" : ""}`);
+    slot.replaceChildren(alertBox(`Scellement en échec : ${status.unsealed.length} enregistrement(s) ne sont pas `
+      + "encore scellés dans le coffre. Ils sont réessayés automatiquement ; si cela dure, contactez le support.",
+    lines));
+  } catch (error) {
+    slot.replaceChildren(alertBox(error.message));
+  }
+}
+
 export default function render(view) {
+  const banner = h("div", { class: "sealing-status", "aria-live": "polite" });
+  sealingBanner(banner);
   const result = h("div", { "aria-live": "polite", class: "verify-result" });
   const button = h("button", { type: "button", class: "button-primary", onclick: async () => {
     button.disabled = true;
@@ -52,7 +135,8 @@ export default function render(view) {
       }
       if (job.status !== "succeeded") throw new Error(job.error || "La vérification a échoué.");
       const reply = job.result;
-      result.replaceChildren(verdict(reply), chainsTable(reply.chains));
+      result.replaceChildren(...[verdict(reply), chainsTable(reply.chains), divergencesTable(reply.divergences),
+        retentionTable(reply.retention, reply.retention_years)].filter(Boolean));
       result.querySelector(".form-alert").focus();
     } catch (error) {
       result.replaceChildren(alertBox(error.message));
@@ -60,10 +144,21 @@ export default function render(view) {
       button.disabled = false;
     }
   } }, "Vérifier l'intégrité des registres");
-  view.append(title("Conformité"),
+  view.append(title("Conformité"), banner,
     h("ul", { class: "tasks" }, LINKS.map((l) => h("li", {}, h("a", { href: l.href }, h("strong", {}, l.label),
       h("span", {}, l.text))))),
     section("Vérification", h("p", { class: "hint" }, "Relit chaque enregistrement scellé dans le coffre, recalcule "
       + "son empreinte SHA-256 et contrôle le chaînage avec le précédent."), h("div", { class: "actions" }, button),
-    result));
+    result, verifierLink()));
+}
+
+// The standalone verifier (public route, no token): an inspector checks an archive without Lotbook.
+function verifierLink() {
+  const link = h("a", { href: "/api/compliance/verifier", download: "lotbook_verify.py", class: "button-link" },
+    "Télécharger le vérificateur autonome");
+  loadConfig().then((config) => {
+    link.href = `${(config && config.api_base) || "/api"}/compliance/verifier`;
+  }).catch(() => {});
+  return h("p", { class: "hint verifier-download" }, link, " — un seul fichier Python (bibliothèque standard), "
+    + "à lancer sur une archive ou une copie du coffre : python3 lotbook_verify.py ARCHIVE.zip");
 }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from tests.e2e.conftest import RunningStack
 
 pytestmark = pytest.mark.e2e
 
+VERIFIER = Path(__file__).resolve().parents[3] / "chalicelib" / "verifier" / "lotbook_verify.py"
 REPORT = "Contrôle du livre de police du 22/11.\nRegistre tenu à jour, pièces d'identité relevées."
 
 
@@ -62,6 +64,11 @@ def test_a_manager_reads_the_sealed_register_and_files_an_inspection_report(
     expect(page.get_by_role("alert")).to_contain_text("Vérification réussie")
     expect(page.get_by_role("table", name="Chaînes vérifiées")).to_contain_text(sha256)
     shoot(page, "42-conformite-verification")
+    # the standalone verifier, downloaded as is (public route: no token needed)
+    with page.expect_download() as verifier:
+        page.get_by_role("link", name="Télécharger le vérificateur autonome").click()
+    assert verifier.value.suggested_filename == "lotbook_verify.py"
+    assert verifier.value.path().read_bytes() == VERIFIER.read_bytes()
 
     # an inspection report: its MD5 and SHA-256 shown; nothing to edit or delete
     page.get_by_role("link", name="Rapports de contrôle").click()
