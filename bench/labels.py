@@ -106,7 +106,10 @@ def through_the_service() -> None:
         who = new_tenant()
         accounts.update_company(who, {"price_code_cipher": CIPHER, "label_options": {"show_price_code": True}})
         family = catalog.create_family(who, "Bijoux or", True)
-        supplier = catalog.create_party(who, "supplier", {"last_name": "Durand"})
+        supplier = catalog.create_party(who, "supplier", {  # identified: metals are never bought otherwise
+            "last_name": "Durand", "first_names": "Marc", "street_name": "rue Haute", "postcode": "54000",
+            "city": "Nancy", "id_document_type": "CNI", "id_document_number": "880254301234",
+            "id_document_date": "2018-06-11", "id_document_authority": "Préfecture de Meurthe-et-Moselle"})
         from datetime import date
 
         lots.update_draft_header(who, {"supplier_id": supplier.id, "purchase_date": date(2020, 3, 14),

@@ -20,7 +20,10 @@ ARTICLES = 999
 def one_tenant(label: str) -> None:
     who = new_tenant()
     catalog.create_family(who, "Bijoux or", True)
-    supplier = catalog.create_party(who, "supplier", {"last_name": "Durand"})
+    supplier = catalog.create_party(who, "supplier", {  # identified: metals are never bought otherwise
+        "last_name": "Durand", "first_names": "Marc", "street_name": "rue Haute", "postcode": "54000",
+        "city": "Nancy", "id_document_type": "CNI", "id_document_number": "880254301234",
+        "id_document_date": "2018-06-11", "id_document_authority": "Préfecture de Meurthe-et-Moselle"})
     lots.update_draft_header(who, {"supplier_id": supplier.id, "purchase_date": date(2020, 3, 14),
                                    "purchase_price": Decimal(f"{ARTICLES}.00"), "payment_method": "card"})
     rows = "".join(f"Bague or jaune 18 carats n° {n};Bijoux or;3,25;750;S-{n};1,00;;250,00;normal;"

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from chalicelib.domain import communes
+from chalicelib.domain.text import is_whole_number
+
 RECORD_LENGTH = 550
 
 Zone = tuple[int, int, str, str]
@@ -26,7 +29,7 @@ LAYOUT: dict[str, list[Zone]] = {
     "E": _HEADER + [
         (21, 50, "A", "name"), (71, 32, "A", "address_complement"), (103, 4, "N", "street_number"),
         (107, 1, "A", "street_index"), (108, 1, "A", "sep1"), (109, 26, "A", "street"),
-        (135, 5, "N", "city_insee"), (140, 1, "A", "sep2"), (141, 26, "A", "city"), (167, 5, "N", "postcode"),
+        (135, 5, "A", "city_insee"), (140, 1, "A", "sep2"), (141, 26, "A", "city"), (167, 5, "N", "postcode"),
         (172, 1, "A", "sep3"), (173, 26, "A", "office"), (199, 5, "A", "ape_code"), (204, 2, "N", "structure"),
         (206, 8, "N", "issue_date"), (214, 337, "A", "filler"),
     ],
@@ -37,7 +40,7 @@ LAYOUT: dict[str, list[Zone]] = {
         (127, 30, "A", "birth_name"), (157, 20, "A", "first_names"), (177, 30, "A", "usual_name"),
         (207, 32, "A", "address_complement"), (239, 1, "A", "reserved1"), (240, 4, "N", "street_number"),
         (244, 1, "A", "street_index"), (245, 1, "A", "sep1"), (246, 26, "A", "street"),
-        (272, 5, "N", "city_insee"), (277, 1, "A", "sep2"), (278, 26, "A", "city"), (304, 5, "N", "postcode"),
+        (272, 5, "A", "city_insee"), (277, 1, "A", "sep2"), (278, 26, "A", "city"), (304, 5, "N", "postcode"),
         (309, 1, "A", "sep3"), (310, 26, "A", "office"), (336, 10, "N", "amount"), (346, 205, "A", "reserved2"),
     ],
     "T": _HEADER + [
@@ -46,11 +49,22 @@ LAYOUT: dict[str, list[Zone]] = {
     ],
 }
 
-STREET_TYPES = {  # FANTOIR codes for the usual words; an unknown type is kept, cut to 4
-    "AVENUE": "AV", "AV": "AV", "BOULEVARD": "BD", "BD": "BD", "RUE": "R", "R": "R", "CHEMIN": "CHE",
-    "CHE": "CHE", "PLACE": "PL", "PL": "PL", "IMPASSE": "IMP", "IMP": "IMP", "ALLEE": "ALL", "ALL": "ALL",
-    "ROUTE": "RTE", "RTE": "RTE", "QUAI": "QUAI", "COURS": "CRS", "CRS": "CRS", "SQUARE": "SQ", "PASSAGE": "PAS",
-    "LIEU-DIT": "LD", "LD": "LD", "RESIDENCE": "RES", "FAUBOURG": "FG", "HAMEAU": "HAM", "VOIE": "VOIE",
+# The INSEE commune codes (positions 135 and 272) are written as alphanumeric zones although
+# DMET.md marks them N: Corsica's codes hold a letter ("2A004", "2B033") that a numeric zone
+# would turn into "02004"; every other code is 5 digits, written the same either way, and a
+# missing one never reaches the file (the pre-check blocks it).
+STREET_TYPES = {  # FANTOIR codes of the street types (nature de voie); an unknown type is kept, cut to 4
+    "ALLEE": "ALL", "ALL": "ALL", "AVENUE": "AV", "AV": "AV", "AVE": "AV", "BOULEVARD": "BD", "BD": "BD",
+    "BLD": "BD", "CARREFOUR": "CAR", "CHEMIN": "CHE", "CHE": "CHE", "CHEM": "CHE", "CHAUSSEE": "CHS",
+    "CITE": "CITE", "CLOS": "CLOS", "CORNICHE": "COR", "COURS": "CRS", "CRS": "CRS", "COUR": "COUR",
+    "DOMAINE": "DOM", "DESCENTE": "DSC", "ECART": "ECA", "ESPLANADE": "ESP", "FAUBOURG": "FG", "FG": "FG",
+    "GRANDE RUE": "GR", "HAMEAU": "HAM", "HALLE": "HLE", "IMPASSE": "IMP", "IMP": "IMP", "LIEU-DIT": "LD",
+    "LIEU DIT": "LD", "LD": "LD", "LOTISSEMENT": "LOT", "MARCHE": "MAR", "MONTEE": "MTE", "PASSAGE": "PAS",
+    "PLACE": "PL", "PL": "PL", "PLAINE": "PLN", "PLATEAU": "PLT", "PROMENADE": "PRO", "PARVIS": "PRV",
+    "QUARTIER": "QUA", "QUAI": "QUAI", "RESIDENCE": "RES", "RUELLE": "RLE", "ROCADE": "ROC",
+    "ROND-POINT": "RPT", "ROND POINT": "RPT", "ROUTE": "RTE", "RTE": "RTE", "RUE": "R", "R": "R",
+    "SENTE": "SEN", "SENTIER": "SEN", "SQUARE": "SQ", "SQ": "SQ", "TERRE-PLEIN": "TPL", "TRAVERSE": "TRA",
+    "VILLA": "VLA", "VILLAGE": "VLGE", "VOIE": "VOIE",
 }
 _INDEXES = {"BIS": "B", "B": "B", "TER": "T", "T": "T", "QUATER": "Q", "Q": "Q", "C": "C", "QUINQUIES": "C"}
 _NUMBER = re.compile(r"^\s*(\d{1,4})\s*([A-Za-z]*)\s*$")
@@ -67,7 +81,7 @@ def ascii_upper(text: Any) -> str:
 
 
 def digits(text: Any) -> str:
-    return "".join(c for c in str(text or "") if c.isdigit())
+    return "".join(c for c in str(text or "") if is_whole_number(c))
 
 
 def zone(value: Any, length: int, kind: str) -> str:
@@ -115,18 +129,43 @@ def street_number(raw: Any, index: Any = None) -> tuple[str, str]:
 
 
 def street_zone(street_type: Any, street_name: Any, length: int = 26) -> str:
-    """Street-type code padded to 4, then the name; too long → cut from the left, keeping the last word."""
+    """Street-type code padded to 4, then the name; too long → cut from the left, keeping the last word.
+
+    The cut falls between words ("CHEMIN DU GRAND CHENE SAINT-NICOLAS" → "CHE CHENE SAINT-NICOLAS"),
+    never inside one; a type written in the name when none is given ("Chemin du …") becomes
+    the code, so the name keeps its room. Only a last word longer than the zone is cut, after
+    its hyphenated parts ("SAINT-…-SUR-MEURTHE" keeps as many of its last parts as fit).
+    """
     kind = ascii_upper(street_type).strip()
-    code = STREET_TYPES.get(kind, kind[:4]).ljust(4)
     name = " ".join(ascii_upper(street_name).split())
-    room = length - 4
-    if len(name) > room:
-        words = name.split(" ")
-        last = words[-1][-room:]
-        head = " ".join(words[:-1])
-        keep = room - len(last) - 1
-        name = (head[len(head) - keep:].lstrip() + " " + last) if keep > 0 and head else last
-    return code + name
+    if not kind:
+        kind, name = _type_in_name(name)
+    code = STREET_TYPES.get(kind, kind[:4]).ljust(4)
+    return code + _keep_last_words(name, length - 4)
+
+
+def _type_in_name(name: str) -> tuple[str, str]:
+    """("", "CHEMIN DU GRAND CHENE") → ("CHEMIN", "DU GRAND CHENE"); a lone word stays the name."""
+    words = name.split(" ")
+    for size in (2, 1):  # "GRANDE RUE", "ROND POINT" before "RUE"
+        head = " ".join(words[:size])
+        if len(words) > size and head in STREET_TYPES:
+            return head, " ".join(words[size:])
+    return "", name
+
+
+def _keep_last_words(name: str, room: int) -> str:
+    if len(name) <= room:
+        return name
+    words = name.split(" ")
+    while len(words) > 1 and len(" ".join(words)) > room:
+        words.pop(0)
+    if len(words) > 1 or len(words[0]) <= room:
+        return " ".join(words)
+    parts = words[0].split("-")  # one word longer than the zone: its last hyphenated parts
+    while len(parts) > 1 and len("-".join(parts)) > room:
+        parts.pop(0)
+    return "-".join(parts)[:room]
 
 
 def postcode(raw: Any) -> str | None:
@@ -183,7 +222,24 @@ def seller_problems(fields: dict[str, Any]) -> list[str]:
         problems.append("commune manquante")
     if postcode(fields.get("postcode")) is None:
         problems.append("code postal mal formé")
+    elif fields.get("city") and (problem := commune(fields).problem):
+        problems.append(problem)  # never a file with 00000 for the commune
     return problems
+
+
+def commune(fields: dict[str, Any]) -> communes.Lookup:
+    """The INSEE code of the address's commune (postcode + name), or why it cannot be found."""
+    raw = str(fields.get("postcode") or "").strip().replace(" ", "")
+    code = postcode(raw)
+    if code is None:
+        return communes.Lookup(None, "code postal mal formé")
+    if len(raw) == 2:  # a département alone
+        return communes.lookup_in_department(raw, fields.get("city"))
+    return communes.lookup(code, fields.get("city"))
+
+
+def _company_insee(company: dict[str, Any]) -> str | None:
+    return ascii_upper(company.get("city_insee")).strip() or commune(company).insee
 
 
 def company_problems(company: dict[str, Any]) -> list[str]:
@@ -196,6 +252,8 @@ def company_problems(company: dict[str, Any]) -> list[str]:
         problems.append("code postal de l'entreprise mal formé")
     if not company.get("city"):
         problems.append("commune de l'entreprise manquante")
+    elif postcode(company.get("postcode")) is not None and not _company_insee(company):
+        problems.append(f"entreprise : {commune(company).problem}")
     return problems
 
 
@@ -232,7 +290,7 @@ def build_file(year: int, company: dict[str, Any], sellers: list[Seller], issued
     """The whole file: E, one Q per declared seller (sorted by name), T; ``issued`` is ``AAAAMMJJ``."""
     common = {"year": year, "declarant_siret": company.get("siret"), "declaration_type": 2 if corrective else 1}
     lines = [record("E", {**common, **_address(company), "name": company.get("company_name"),
-                          "city_insee": company.get("city_insee"), "ape_code": company.get("ape_code"),
+                          "city_insee": _company_insee(company), "ape_code": company.get("ape_code"),
                           "structure": company.get("structure_type") or "58", "issue_date": issued})]
     kept = sorted(declared(sellers), key=lambda s: (ascii_upper(s.fields.get("company_name")
                                                                  or s.fields.get("last_name")), s.id))
@@ -251,7 +309,7 @@ def build_file(year: int, company: dict[str, Any], sellers: list[Seller], issued
             "title": _title(person.get("title")), "birth_name": person.get("birth_name") or person.get("last_name"),
             "first_names": person.get("first_names"),
             "usual_name": person.get("last_name") if person.get("birth_name") else "",
-            "city_insee": f.get("city_insee"), "amount": euros(seller.total),
+            "city_insee": commune(f).insee, "amount": euros(seller.total),
         }))
     lines.append(record("T", {**common, "count": len(kept), "contact_name": company.get("contact_name"),
                               "phone": company.get("phone"), "email": company.get("email"),

@@ -18,6 +18,7 @@ from typing import Any
 from chalicelib.domain.lots import DraftHeader, DraftLine
 from chalicelib.domain.money import ZERO, fmt
 from chalicelib.domain.references import MAX_ARTICLES_PER_LOT
+from chalicelib.domain.text import is_whole_number
 from chalicelib.domain.vat import RATES
 
 # The company data a colleague may read from a subscriber reference: what is printed on
@@ -165,7 +166,7 @@ class FamilyChoiceError(ValueError):
 
 def with_families(lines: list[dict[str, Any]], families: dict[str, str], default: str | None) -> list[dict[str, Any]]:
     """The pending lines with A's families: by article index, else the default for all."""
-    bad = sorted(k for k in families if not k.isdigit() or int(k) >= len(lines))
+    bad = sorted(k for k in families if not is_whole_number(k) or int(k) >= len(lines))
     if bad:
         raise FamilyChoiceError({"families": "Index d'article inconnu : " + ", ".join(bad) + "."})
     out = []

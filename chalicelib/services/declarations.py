@@ -17,11 +17,12 @@ from chalicelib.adapters.repositories import tenants as tenants_repo
 from chalicelib.auth import Principal
 from chalicelib.domain import dmet
 from chalicelib.domain.parties import display_name
+from chalicelib.domain.text import is_whole_number
 from chalicelib.errors import DeclarationBlockedError, InvalidKeyError, ValidationError
 from chalicelib.services import jobs
 
 PARIS = ZoneInfo("Europe/Paris")
-PERMISSION = "see_purchase_data"  # manager and collaborator; shop never sees purchases
+PERMISSION = "year_end"  # chalicelib/domain/profiles.py: the back office; shop never sees purchases
 NOT_DECLARED = frozenset({"retracted"})
 
 
@@ -32,10 +33,13 @@ def _prefix(tenant_id: str) -> str:
 def _year(value: Any) -> int:
     if value is None:  # the declaration filed in January is the previous year's
         return datetime.now(PARIS).year - 1
-    try:
+    # A whole number, in ASCII digits (int() would take 2026.7, "٢٠٢٦", " 2026 " and fail on 1e309).
+    if isinstance(value, int) and not isinstance(value, bool):
+        year = value
+    elif isinstance(value, str) and is_whole_number(value) and len(value) == 4:
         year = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(details={"year": "Année attendue (AAAA)."}) from None
+    else:
+        raise ValidationError(details={"year": "Année attendue (AAAA)."})
     if not 2000 <= year <= 2100:
         raise ValidationError(details={"year": "Année attendue (AAAA)."})
     return year

@@ -15,7 +15,7 @@ from chalicelib.adapters.repositories import tenants as tenant_repo
 from chalicelib.adapters.repositories._common import TRANSACTION_ITEMS
 from chalicelib.auth import Principal
 from chalicelib.config import get_settings
-from chalicelib.domain import csv_import, references, register
+from chalicelib.domain import csv_import, references, register, sigma
 from chalicelib.domain import lots as rules
 from chalicelib.domain.lots import DraftHeader, DraftLine
 from chalicelib.domain.money import ZERO, fmt
@@ -23,12 +23,16 @@ from chalicelib.domain.parties import missing_police_identity
 from chalicelib.domain.visibility import article_for, lot_for
 from chalicelib.errors import (
     BusinessRuleError,
+    ConcurrentChangeError,
     ConflictError,
     DateInFutureError,
     NotFoundError,
+    RegisterDivergenceError,
+    SoldArticleRateError,
     ValidationError,
     WrongStatusError,
 )
+from chalicelib.observability import logger
 
 # ---------------------------------------------------------------- errors
 
@@ -65,6 +69,18 @@ class TooManyArticlesError(BusinessRuleError):
 class PoliceIdentityIncompleteError(BusinessRuleError):
     code = "police_identity_incomplete"
     message = "L'identité du vendeur est incomplète pour le livre de police."
+
+
+class MetalSellerUnidentifiedError(BusinessRuleError):
+    code = "metal_seller_unidentified"
+    message = ("Achat de métaux refusé : l'identité du vendeur est incomplète (art. R321-3 du code pénal). "
+               "Complétez la fiche du fournisseur.")
+
+
+def _metal_seller_refusal(missing: dict[str, str]) -> MetalSellerUnidentifiedError:
+    return MetalSellerUnidentifiedError(
+        "Achat de métaux refusé : l'identité du vendeur est incomplète (art. R321-3 du code pénal). "
+        f"Manque : {', '.join(missing.values())}.", details={"missing": missing})
 
 
 class NoWeightToDistributeError(BusinessRuleError):
@@ -270,6 +286,7 @@ def commit_draft(who: Principal, owner: str, draft: repo.Draft, kind: str) -> di
 
     creation_year = int(tenant.settings["creation_year"])
     _check_purchase_date(header.purchase_date, creation_year)
+    metal = {fid for fid, f in families.items() if f.metal_2093}
     if kind == "purchase":
         mismatch = rules.total_mismatch(header, lines)
         if mismatch is not None:
@@ -278,20 +295,24 @@ def commit_draft(who: Principal, owner: str, draft: repo.Draft, kind: str) -> di
                 f"({fmt(header.purchase_price)} €) de {fmt(mismatch)} €.",
                 details={"difference": fmt(mismatch), "lines_total": fmt(rules.lines_total(lines)),
                          "purchase_price": fmt(header.purchase_price)})
-        metal = {fid for fid, f in families.items() if f.metal_2093}
         if rules.cash_metal_purchase(header, lines, metal):
             raise CashMetalPurchaseError()
     missing = missing_police_identity(supplier)
+    if missing and rules.holds_metal(lines, metal):  # whatever strict_police_register says
+        raise _metal_seller_refusal(missing)
     if missing and tenant.settings.get("strict_police_register"):
         raise PoliceIdentityIncompleteError(details={"missing": missing})
 
     ref = _reserve_reference(who, owner, draft, kind, header.purchase_date, creation_year)
     actor = _actor(who)
-    tmp_rate = get_settings().tmp_rate
-    lot, articles = register.new_lot(kind, ref, header, lines, supplier, tmp_rate, actor)
-    labels = {fid: f.label for fid, f in families.items()}
-    payload = register.register_version(lot, articles, labels, "lot_committed", actor)
-    _write_commit(who, owner, lot, articles, payload, draft.version)
+    try:
+        lot, articles = register.new_lot(kind, ref, header, lines, supplier, get_settings().tmp_rate, actor)
+        labels = {fid: f.label for fid, f in families.items()}
+        payload = register.register_version(lot, articles, labels, "lot_committed", actor)
+        _write_commit(who, owner, lot, articles, payload, draft.version)
+    except Exception:
+        _release_claim(who, owner, draft, ref)  # the retry keeps the reference
+        raise
 
     warnings = [f"Livre de police : {label} du vendeur manquant(e)." for label in missing.values()]
     sees = who.may("see_purchase_data")
@@ -302,22 +323,66 @@ def commit_draft(who: Principal, owner: str, draft: repo.Draft, kind: str) -> di
 
 def _reserve_reference(who: Principal, owner: str, draft: repo.Draft, kind: str, purchase_date: date,
                        creation_year: int) -> str:
-    """The lot's reference: reused from a commit that failed, or the month's next rank.
+    """Claim the draft, then its reference: reused from a commit that failed, or the month's next rank.
 
-    The reservation is stored in the draft at once, so a retry keeps the same
-    reference and the month's sequence stays without gaps.
+    The claim comes BEFORE the counter moves: a conditional write on the draft's version
+    marks it ``claimed_at``. Of parallel commits of one draft (a double click, two tabs)
+    only the one whose claim passes goes on; the others are refused (409) without touching
+    the counter, and so is a commit that finds a fresh claim (another one is writing the
+    lot). The claim lasts until the commit's last transaction deletes the draft, or is
+    released when the commit fails (:func:`_release_claim`); one left by a dead process
+    expires after :data:`CLAIM_SECONDS`.
+
+    The reference is stored in the draft as soon as it is taken, so a retry keeps it
+    and the month's sequence stays without gaps.
     """
     month_key = references.counter_key(kind, purchase_date)
-    if draft.reserved and draft.reserved.get("counter") == month_key:
-        return str(draft.reserved["ref"])
-    rank = repo.next_value(who.tenant_id, month_key)
-    try:
-        ref = references.lot_ref(creation_year, purchase_date, rank, kind == "consignment")
+    reserved = draft.reserved or {}
+    if reserved.get("claimed_at") and not _claim_expired(str(reserved["claimed_at"])):
+        raise ConcurrentChangeError("Ce lot est déjà en cours d'enregistrement : rechargez dans un instant.")
+    try:  # out-of-range year: refused before the draft is claimed or a rank taken
+        references.lot_ref(creation_year, purchase_date, 1, kind == "consignment")
     except references.ReferenceError_ as exc:
         raise ReferenceUnavailableError(str(exc)) from None
-    draft.reserved = {"counter": month_key, "ref": ref}
+    kept = reserved.get("ref") if reserved.get("counter") == month_key else None
+    claim = {"counter": month_key, "claimed_at": datetime.now(UTC).isoformat()}
+    draft.reserved = {**claim, "ref": kept} if kept else claim
+    repo.save_draft(who.tenant_id, owner, draft)  # 409 for every parallel commit but one
+    if kept:
+        return str(kept)
+    try:
+        ref = references.lot_ref(creation_year, purchase_date, repo.next_value(who.tenant_id, month_key),
+                                 kind == "consignment")
+    except references.ReferenceError_ as exc:
+        _release_claim(who, owner, draft, None)  # the month is full
+        raise ReferenceUnavailableError(str(exc)) from None
+    except Exception:
+        _release_claim(who, owner, draft, None)
+        raise
+    draft.reserved = {**claim, "ref": ref}
     repo.save_draft(who.tenant_id, owner, draft)
     return ref
+
+
+CLAIM_SECONDS = 60  # far beyond a commit's writes (19 requests for 999 articles)
+
+
+def _claim_expired(claimed_at: str) -> bool:
+    try:
+        at = datetime.fromisoformat(claimed_at)
+    except ValueError:
+        return True
+    return (datetime.now(UTC) - at).total_seconds() > CLAIM_SECONDS
+
+
+def _release_claim(who: Principal, owner: str, draft: repo.Draft, ref: str | None) -> None:
+    """After a failed commit: the draft keeps its reference (if any) for the retry, unclaimed."""
+    reserved = draft.reserved or {}
+    draft.reserved = {"counter": reserved.get("counter"), "ref": ref} if ref else None
+    try:
+        repo.save_draft(who.tenant_id, owner, draft)
+    except Exception:  # noqa: BLE001 - the commit's own error is the one to report; the claim expires
+        logger.warning("draft claim not released", extra={"tenant_id": who.tenant_id})
 
 
 def _write_commit(who: Principal, owner: str, lot: dict[str, Any], articles: list[dict[str, Any]],
@@ -329,7 +394,9 @@ def _write_commit(who: Principal, owner: str, lot: dict[str, Any], articles: lis
     (chalicelib/adapters/repositories/pending.py): if the process dies before the last
     transaction, the next look at the inventory deletes them.
     """
-    last_size = TRANSACTION_ITEMS - 4  # room for the lot, the journal, the search document, the draft
+    buckets = sigma.deltas((None, a) for a in articles)  # the Σ buckets' share of the whole lot
+    # room for the lot, the journal, the search document, the draft, the Σ buckets
+    last_size = TRANSACTION_ITEMS - 4 - len(buckets)
     if len(articles) > last_size:
         last_size -= 1  # and the pending record
     head, tail = articles[:-last_size] if len(articles) > last_size else [], articles[-last_size:]
@@ -338,7 +405,8 @@ def _write_commit(who: Principal, owner: str, lot: dict[str, Any], articles: lis
     pending_repo.write_in_chunks(
         who.tenant_id, dict.fromkeys(a["ref"] for a in head), head,
         lambda chunk, pending: repo.put_new_articles(who.tenant_id, chunk, pending),
-        lambda pending: repo.finish_commit(who.tenant_id, owner, lot, tail, journal, draft_version, search, pending))
+        lambda pending: repo.finish_commit(who.tenant_id, owner, lot, tail, journal, draft_version, search, pending,
+                                           buckets))
 
 
 # ---------------------------------------------------------------- reading
@@ -414,6 +482,29 @@ def _require_reason(changed_register: bool, reason: str | None) -> None:
         raise ReasonRequiredError(details={"reason": "Motif obligatoire pour corriger le registre."})
 
 
+def _require_as_registered(who: Principal, lot: dict[str, Any], articles: list[dict[str, Any]],
+                           families: dict[str, Any]) -> None:
+    """A new police-register version starts from what the last one holds: while the live lot
+    or its articles differ from it (a change made behind the application's back), a
+    correction would seal the forged values as the user's, so it is refused."""
+    from chalicelib.adapters.repositories import jobs as jobs_repo
+    from chalicelib.domain import divergence
+    from chalicelib.services import sealed_register
+
+    versions = sealed_register.lot_versions(who.tenant_id, lot["ref"], lot.get("register_version"))
+    if not versions:
+        return
+    last = versions[-1]
+    purged_articles, purged_lots = jobs_repo.purged_refs(who.tenant_id)
+    found = divergence.register_divergences(
+        [(last.rank or 0, last.content)], {lot["ref"]: lot}, {a["ref"]: a for a in articles},
+        {fid: [f.label, *f.former_labels] for fid, f in families.items()},
+        divergence.Purged(frozenset(purged_lots), frozenset(purged_articles)))
+    if found:
+        raise RegisterDivergenceError(details={"divergences": [
+            {"record": d.record, "ref": d.ref, "field": d.field} for d in found]})
+
+
 def correct_lot(who: Principal, ref: str, changes: dict[str, Any], reason: str | None) -> dict[str, Any]:
     who.require("correct_lots")
     lot = repo.get_lot(who.tenant_id, ref)
@@ -438,11 +529,17 @@ def correct_lot(who: Principal, ref: str, changes: dict[str, Any], reason: str |
     if (lot["kind"] == "purchase" and new_payment == "cash"
             and any(a["family_id"] in metal for a in articles)):
         raise CashMetalPurchaseError()
+    new_supplier = (_supplier_identity(who.tenant_id, register_changes["supplier_id"])
+                    if "supplier_id" in register_changes else None)
+    if new_supplier is not None and any(a["family_id"] in metal for a in articles):
+        missing = missing_police_identity(new_supplier)
+        if missing:  # a metal lot never moves to an unidentified seller
+            raise _metal_seller_refusal(missing)
 
     actor = _actor(who)
     updated, traces = register.apply_changes(lot, values, actor, reason)
-    if "supplier_id" in register_changes:
-        updated["supplier"] = _supplier_identity(who.tenant_id, register_changes["supplier_id"])
+    if new_supplier is not None:
+        updated["supplier"] = new_supplier
     if "purchase_price" in register_changes and lot.get("tmp"):
         updated["price_incl_tmp"] = fmt(rules.price_incl_tmp(Decimal(updated["purchase_price"]),
                                                              Decimal(lot["tmp_rate"])))
@@ -455,6 +552,7 @@ def correct_lot(who: Principal, ref: str, changes: dict[str, Any], reason: str |
             changed_articles.append(changed)
     journal = None
     if register_changes:
+        _require_as_registered(who, lot, articles, families)
         updated["register_version"] = lot["register_version"] + 1
         by_ref = {a["ref"]: a for a in articles} | {a["ref"]: a for a in changed_articles}
         payload = register.register_version(updated, list(by_ref.values()),
@@ -483,6 +581,8 @@ def correct_article(who: Principal, ref: str, changes: dict[str, Any], reason: s
             values[name] = value
     if lot["kind"] == "consignment":
         values.pop("purchase_price", None)
+    if article["status"] == "sold" and "vat_rate" in values and values["vat_rate"] != article.get("vat_rate"):
+        raise SoldArticleRateError()  # the rate of a sale is on its sealed receipt: Σ and closings follow it
     if values.get("family_id") and values["family_id"] not in families:
         raise ValidationError(details={"family_id": "Famille inconnue."})
     register_changes = {k: v for k, v in values.items()
@@ -491,6 +591,10 @@ def correct_article(who: Principal, ref: str, changes: dict[str, Any], reason: s
     if ("family_id" in register_changes and lot["kind"] == "purchase" and lot["payment_method"] == "cash"
             and families[register_changes["family_id"]].metal_2093):
         raise CashMetalPurchaseError()
+    if "family_id" in register_changes and families[register_changes["family_id"]].metal_2093:
+        missing = missing_police_identity(lot.get("supplier") or {})
+        if missing:  # an article becomes metal: the lot's seller must be identified
+            raise _metal_seller_refusal(missing)
 
     actor = _actor(who)
     updated, traces = register.apply_changes(article, values, actor, reason)
@@ -499,17 +603,21 @@ def correct_article(who: Principal, ref: str, changes: dict[str, Any], reason: s
     journal = None
     if register_changes:
         lot = dict(lot)
+        siblings = repo.lot_articles(who.tenant_id, lot["ref"])
+        _require_as_registered(who, lot, siblings, families)
         lot["register_version"] = lot["register_version"] + 1
-        others = [a for a in repo.lot_articles(who.tenant_id, lot["ref"]) if a["ref"] != ref]
+        others = [a for a in siblings if a["ref"] != ref]
         payload = register.register_version(lot, [*others, updated],
                                             {fid: f.label for fid, f in families.items()},
                                             "lot_corrected", actor, reason)
         journal = repo.journal_item(who.tenant_id, "lot_corrected", lot["ref"], payload)
         repo.save_lot_change(who.tenant_id, lot, [updated], {ref: article["status"]}, journal,
-                             _search_after(who, lot["ref"], updated, article, others))
+                             _search_after(who, lot["ref"], updated, article, others),
+                             sigma=sigma.deltas([(article, updated)]))
     else:
         repo.save_articles(who.tenant_id, [updated], {ref: article["status"]},
-                           _search_after(who, lot["ref"], updated, article, None))
+                           _search_after(who, lot["ref"], updated, article, None),
+                           sigma=sigma.deltas([(article, updated)]))
     return article_view(who, ref)
 
 
@@ -532,16 +640,21 @@ def _save_lot_and_articles(who: Principal, lot: dict[str, Any], articles: list[d
     """
     originals = {a["ref"]: a for a in before}
     expected = {ref: a["status"] for ref, a in originals.items()}
-    last_size = TRANSACTION_ITEMS - 3  # room for the lot, the journal, the search document
+    buckets = sigma.deltas((originals[a["ref"]], a) for a in articles)  # all in the last transaction
+    last_size = TRANSACTION_ITEMS - 3 - len(buckets)  # room for the lot, the journal, the search document
+    if last_size < 2:  # articles sold over more than ~8 years, each month a Σ bucket to move
+        raise ValidationError("Cette correction touche trop de périodes de vente à la fois : "
+                              "corrigez les articles un par un.")
     if len(articles) <= last_size:
-        repo.save_lot_change(who.tenant_id, lot, articles, expected, journal)
+        repo.save_lot_change(who.tenant_id, lot, articles, expected, journal, sigma=buckets)
         return
     last_size -= 1  # and the pending record (chalicelib/adapters/repositories/pending.py)
     head, tail = articles[:-last_size], articles[-last_size:]
     pending_repo.write_in_chunks(
         who.tenant_id, {a["ref"]: originals[a["ref"]] for a in head}, head,
         lambda chunk, pending: repo.save_articles(who.tenant_id, chunk, expected, pending=pending),
-        lambda pending: repo.save_lot_change(who.tenant_id, lot, tail, expected, journal, pending=pending))
+        lambda pending: repo.save_lot_change(who.tenant_id, lot, tail, expected, journal, pending=pending,
+                                             sigma=buckets))
 
 
 # ---------------------------------------------------------------- retraction

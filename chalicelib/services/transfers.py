@@ -120,7 +120,7 @@ def deliver(from_tenant_id: str, transfer_id: str) -> str:
 
 
 def list_pending(who: Principal) -> list[dict[str, Any]]:
-    who.require("see_purchase_data")
+    who.require("receive_transfers")
     items = [rules.pending_view(pid, meta, header, lines) for pid, meta, header, lines in
              repo.list_pending(who.tenant_id)]
     return sorted(items, key=lambda p: (p.get("received_at") or "", p["id"]))
@@ -134,7 +134,7 @@ def _pending_draft(who: Principal, pending_id: str) -> lots_repo.Draft:
 
 
 def get_pending(who: Principal, pending_id: str) -> dict[str, Any]:
-    who.require("see_purchase_data")
+    who.require("receive_transfers")
     draft = _pending_draft(who, pending_id)
     return rules.pending_view(pending_id, draft.pending or {}, draft.header, draft.lines)
 
@@ -142,7 +142,7 @@ def get_pending(who: Principal, pending_id: str) -> dict[str, Any]:
 def finalize(who: Principal, pending_id: str, families: dict[str, str], default_family: str | None,
              payment_method: str | None) -> dict[str, Any]:
     """Families chosen by A, then the same commit as a draft: new references, a police-register version."""
-    who.require("see_purchase_data")
+    who.require("receive_transfers")
     who.require("enter_lots")
     draft = _pending_draft(who, pending_id)
     try:
@@ -164,5 +164,5 @@ def finalize(who: Principal, pending_id: str, families: dict[str, str], default_
 
 
 def delete_pending(who: Principal, pending_id: str) -> None:
-    who.require("see_purchase_data")
+    who.require("receive_transfers")
     repo.delete_pending(who.tenant_id, pending_id)

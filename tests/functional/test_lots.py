@@ -328,6 +328,68 @@ def test_missing_register_identity_is_a_warning_or_a_refusal(desk: dict[str, Any
     assert "id_document_number" in refused.body["error"]["details"]["missing"]
 
 
+def test_metal_is_never_bought_from_an_unidentified_seller_even_when_the_register_is_not_strict(
+        desk: dict[str, Any]) -> None:
+    api = desk["api"]
+    assert not api.get("/api/company").body.get("strict_police_register")
+    seller = api.post("/api/suppliers", {"last_name": "Inconnu", "street_name": "rue Haute",
+                                         "postcode": "54000", "city": "Nancy"}).body["id"]
+    api.put("/api/lots/draft", _header(desk, supplier_id=seller, purchase_price="300.00"))
+    api.post("/api/lots/draft/lines", {"description": "Chaîne", "family_id": desk["gold"], "purchase_price": "200.00"})
+    api.post("/api/lots/draft/lines", {"description": "Table", "family_id": desk["furniture"],
+                                       "purchase_price": "100.00"})
+    before = _draft_and_inventory(api)
+
+    refused = api.post("/api/lots/draft/commit", {"mode": "purchase"})
+    assert refused.status == 422, refused.body
+    assert refused.error_code == "metal_seller_unidentified"
+    missing = refused.body["error"]["details"]["missing"]
+    assert set(missing) == {"first_names", "id_document_type", "id_document_number", "id_document_date",
+                            "id_document_authority"}
+    assert "métaux" in refused.body["error"]["message"]
+    assert "numéro de la pièce d'identité" in refused.body["error"]["message"]
+    assert _draft_and_inventory(api) == before  # nothing changed, no reference taken
+
+    api.put(f"/api/suppliers/{seller}", {
+        "last_name": "Inconnu", "first_names": "Paul", "street_name": "rue Haute", "postcode": "54000",
+        "city": "Nancy", "id_document_type": "CNI", "id_document_number": "110254301234",
+        "id_document_date": "2019-02-01", "id_document_authority": "Préfecture de Meurthe-et-Moselle"})
+    committed = api.post("/api/lots/draft/commit", {"mode": "purchase"})
+    assert committed.status == 201, committed.body
+    assert committed.body["lot"]["ref"] == "0603001"  # the refusal burnt no rank
+    assert committed.body["warnings"] == []
+
+
+def test_other_lots_from_an_unidentified_seller_follow_the_strict_setting(desk: dict[str, Any]) -> None:
+    api = desk["api"]
+    seller = api.post("/api/suppliers", {"last_name": "Inconnu"}).body["id"]
+    warned = commit_lot(api, family_id=desk["furniture"], supplier_id=seller)
+    assert warned["lot"]["ref"] == "0603001"
+    assert any("pièce d'identité" in w for w in warned["warnings"])
+    api.put("/api/company", {"strict_police_register": True})
+    api.put("/api/lots/draft", _header(desk, supplier_id=seller, purchase_price="10.00"))
+    api.post("/api/lots/draft/lines", {"description": "Bague", "family_id": desk["gold"], "purchase_price": "10.00"})
+    refused = api.post("/api/lots/draft/commit", {"mode": "purchase"})
+    assert (refused.status, refused.error_code) == (422, "metal_seller_unidentified")
+
+
+def test_a_correction_cannot_make_a_metal_purchase_from_an_unidentified_seller(desk: dict[str, Any]) -> None:
+    api = desk["api"]
+    seller = api.post("/api/suppliers", {"last_name": "Inconnu"}).body["id"]
+    metal = commit_lot(api, family_id=desk["gold"], supplier_id=desk["supplier"])["lot"]
+    moved = api.patch(f"/api/lots/{metal['ref']}", {"supplier_id": seller, "reason": "Mauvais vendeur"})
+    assert (moved.status, moved.error_code) == (422, "metal_seller_unidentified"), moved.body
+    assert "id_document_number" in moved.body["error"]["details"]["missing"]
+    stored = api.get(f"/api/lots/{metal['ref']}").body
+    assert stored["supplier_id"] == desk["supplier"] and stored["register_version"] == 1
+
+    furniture = commit_lot(api, family_id=desk["furniture"], supplier_id=seller)
+    turned = api.patch(f"/api/articles/{furniture['articles'][0]['ref']}",
+                       {"family_id": desk["gold"], "reason": "Or en fait"})
+    assert (turned.status, turned.error_code) == (422, "metal_seller_unidentified"), turned.body
+    assert api.get(f"/api/articles/{furniture['articles'][0]['ref']}").body["family_id"] == desk["furniture"]
+
+
 def test_the_sellers_identity_is_frozen_at_commit(desk: dict[str, Any]) -> None:
     api = desk["api"]
     lot = commit_lot(api, family_id=desk["furniture"], supplier_id=desk["supplier"])["lot"]
@@ -521,6 +583,34 @@ def test_twenty_concurrent_commits_get_unique_gap_free_references(anonymous: Api
     assert len(set(articles)) == 60
 
 
+def test_a_commit_finding_its_draft_claimed_waits_until_the_claim_is_done_or_stale(desk: dict[str, Any]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.adapters.aws import ensure_models_bound
+    from chalicelib.adapters.models import DraftModel
+
+    api = desk["api"]
+    api.put("/api/lots/draft", _header(desk, purchase_price="10.00"))
+    api.post("/api/lots/draft/lines", {"description": "Chaise", "family_id": desk["furniture"],
+                                       "purchase_price": "10.00"})
+    ensure_models_bound()
+    [item] = list(DraftModel.query(desk["tenant"].tenant_id))
+
+    def claim(at: datetime) -> None:  # as another request's commit in progress (or a dead one) left it
+        item.reserved = {"counter": "lot#purchase#2020-03", "claimed_at": at.isoformat()}
+        item.save()
+
+    claim(datetime.now(UTC))
+    busy = api.post("/api/lots/draft/commit", {"mode": "purchase"})
+    assert (busy.status, busy.error_code) == (409, "concurrent_change"), busy.body
+    assert "en cours d'enregistrement" in busy.body["error"]["message"]
+    assert api.get("/api/lots").body["total"] == 0
+    claim(datetime.now(UTC) - timedelta(minutes=5))  # a process that died mid-commit
+    done = api.post("/api/lots/draft/commit", {"mode": "purchase"})
+    assert done.status == 201, done.body
+    assert done.body["lot"]["ref"] == "0603001"
+
+
 # ---------------------------------------------------------------- large lots
 
 
@@ -567,7 +657,9 @@ def test_a_commit_failing_halfway_leaves_nothing_and_the_retry_keeps_the_referen
     monkeypatch.setattr(lots_repo, "put_new_articles", failing_second_chunk)
     failed = desk["api"].post("/api/lots/draft/commit", {"mode": "purchase"})
     assert failed.status == 500
-    assert calls == [100, 55]  # the second chunk failed, after the first was written
+    # the second chunk failed, after the first was written (the last transaction keeps 94 articles:
+    # room for the lot, journal, search document, draft, pending record and the lot's Σ bucket)
+    assert calls == [100, 56]
     assert failed.error_code == "internal_error"
     assert "Traceback" not in str(failed.body)
     assert desk["api"].get("/api/lots").body["total"] == 0

@@ -9,6 +9,12 @@ import pytest
 
 from tests.support import Api, TenantSession, commit_lot, sign_up
 
+# Metals are never bought from an unidentified seller (R321-3): what the register needs.
+ADDRESS = {"street_name": "du Port", "postcode": "13002", "city": "Marseille"}
+IDENTIFIED = {"first_names": "Jules", **ADDRESS, "id_document_type": "CNI", "id_document_number": "130254301234",
+              "id_document_date": "2019-04-02", "id_document_authority": "Préfecture des Bouches-du-Rhône"}
+REPRESENTED = {"last_name": "Vendeur", "first_names": "Victor", **ADDRESS}  # a company: its seat, its representative
+
 
 def _pending(api: Api) -> list[dict[str, Any]]:
     reply = api.get("/api/lots/pending")
@@ -25,7 +31,7 @@ def dealers(anonymous: Api) -> dict[str, Any]:
     assert v.put("/api/company", {"siren": "812345678", "street_name": "du Port", "postcode": "13002",
                                   "city": "Marseille"}).status == 200
     family = v.post("/api/families", {"label": "Argenterie", "metal_2093": True}).body["id"]
-    source = v.post("/api/suppliers", {"last_name": "Moreau"}).body["id"]
+    source = v.post("/api/suppliers", {"last_name": "Moreau", **IDENTIFIED}).body["id"]
     committed = commit_lot(v, family_id=family, supplier_id=source, prices=["40.00", "60.00", "15.00"],
                            payment_method="transfer")
     refs = [art["ref"] for art in committed["articles"]]
@@ -34,7 +40,7 @@ def dealers(anonymous: Api) -> dict[str, Any]:
         assert v.patch(f"/api/articles/{ref}", {"label_price": label}).status == 200
     client_a = v.post("/api/clients", {"company_name": "Or et Argent Acheteur",
                                        "subscriber_ref": buyer.subscriber_ref.lower()}).body["id"]
-    supplier_v = a.post("/api/suppliers", {"company_name": "Brocante du Vendeur",
+    supplier_v = a.post("/api/suppliers", {"company_name": "Brocante du Vendeur", **REPRESENTED,
                                            "subscriber_ref": seller.subscriber_ref}).body["id"]
     a_family = a.post("/api/families", {"label": "Orfèvrerie", "metal_2093": True}).body["id"]
     return {"seller": seller, "buyer": buyer, "v": v, "a": a, "refs": refs, "client_a": client_a,
@@ -86,6 +92,28 @@ def test_a_sale_to_a_subscriber_becomes_a_pending_purchase_lot_that_finalizes(de
     # finalizing again finds nothing
     again = a.post(f"/api/lots/pending/{pending['id']}/finalize", {"family_id": dealers["a_family"]})
     assert again.status == 404
+
+
+def test_a_received_metal_lot_is_not_finalized_while_the_seller_is_unidentified(dealers: dict[str, Any]) -> None:
+    v, a, refs = dealers["v"], dealers["a"], dealers["refs"]
+    assert v.post("/api/actions/sell", {"refs": refs[:1], "client_id": dealers["client_a"], "date": "2021-06-10",
+                                        "payment_method": "cheque"}).status == 200
+    [pending] = _pending(a)
+    # A's card of V lost its representative: the register would not know who sold the metal
+    assert a.put(f"/api/suppliers/{dealers['supplier_v']}", {
+        "company_name": "Brocante du Vendeur", **ADDRESS, "subscriber_ref": dealers["seller"].subscriber_ref,
+    }).status == 200
+    refused = a.post(f"/api/lots/pending/{pending['id']}/finalize", {"family_id": dealers["a_family"]})
+    assert (refused.status, refused.error_code) == (422, "metal_seller_unidentified"), refused.body
+    assert set(refused.body["error"]["details"]["missing"]) == {"last_name", "first_names"}
+    assert a.get("/api/lots").body["total"] == 0
+    assert _pending(a) == [pending]  # the received lot is as it was
+
+    a.put(f"/api/suppliers/{dealers['supplier_v']}", {
+        "company_name": "Brocante du Vendeur", **REPRESENTED, "subscriber_ref": dealers["seller"].subscriber_ref})
+    done = a.post(f"/api/lots/pending/{pending['id']}/finalize", {"family_id": dealers["a_family"]})
+    assert done.status == 201, done.body
+    assert done.body["lot"]["ref"] == "0806001"  # the refusal burnt no rank
 
 
 def test_a_deposit_becomes_a_pending_consignment_lot(dealers: dict[str, Any]) -> None:

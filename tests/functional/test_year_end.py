@@ -17,7 +17,9 @@ COMPANY = {"siren": "999888777", "siret": "99988877700015", "street_number": "12
            "ape_code": "4777Z", "contact_name": "Élodie Dupré", "phone": "0123456789",
            "email": "contact@dupre.fr"}
 SELLER = {"title": "MME", "last_name": "Lefèvre", "first_names": "Anaïs", "street_number": "25", "street_index": "B",
-          "street_type": "AV", "street_name": "Foch", "postcode": "54", "city": "Nancy"}
+          "street_type": "AV", "street_name": "Foch", "postcode": "54", "city": "Nancy",
+          "id_document_type": "CNI", "id_document_number": "880254301234", "id_document_date": "2018-06-11",
+          "id_document_authority": "Préfecture de Meurthe-et-Moselle"}  # metals need an identified seller
 
 
 def wait_job(api: Api, reply: Any, timeout: float = 20) -> dict[str, Any]:
@@ -42,7 +44,7 @@ def metal(tenant: TenantSession) -> dict[str, Any]:
     api = tenant.api
     assert api.put("/api/company", COMPANY).status == 200
     gold = api.post("/api/families", {"label": "Or", "metal_2093": True}).body["id"]
-    other = api.post("/api/families", {"label": "Brocante"}).body["id"]
+    other = api.post("/api/families", {"label": "Brocante", "margin_category": "collection_antique"}).body["id"]
     seller = api.post("/api/suppliers", SELLER).body["id"]
     commit_lot(api, family_id=gold, supplier_id=seller, prices=["100.20", "20.30"], purchase_date="2025-03-14")
     commit_lot(api, family_id=other, supplier_id=seller, prices=["500.00"], purchase_date="2025-04-01")
@@ -65,6 +67,8 @@ def test_the_2093_job_succeeds_and_its_gzip_link_gunzips_to_the_text_file(metal:
     assert [len(line) for line in lines] == [550, 550, 550]
     assert lines[1][126:156].strip() == "LEFEVRE" and lines[1][335:345] == "0000000121"  # 120.50 → 121
     assert lines[1][303:308] == "54000" and lines[2][20:30] == "0000000001"
+    assert lines[1][271:276] == "54395"  # Nancy's INSEE code, from the postcode and the name
+    assert lines[0][134:139] == "75102"  # the company's own setting
     again = wait_job(api, api.post("/api/declarations/2093", {"year": 2025}))
     assert again["result"]["files"][0]["name"].startswith("DMET_2025_999888777_002_")
 
@@ -108,6 +112,28 @@ def test_the_precheck_blocks_a_company_supplier_without_siret(metal: dict[str, A
     assert api.put(f"/api/suppliers/{firm}", {**SELLER, "company_name": "Métaux SARL",
                                                "siret": "12345678900011"}).status == 200
     assert api.get("/api/declarations/2093/precheck?year=2025").body["ready"] is True
+
+
+def test_the_precheck_lists_a_seller_whose_commune_has_no_insee_code(metal: dict[str, Any]) -> None:
+    api = metal["api"]
+    lost = api.post("/api/suppliers", {**SELLER, "last_name": "Perdu", "postcode": "75011",
+                                       "city": "Lyon"}).body["id"]  # Lyon is not at 75011
+    commit_lot(api, family_id=metal["gold"], supplier_id=lost, prices=["40.00"], purchase_date="2025-06-01")
+    check = api.get("/api/declarations/2093/precheck?year=2025").body
+    assert check["ready"] is False
+    [blocking] = check["blocking"]
+    assert blocking["supplier_id"] == lost
+    assert any("Lyon" in p and "75011" in p and "INSEE" in p for p in blocking["problems"]), blocking
+    job = wait_job(api, api.post("/api/declarations/2093", {"year": 2025}))
+    assert job["status"] == "failed"  # no file with 00000 for a commune
+    assert api.put(f"/api/suppliers/{lost}", {**SELLER, "last_name": "Perdu", "postcode": "75011",
+                                              "city": "PARIS 11E"}).status == 200
+    assert api.get("/api/declarations/2093/precheck?year=2025").body["ready"] is True
+    job = wait_job(api, api.post("/api/declarations/2093", {"year": 2025}))
+    assert job["status"] == "succeeded", job
+    text = download(next(f["url"] for f in job["result"]["files"] if f["name"].endswith(".txt")))
+    [paris] = [line for line in text.decode("ascii").splitlines() if line[126:156].strip() == "PERDU"]
+    assert paris[271:276] == "75111" and paris[303:308] == "75011"  # the 11th arrondissement's own code
 
 
 def test_shop_is_refused_and_another_tenants_job_is_not_found(metal: dict[str, Any],
@@ -187,6 +213,8 @@ def test_a_closure_deletes_what_left_the_stock_by_the_date_and_empty_lots_and_a_
     restored = {a["ref"] for a in other_tenant.api.get("/api/articles?page_size=500").body["items"]}
     assert restored == before_articles
     assert other_tenant.api.get(f"/api/lots/{lot_a['lot']['ref']}").status == 200
+    families = {f["label"]: f["margin_category"] for f in other_tenant.api.get("/api/families").body["items"]}
+    assert families == {"Or": "second_hand", "Brocante": "collection_antique"}  # the invoice mention comes back
 
 
 def test_list_exports_and_reports_are_for_the_back_office_only(metal: dict[str, Any]) -> None:

@@ -84,3 +84,17 @@ def test_the_layer_zip_puts_the_packages_under_python(tmp_path: Path, monkeypatc
     assert "--only-binary=:all:" in command
     with zipfile.ZipFile(path) as archive:
         assert archive.namelist() == ["python/reportlab/__init__.py"]
+
+
+def test_the_standalone_verifier_ships_in_the_function_as_the_file_itself(packaged: tpl.Build) -> None:
+    """GET /api/compliance/verifier serves the file from the deployment package (docs/sealing.md)."""
+    name = "chalicelib/verifier/lotbook_verify.py"
+    with zipfile.ZipFile(packaged.sam.parent / "deployment.zip") as archive:
+        assert archive.read(name) == (ROOT / name).read_bytes()
+
+
+def test_the_communes_data_of_the_2093_file_ships_in_the_function(packaged: tpl.Build) -> None:
+    """chalicelib/domain/communes.py reads it on first use (INSEE codes of the sellers' communes)."""
+    name = "chalicelib/data/communes.csv.gz"
+    with zipfile.ZipFile(packaged.sam.parent / "deployment.zip") as archive:
+        assert archive.read(name) == (ROOT / name).read_bytes()

@@ -190,3 +190,41 @@ def test_fifty_users_commit_sell_and_return_at_once_without_duplicates_or_gaps(c
     assert sorted(r["number"] for r in receipts) == sorted(tickets)  # each sealed once, none invented
     verified = manager.get("/api/compliance/verify").body
     assert verified["ok"] is True, verified["first_broken"]
+
+
+def test_parallel_commits_of_the_same_draft_burn_no_rank(anonymous: Api, http: Any) -> None:
+    """Three users, each firing three commits of their draft at once (double clicks, two tabs):
+    three lots ranked 001, 002, 003, the six other requests refused, the counter at 3."""
+    from chalicelib.adapters.aws import ensure_models_bound
+    from chalicelib.adapters.models import CounterModel
+
+    owner: TenantSession = sign_up(anonymous, company="Brocante des Trois", creation_year=2015)
+    family = owner.api.post("/api/families", {"label": "Divers"}).body["id"]
+    supplier = owner.api.post("/api/suppliers", {"last_name": "Durand", "first_names": "Marc"}).body["id"]
+    users = [Api(http, api.token) for api in (owner.api, owner.add_user("collaborator"),
+                                              owner.add_user("collaborator"))]
+    for api in users:
+        assert api.put("/api/lots/draft", {"supplier_id": supplier, "purchase_date": "2021-09-01",
+                                           "purchase_price": "4.00", "payment_method": "card"}).status == 200
+        assert api.post("/api/lots/draft/lines", {"description": "Objet", "family_id": family,
+                                                  "purchase_price": "2.00", "quantity": 2}).status == 201
+
+    replies = _at_once([lambda api=api: api.post("/api/lots/draft/commit", {"mode": "purchase"})
+                        for api in users for _ in range(3)])
+    won = [r for r in replies if r.status == 201]
+    assert sorted(r.body["lot"]["ref"] for r in won) == ["0709001", "0709002", "0709003"], \
+        [(r.status, r.body) for r in replies]
+    for n in range(3):  # one lot per user, the user's two other clicks refused
+        assert [r.status for r in replies[3 * n:3 * n + 3]].count(201) == 1
+    losers = [r for r in replies if r.status != 201]
+    assert len(losers) == 6
+    assert all(r.status == 409 and r.error_code == "concurrent_change" and r.body["error"]["message"]
+               for r in losers), [r.body for r in losers]
+    ensure_models_bound()
+    assert CounterModel.get(owner.tenant_id, "lot#purchase#2021-09").value == 3  # nothing else burnt
+    assert users[0].get("/api/lots").body["total"] == 3
+    # the next lot of the month follows on
+    assert users[1].put("/api/lots/draft", {"supplier_id": supplier, "purchase_date": "2021-09-02",
+                                            "purchase_price": "2.00", "payment_method": "card"}).status == 200
+    users[1].post("/api/lots/draft/lines", {"description": "Objet", "family_id": family, "purchase_price": "2.00"})
+    assert users[1].post("/api/lots/draft/commit", {"mode": "purchase"}).body["lot"]["ref"] == "0709004"

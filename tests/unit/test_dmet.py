@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from chalicelib.domain import dmet
 from chalicelib.domain.dmet import Seller, read_zone
@@ -90,3 +91,70 @@ def test_the_precheck_names_a_company_without_siret_and_a_malformed_postcode() -
     assert "code postal mal formé" in dmet.seller_problems(PERSON | {"postcode": "5400"})
     assert dmet.seller_problems(PERSON) == []
     assert dmet.file_name(2025, "999888777", 1, "20260130151220") == "DMET_2025_999888777_001_20260130151220.txt"
+
+
+def test_a_long_street_is_cut_between_words_never_inside_one() -> None:
+    # was "CHE ND CHENE SAINT-NICOLAS": cut inside "GRAND"
+    assert dmet.street_zone("Chemin", "du Grand Chêne Saint-Nicolas") == "CHE CHENE SAINT-NICOLAS"
+    # a street type written in the name becomes the FANTOIR code, leaving the room to the name
+    assert dmet.street_zone(None, "Chemin du Grand Chêne Saint-Nicolas") == "CHE CHENE SAINT-NICOLAS"
+    assert dmet.street_zone("", "Grande Rue du Faubourg Saint-Antoine") == "GR  FAUBOURG SAINT-ANTOINE"
+    assert dmet.street_zone("Ruelle", "des Chats") == "RLE DES CHATS"
+    # a last word longer than the zone keeps its last hyphenated parts
+    assert dmet.street_zone("R", "Saint-Nicolas-de-Port-sur-Meurthe-et-Moselle") == "R   SUR-MEURTHE-ET-MOSELLE"
+    for kind, name in (("rue", "du Maréchal Jean Marie Gabriel de Lattre de Tassigny"),
+                       ("Chemin", "de la Croix de Saint-Pierre-des-Champs et du Moulin")):
+        zone = dmet.street_zone(kind, name)
+        kept, words = zone[4:].split(" "), dmet.ascii_upper(name).split(" ")
+        assert len(zone) <= 26 and len(kept) > 1
+        assert words[-len(kept):] == kept  # the last whole words
+
+
+def test_the_insee_code_comes_from_the_postcode_and_the_commune_name() -> None:
+    from chalicelib.domain.communes import insee_code
+
+    assert insee_code("75011", "PARIS") == "75111"  # each Paris arrondissement has its own code
+    assert insee_code("75011", "Paris 11e Arrondissement") == insee_code("75011", "paris 11") == "75111"
+    assert insee_code("75116", "Paris") == "75116" and insee_code("69001", "Lyon") == "69381"
+    assert insee_code("13001", "MARSEILLE") == "13201"
+    assert insee_code("93200", "Saint-Denis") == insee_code("93200", "ST DENIS") == "93066"
+    assert insee_code("97400", "St-Denis") == "97411"  # La Réunion's Saint-Denis
+    assert insee_code("76600", "LE HAVRE") == insee_code("76600", "Havre") == "76351"
+    assert insee_code("01400", "L'Abergement-Clémenciat") == "01001"
+    assert insee_code("49120", "Chemillé") == "49092"  # a former commune: its new commune's code
+    assert insee_code("20000", "Ajaccio") == "2A004"
+    assert insee_code("75008", "PARIS CEDEX 08") == "75108"
+    assert insee_code("75011", "Lyon") is None and insee_code("98000", "Monaco") is None
+
+
+def test_the_file_carries_the_insee_codes_of_the_sellers_and_of_the_company() -> None:
+    q = {read_zone(line, "Q", "birth_name").strip() or read_zone(line, "Q", "company_name").strip(): line
+         for line in _file()[1:-1]}
+    assert read_zone(q["MULLER"], "Q", "city_insee") == "54395"  # "54" + Nancy
+    assert read_zone(q["METAUX PRECIEUX SARL"], "Q", "city_insee") == "69381"  # 69001 Lyon
+    assert read_zone(q["BAS"], "Q", "city_insee") == "13201"  # 13001 Marseille
+    lookup_only = {k: v for k, v in COMPANY.items() if k != "city_insee"} | {"postcode": "93200",
+                                                                              "city": "Saint-Denis"}
+    e = dmet.build_file(2025, lookup_only, [], "20260130").split("\n")[0]
+    assert read_zone(e, "E", "city_insee") == "93066"
+    corsica = Seller("c1", NOBIRTH | {"last_name": "Casanova", "postcode": "20000", "city": "Ajaccio"}, Decimal(5))
+    q = dmet.build_file(2025, COMPANY, [corsica], "20260130").split("\n")[1]
+    assert read_zone(q, "Q", "city_insee") == "2A004"  # not "02004"
+
+
+def test_the_precheck_names_a_seller_whose_commune_is_unknown_or_ambiguous(monkeypatch: Any) -> None:
+    from chalicelib.domain import communes
+
+    [problem] = dmet.seller_problems(PERSON | {"postcode": "75011", "city": "Lyon"})
+    assert "Lyon" in problem and "75011" in problem and "INSEE" in problem
+    assert "inconnu" in dmet.seller_problems(PERSON | {"postcode": "98000", "city": "Monaco"})[0]
+    assert "INSEE" in dmet.seller_problems(PERSON | {"postcode": "54", "city": "Atlantis"})[0]
+    assert "INSEE" in dmet.company_problems(COMPANY | {"city_insee": None, "city": "Atlantis"})[0]
+    rows = {"99990": (("Villeneuve", "99001"), ("Villeneuve", "99002"))}
+    monkeypatch.setattr(communes, "_rows", lambda: rows)
+    try:
+        [ambiguous] = dmet.seller_problems(PERSON | {"postcode": "99990", "city": "VILLENEUVE"})
+        assert "ambiguë" in ambiguous and "99001" in ambiguous and "99002" in ambiguous
+    finally:
+        communes._names.cache_clear()
+        communes._lookup.cache_clear()
