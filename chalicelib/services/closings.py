@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,20 +17,12 @@ PARIS = ZoneInfo("Europe/Paris")
 
 def _tickets(tenant_id: str) -> list[closings.Ticket]:
     """Every ticket of the register: sales, and refunds (one ticket may cover several notes)."""
-    by_number: dict[str, closings.Ticket] = {}
+    by_number: dict[str, list[closings.Ticket]] = {}
     for record in sales_repo.list_sales(tenant_id):
-        number, totals = record.get("receipt_number"), record.get("running_totals")
-        if record.get("kind") == "sale":
-            totals = record.get("receipt", {}).get("running_totals")
-        if not number or not totals:
-            continue
-        day = date.fromisoformat(record["at"][:10])
-        amount = Decimal(record["total"])
-        known = by_number.get(number)
-        if known is not None:
-            amount += known.total
-        by_number[number] = closings.Ticket(number, day, amount, totals)
-    return list(by_number.values())
+        ticket = closings.ticket_of(record)
+        if ticket is not None:
+            by_number.setdefault(ticket.number, []).append(ticket)
+    return [closings.merge(group) for group in by_number.values()]
 
 
 def close_tenant(tenant_id: str, today: date | None = None) -> list[str]:
@@ -42,8 +33,12 @@ def close_tenant(tenant_id: str, today: date | None = None) -> list[str]:
     for closing in closings.due(_tickets(tenant_id), REGISTER, done, today):
         journal = journal_repo.journal_item(tenant_id, "closing", closing["closing_number"], closing)
         key = closings.marker(REGISTER, closing["kind"], closing["period"])
-        if sales_repo.record_closing(tenant_id, key, journal):
+        # a daily closing's high-water mark tells later runs which tickets it held
+        state = {"issued_up_to": closing["issued_up_to"]} if closing.get("issued_up_to") else None
+        if sales_repo.record_closing(tenant_id, key, journal, state):
             made.append(closing["closing_number"])
+        else:  # closed meanwhile by another run: what follows was computed without it
+            break
     return made
 
 

@@ -10,6 +10,7 @@ from chalicelib.adapters.repositories import articles as repo
 from chalicelib.auth import Principal
 from chalicelib.domain.csv_export import rows_to_csv
 from chalicelib.domain.money import ZERO, fmt
+from chalicelib.domain.visibility import columns_for, sale_for
 from chalicelib.errors import ValidationError
 from chalicelib.services.articles import view
 
@@ -23,15 +24,12 @@ def articles_csv(who: Principal, articles: list[dict[str, Any]]) -> str:
     """UTF-8, a header line, ``|`` separated, no text delimiter (the back office only)."""
     who.require("export_and_report")
     shown = [view(who, a) for a in articles]
-    columns = [c for c in ARTICLE_COLUMNS if who.may("see_purchase_data") or c != "purchase_price"]
+    columns = columns_for("article", ARTICLE_COLUMNS, who.may("see_purchase_data"))
     return rows_to_csv(columns, shown)
 
 
 def sale_view(who: Principal, transaction_ref: str) -> dict[str, Any]:
-    sale = repo.get_sale(who.tenant_id, transaction_ref)
-    if not who.may("see_purchase_data"):
-        sale = {k: v for k, v in sale.items() if k != "margin"}
-    return sale
+    return sale_for(repo.get_sale(who.tenant_id, transaction_ref), who.may("see_purchase_data"))
 
 
 def vat_returns(who: Principal, params: dict[str, str]) -> dict[str, Any]:

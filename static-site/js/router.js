@@ -27,6 +27,8 @@ export const ROUTES = [
   { path: "/conformite/livre-de-police/:id", screen: "policefile", profiles: BACK_OFFICE },
   { path: "/conformite/tickets", screen: "receipts", profiles: BACK_OFFICE },
   { path: "/conformite/tickets/:number", screen: "receipt", profiles: BACK_OFFICE },
+  { path: "/conformite/clotures", screen: "closings", profiles: BACK_OFFICE },
+  { path: "/conformite/clotures/:number", screen: "closing", profiles: BACK_OFFICE },
   // every profile files a report (the inspector uses the session at hand); only the back office reads them
   { path: "/conformite/controles", screen: "inspections" },
   { path: "/fin-d-annee", screen: "yearend", profiles: BACK_OFFICE },

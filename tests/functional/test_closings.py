@@ -65,3 +65,81 @@ def test_a_tenant_without_tickets_has_nothing_to_close(tenant: TenantSession) ->
     from chalicelib.services.closings import close_tenant
 
     assert close_tenant(tenant.tenant_id, date(2999, 1, 1)) == []
+
+
+def _closing(api: Any, number: str) -> dict[str, Any]:
+    reply = api.get(f"/api/compliance/closings/{number}")
+    assert reply.status == 200, (number, reply.body)
+    body = json.loads(reply.body) if isinstance(reply.body, str) else reply.body
+    return dict(body["content"])
+
+
+def _adds_up(content: dict[str, Any]) -> None:
+    """The per-rate and per-method breakdowns add up to the period total."""
+    from decimal import Decimal
+
+    total = Decimal(content["period_total"])
+    assert sum(Decimal(e["total"]) for e in content["by_vat_rate"].values()) == total
+    assert sum(Decimal(a) for a in content["by_payment_method"].values()) == total
+
+
+def test_a_ticket_dated_on_a_closed_day_enters_the_next_daily_closing_and_the_days_add_up_to_the_month(
+        tenant: TenantSession, monkeypatch: Any) -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from chalicelib.services import actions
+    from chalicelib.services.closings import close_tenant
+
+    api = tenant.api
+    family = api.post("/api/families", {"label": "Divers"}).body["id"]
+    supplier = api.post("/api/suppliers", {"last_name": "Durand"}).body["id"]
+    refs = [a["ref"] for a in commit_lot(api, family_id=family, supplier_id=supplier, condition="new",
+                                         prices=["10.00", "10.00", "10.00"])["articles"]]
+    clock = {"now": datetime(2026, 1, 31, 17, 0, tzinfo=UTC)}  # 18:00 in Paris
+    monkeypatch.setattr(actions, "_now", lambda: clock["now"])
+
+    def sell(refs: list[str], method: str, prices: dict[str, str], rates: dict[str, str]) -> str:
+        reply = api.post("/api/actions/sell", {"refs": refs, "date": "2026-01-31", "payment_method": method,
+                                               "prices": prices, "vat_rates": rates})
+        assert reply.status == 200, reply.body
+        return str(reply.body["sale"]["receipt_number"])
+
+    first = sell(refs[:2], "card", {refs[0]: "110.00", refs[1]: "120.00"}, {refs[0]: "intermediate"})
+    assert close_tenant(tenant.tenant_id, date(2026, 2, 1)) == ["01-D-2026-01-31", "01-M-2026-01"]
+
+    # the till's clock still says January 31st: the ticket is dated on a day already closed
+    late = sell(refs[2:], "cash", {refs[2]: "60.00"}, {})
+    assert close_tenant(tenant.tenant_id, date(2026, 2, 1)) == []  # the next daily closing is not due yet
+    clock["now"] = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
+    refund = api.post("/api/actions/customer_return", {"refs": [refs[1]], "date": "2026-02-01",
+                                                       "reason": "Ne convient pas"}).body["receipt_number"]
+    assert close_tenant(tenant.tenant_id, date(2026, 2, 2)) == ["01-D-2026-02-01"]
+    assert close_tenant(tenant.tenant_id, date(2027, 1, 1)) == ["01-M-2026-02", "01-Y-2026"]
+
+    january_31 = _closing(api, "01-D-2026-01-31")
+    assert (january_31["tickets"], january_31["first_ticket"], january_31["period_total"]) == (1, first, "230.00")
+    assert january_31["by_vat_rate"] == {
+        "intermediate": {"total": "110.00", "total_excl_vat": "100.00", "vat": "10.00"},
+        "normal": {"total": "120.00", "total_excl_vat": "100.00", "vat": "20.00"}}
+    assert january_31["by_payment_method"] == {"card": "230.00"}
+    february_1 = _closing(api, "01-D-2026-02-01")
+    assert (february_1["first_ticket"], february_1["last_ticket"]) == (late, refund)
+    assert february_1["late_tickets"] == [late]
+    assert february_1["period_total"] == "-60.00"  # 60.00 sold late, 120.00 refunded
+    assert february_1["by_vat_rate"] == {"normal": {"total": "-60.00", "total_excl_vat": "-50.00", "vat": "-10.00"}}
+    assert february_1["by_payment_method"] == {"cash": "60.00", "card": "-120.00"}  # given back by card
+    assert february_1["perpetual_total"] == "170.00"
+    listed = {c["number"]: c for c in api.get("/api/compliance/closings").body["items"]}
+    assert (listed["01-D-2026-02-01"]["closing_kind"], listed["01-D-2026-02-01"]["period_total"],
+            listed["01-D-2026-02-01"]["tickets"]) == ("daily", "-60.00", 2)
+
+    january, february, year = (_closing(api, n) for n in ("01-M-2026-01", "01-M-2026-02", "01-Y-2026"))
+    assert january["period_total"] == january_31["period_total"]
+    assert february["period_total"] == february_1["period_total"]
+    assert february["by_vat_rate"] == february_1["by_vat_rate"]
+    assert year["period_total"] == str(Decimal(january["period_total"]) + Decimal(february["period_total"]))
+    assert year["tickets"] == 3
+    for content in (january_31, february_1, january, february, year):
+        _adds_up(content)
+    assert api.get("/api/compliance/verify").body["ok"] is True
