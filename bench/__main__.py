@@ -11,6 +11,7 @@ import sys
 BENCHMARKS = {
     "import_time": "cold start: import time of the API module",
     "stack_startup": "local stack: time to healthy, first start and restart",
+    "durability": "local stack: what the write-ahead journal costs per write",
     "lots_commit": "purchases: CSV import of 999 lines, commit of a 999-article lot",
     "articles_search": "articles at 5,000 and 50,000: lookups, searches, selection, sale, summary",
     "labels": "documents: labels of a 999-article lot, renderer vs bare ReportLab",

@@ -19,6 +19,7 @@ import gzip
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bench._inprocess import RequestCounter, moto_account, new_tenant, timed
 from chalicelib.domain import seal
@@ -93,11 +94,15 @@ def _long_chain(tenant_id: str, length: int) -> None:
     from chalicelib.adapters.models import ChainHeadModel, SealedRecordModel
     from chalicelib.adapters.repositories import vault as repo
     from chalicelib.adapters.repositories._common import connection
+    from chalicelib.config import get_settings
+    from chalicelib.domain import retention
 
     sealed_at = datetime.now(UTC)
-    retain = sealed_at + timedelta(days=1)
+    # As the sealer sets it (ten calendar years): the verification checks every retention.
+    retain = retention.retain_until(sealed_at, get_settings().vault_retention_years)
     prev = seal.GENESIS
     items = []
+    _live_books(tenant_id, length)
     for rank in range(1, length + 1):
         record = seal.seal(seal.POLICE_REGISTER, rank, prev, "lot_committed", _version(rank), sealed_at.isoformat())
         stored = vault.put_sealed(vault.object_key(tenant_id, seal.POLICE_REGISTER, rank), record.body,
@@ -112,6 +117,25 @@ def _long_chain(tenant_id: str, length: int) -> None:
     with TransactWrite(connection=connection()) as tx:
         tx.save(ChainHeadModel(tenant_id, seal.POLICE_REGISTER, reserved=length, sealed=length, sha256=prev,
                                updated_at=sealed_at))
+
+
+def _live_books(tenant_id: str, length: int) -> None:
+    """The lots and articles those versions describe, as a commit stores them: the
+    verification holds each against its version (chalicelib/domain/divergence.py)."""
+    from chalicelib.adapters.models import ArticleModel, FamilyModel, LotModel
+    from chalicelib.adapters.repositories.articles import article_item
+
+    FamilyModel(tenant_id, "fam_bench", label="Bijoux or", metal_2093=1).save()
+    with LotModel.batch_write() as lots, ArticleModel.batch_write() as articles:
+        for rank in range(1, length + 1):
+            version = _version(rank)
+            lot = {k: v for k, v in version["lot"].items() if k not in ("ref", "kind")}
+            lots.save(LotModel(tenant_id, version["lot"]["ref"], kind="purchase",
+                               data={**lot, "supplier": {"id": "sup_bench", **version["seller"]}}))
+            for sealed in version["articles"]:
+                article = {k: v for k, v in sealed.items() if k not in ("family", "reserve_price")}
+                articles.save(article_item(tenant_id, {**article, "lot_ref": version["lot"]["ref"],
+                                                       "family_id": "fam_bench", "reserve_price": None}))
 
 
 def _verify(length: int) -> None:
@@ -148,7 +172,35 @@ def main() -> None:
         _seal("one chain, 1,000 records", _journal([one.tenant_id], 1000))
         many = [new_tenant().tenant_id for _ in range(20)]
         _seal("20 tenants, 1,000 records", _journal(many, 1000))
+        _parallel_puts()
         _verify(CHAIN_LENGTH)
+
+
+def _parallel_puts() -> None:
+    """The PutObjects of a batch one at a time, then 8 at once (sealing.PUT_THREADS), over
+    20 tenants: as measured here (moto in this process) and with the 20 ms a PutObject waits
+    on the network in AWS added to each."""
+    import time
+
+    from chalicelib.adapters import vault
+    from chalicelib.services import sealing
+
+    original, default = vault.put_sealed, sealing.PUT_THREADS
+
+    def over_the_network(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.02)
+        return original(*args, **kwargs)
+
+    try:
+        for latency in (False, True):
+            vault.put_sealed = over_the_network if latency else original  # type: ignore[assignment]
+            for threads in (1, 8):
+                sealing.PUT_THREADS = threads
+                many = [new_tenant().tenant_id for _ in range(20)]
+                _seal(f"20 tenants, {threads} PutObject(s) at once{', +20 ms each' if latency else ''}",
+                      _journal(many, 1000))
+    finally:
+        vault.put_sealed, sealing.PUT_THREADS = original, default  # type: ignore[assignment]
 
 
 if __name__ == "__main__":

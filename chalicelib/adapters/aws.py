@@ -2,39 +2,93 @@
 
 from __future__ import annotations
 
-from functools import cache
+import threading
 from typing import Any
 
-from chalicelib.adapters.models import bind_models
+from chalicelib.adapters.models import ALL_MODELS, bind_models
 from chalicelib.config import get_settings
 
+# One botocore session and one client per service for the whole process, built once under
+# a lock: a client reads its service model from disk (~20 ms of CPU), and botocore's session
+# is not safe to share while it builds one. Clients themselves are thread-safe.
+_lock = threading.RLock()
+_clients: dict[str, Any] = {}
+_session: list[Any] = []
+# pynamodb's defaults, kept: 3 retries of a failed call; a pool for the local server's threads.
+_DYNAMODB_CONFIG = {"parameter_validation": False, "max_pool_connections": 50, "connect_timeout": 15,
+                    "read_timeout": 30, "retries": {"total_max_attempts": 4, "mode": "standard"}}
 
-@cache
+
+def _boto3_session() -> Any:
+    """The one boto3 session (on the one botocore session), built under the lock."""
+    if not _session:
+        import boto3  # imported here: boto3 costs ~100 ms of cold start
+
+        _session.append(boto3.session.Session())
+    return _session[0]
+
+
+def _botocore_session() -> Any:
+    return _boto3_session()._session
+
+
 def client(service: str) -> Any:
-    import boto3  # imported here: boto3 costs ~100 ms of cold start
+    """The process's client for ``service`` (boto3's, for the SDK's resource-free calls)."""
+    found = _clients.get(service)
+    if found is not None:
+        return found
+    with _lock:
+        if service not in _clients:
+            settings = get_settings()
+            _clients[service] = _boto3_session().client(service, region_name=settings.region,
+                                                        endpoint_url=settings.aws_endpoint_url)
+        return _clients[service]
 
-    settings = get_settings()
-    return boto3.session.Session().client(
-        service, region_name=settings.region, endpoint_url=settings.aws_endpoint_url
-    )
+
+def dynamodb_client() -> Any:
+    """The one botocore DynamoDB client every pynamodb model and transaction goes through."""
+    found = _clients.get("pynamodb")
+    if found is not None:
+        return found
+    with _lock:
+        if "pynamodb" not in _clients:
+            import botocore.client
+
+            settings = get_settings()
+            _clients["pynamodb"] = _botocore_session().create_client(
+                "dynamodb", settings.region, endpoint_url=settings.aws_endpoint_url,
+                config=botocore.client.Config(**_DYNAMODB_CONFIG))
+        return _clients["pynamodb"]
+
+
+def share_client(connection: Any) -> Any:
+    """Give a pynamodb ``Connection`` the process's client instead of one of its own."""
+    connection._client = dynamodb_client()
+    return connection
 
 
 _bound = False
 
 
 def ensure_models_bound() -> None:
-    """Bind the pynamodb models to this deployment's tables, once."""
+    """Bind the pynamodb models to this deployment's tables, once, on the shared client."""
     global _bound
-    if not _bound:
-        settings = get_settings()
-        bind_models(settings.table_prefix, settings.region, settings.aws_endpoint_url)
-        _bound = True
+    if _bound:
+        return
+    with _lock:
+        if not _bound:
+            settings = get_settings()
+            bind_models(settings.table_prefix, settings.region, settings.aws_endpoint_url)
+            for model in ALL_MODELS:
+                share_client(model._get_connection().connection)
+            _bound = True
 
 
 def reset_clients() -> None:
     global _bound
-    client.cache_clear()
-    _bound = False
+    with _lock:
+        _clients.clear()
+        _bound = False
 
 # What AWS answers when a table, a bucket or an API is over its rate (after the SDK's own
 # retries), and when two transactions touch one item at the same moment.

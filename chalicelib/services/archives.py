@@ -16,12 +16,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import files
+from chalicelib.adapters.repositories import articles as articles_repo
 from chalicelib.adapters.repositories import jobs as repo
+from chalicelib.adapters.repositories import sigma as sigma_repo
 from chalicelib.auth import Principal
 from chalicelib.errors import ArchiveLimitError, BusinessRuleError, ValidationError
 from chalicelib.services import jobs, media
 
-PERMISSION = "see_purchase_data"  # manager and collaborator
+PERMISSION = "year_end"  # chalicelib/domain/profiles.py: the back office
 MAX_ARCHIVES = 7
 LEFT_STOCK = frozenset({"sold", "sold_for_melt", "returned_to_owner", "lost"})
 FORMAT = "lotbook-backup/1"
@@ -191,18 +193,25 @@ def run_closure(tenant_id: str, params: dict[str, Any], progress: jobs.Progress)
     empty = [ref for ref in lots if ref in articles and all(a["ref"] in gone for a in articles[ref])]
     touched = {ref for ref, group in articles.items() if any(a["ref"] in gone for a in group)}
     try:
+        # Recorded before anything goes: the verification must not take these for a tampering.
+        repo.record_purge(tenant_id, archive_id, until, doomed, empty)
+        progress(0.6)
         repo.delete_articles_and_lots(tenant_id, doomed, empty)
+        progress(0.9)
         # Lots that keep articles: their text-search document lists only what remains.
         repo.save_search_documents(tenant_id, {ref: [a for a in group if a["ref"] not in gone]
                                                for ref, group in articles.items()
                                                if ref not in empty and ref in touched})
     except Exception:
-        # A failed job leaves the data as it was: put back what this closure removed.
+        # A failed job leaves the data as it was: put back what this closure removed
+        # (the articles it did delete go back into their Σ buckets too).
         repo.restore_records(tenant_id, iter([
             r for r in snapshot
-            if (r["type"] == "article" and r["article"]["ref"] in gone)
-            or (r["type"] == "lot" and r["ref"] in empty)
+            if (r["type"] == "lot" and r["ref"] in empty)
             or (r["type"] == "search" and r["lot_ref"] in touched)]))
+        sigma_repo.put_back_counted(tenant_id, [r["article"] for r in snapshot
+                                                if r["type"] == "article" and r["article"]["ref"] in gone])
+        repo.forget_purge(tenant_id, archive_id)
         raise
     # Their photos and documents go with them (the backup keeps the records, not the files).
     deleted_media = media.delete_media_of(tenant_id, "article", gone) + media.delete_media_of(
@@ -230,4 +239,7 @@ def restore(source_tenant_id: str, archive_id: str, target_tenant_id: str) -> di
         raise BusinessRuleError("Le fichier de cette sauvegarde est introuvable.")
     if not repo.tenant_is_empty(target_tenant_id):
         raise BusinessRuleError("La restauration se fait dans une entreprise vide.")
-    return repo.restore_records(target_tenant_id, read_backup(body))
+    counts = repo.restore_records(target_tenant_id, read_backup(body))
+    # The Σ buckets from the articles restored (a backup's buckets may not match its articles).
+    sigma_repo.rebuild(target_tenant_id, articles_repo.all_articles(target_tenant_id))
+    return counts

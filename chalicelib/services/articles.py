@@ -7,11 +7,12 @@ from typing import Any
 
 from chalicelib.adapters.repositories import articles as repo
 from chalicelib.adapters.repositories import pending as pending_repo
+from chalicelib.adapters.repositories import sigma as sigma_repo
 from chalicelib.auth import Principal
-from chalicelib.domain import search
+from chalicelib.domain import search, sigma
 from chalicelib.domain.actions import STATUS_LABELS
 from chalicelib.domain.search import Filters
-from chalicelib.domain.visibility import article_for
+from chalicelib.domain.visibility import article_for, event_for, sortable
 from chalicelib.errors import NotFoundError, ValidationError
 
 KNOWN_STATUSES = set(STATUS_LABELS)
@@ -61,6 +62,8 @@ def _candidates(who: Principal, filters: Filters, selection: set[str]) -> Iterab
 
 def find(who: Principal, filters: Filters) -> list[dict[str, Any]]:
     """Every article matching all the filters, sorted."""
+    if not sortable("article", filters.sort.lstrip("-"), who.may("see_purchase_data")):
+        raise ValidationError(details={"sort": "Tri impossible sur ce champ pour votre profil."})
     pending_repo.recover_before_reading(who.tenant_id)  # never list what a dead bulk action half wrote
     selection = set(selection_refs(who)) if filters.in_selection is not None else set()
     found = [a for a in _candidates(who, filters, selection) if search.matches(a, filters, selection)]
@@ -75,8 +78,44 @@ def view(who: Principal, article: dict[str, Any]) -> dict[str, Any]:
 
 
 def summary(who: Principal, filters: Filters) -> dict[str, Any]:
+    """The Σ of the articles the filters find, the cheapest way that gives the same figures.
+
+    Whole months of sale and statuses (or no filter): from the Σ buckets, one small Query
+    (chalicelib/domain/sigma.py). Other filters: from the articles' slim copies along the
+    search's access path. Text, traces, a reference or the selection: from whole articles
+    (those paths read few). Each way sums what :func:`search.summary` sums.
+    """
     who.require("see_purchase_data")
-    return search.summary(find(who, filters))
+    tenant = who.tenant_id
+    pending_repo.recover_before_reading(tenant)  # never count what a dead bulk action half wrote
+    ask = sigma.question(filters)
+    if ask is not None and sigma_repo.is_ready(tenant):
+        return sigma.summary_from(sigma_repo.buckets(tenant, ask.first_month, ask.last_month), ask)
+    slim = _slim_candidates(tenant, filters)
+    if slim is None:
+        return search.summary(find(who, filters))
+    found = [a for a in slim if search.matches(a, filters)]
+    if not filters.statuses:
+        found = [a for a in found if a["status"] not in _HIDDEN_BY_DEFAULT]
+    return search.summary(found)
+
+
+def _slim_candidates(tenant: str, filters: Filters) -> Iterable[dict[str, Any]] | None:
+    """Slim copies along an access path wide enough for these filters; None when whole
+    articles are needed (text, traces) or few anyway (a reference, the selection, a sale)."""
+    if (not sigma.slim_enough(filters) or filters.ref or filters.in_selection is not None
+            or {"transaction_ref", "invoice_number", "lot_ref"} & set(filters.equal)):
+        return None
+    for name in ("sale", "deposit", "purchase"):
+        if name in filters.ranges:
+            return repo.slim_articles(tenant, f"by_{name}_date", dates=filters.ranges[name])
+    for name, index in (("client_id", "by_client"), ("supplier_id", "by_supplier"), ("family_id", "by_family")):
+        if name in filters.equal:
+            return repo.slim_articles(tenant, index, f"{tenant}#{filters.equal[name]}")
+    if len(filters.statuses) == 1:
+        (status,) = filters.statuses
+        return repo.slim_articles(tenant, "by_status", f"{tenant}#{status}")
+    return repo.slim_articles(tenant)
 
 
 def history(who: Principal, ref: str) -> list[dict[str, Any]]:
@@ -93,14 +132,13 @@ def history(who: Principal, ref: str) -> list[dict[str, Any]]:
                            "details": {"lot_ref": lot["ref"], "kind": lot["kind"]}})
         except NotFoundError:
             pass
-    sees = who.may("see_purchase_data")
     for t in article.get("traces", []):
-        if not sees and t.get("field") == "purchase_price":
-            continue
         events.append({"at": t["at"], "user": t["user"], "event": "correction", "date": None,
                        "details": {k: t[k] for k in ("field", "old", "new", "reason")}})
     events.extend(article.get("events", []))
-    return sorted(events, key=lambda e: e.get("at") or "")
+    sees = who.may("see_purchase_data")
+    shown = [e for e in (event_for(e, sees) for e in events) if e is not None]
+    return sorted(shown, key=lambda e: e.get("at") or "")
 
 
 # ---------------------------------------------------------------- selection
@@ -132,9 +170,34 @@ def _update_selection(who: Principal, add: Iterable[str] = (), remove: Iterable[
     raise ValidationError("La sélection change trop vite : réessayez.")
 
 
+# What a select-all may sort on from the slim copies (the rest needs whole articles).
+_SLIM_SORTS = {"ref", "status", *sigma.SLIM_FIELDS}
+
+
+def _matching_refs(who: Principal, filters: Filters) -> list[str]:
+    """The references :func:`find` lists, in its order, read from the keys or the slim
+    copies when they carry what the filters and the sort look at (a select-all keeps only
+    references: no article is read whole for them)."""
+    name = filters.sort.lstrip("-")
+    if name not in _SLIM_SORTS or _slim_candidates(who.tenant_id, filters) is None:
+        return [a["ref"] for a in find(who, filters)]
+    if not sortable("article", name, who.may("see_purchase_data")):
+        raise ValidationError(details={"sort": "Tri impossible sur ce champ pour votre profil."})
+    tenant = who.tenant_id
+    pending_repo.recover_before_reading(tenant)  # never list what a dead bulk action half wrote
+    if len(filters.statuses) == 1 and name == "ref" and filters == Filters(statuses=filters.statuses,
+                                                                           sort=filters.sort):
+        (status,) = filters.statuses  # one status, nothing else: the index's keys say it all
+        return sorted(repo.refs_by_index("by_status", f"{tenant}#{status}"), reverse=filters.sort.startswith("-"))
+    found = [a for a in _slim_candidates(tenant, filters) or () if search.matches(a, filters)]
+    if not filters.statuses:
+        found = [a for a in found if a["status"] not in _HIDDEN_BY_DEFAULT]
+    return [a["ref"] for a in search.sort_articles(found, filters.sort)]
+
+
 def _resolve(who: Principal, refs: list[str] | None, filter_params: dict[str, str] | None) -> list[str]:
     if filter_params is not None:
-        return [a["ref"] for a in find(who, parse_filters(filter_params))]
+        return _matching_refs(who, parse_filters(filter_params))
     wanted = [r.strip().upper() for r in refs or []]
     found = repo.get_articles(who.tenant_id, wanted)
     unknown = [r for r in wanted if r not in found]

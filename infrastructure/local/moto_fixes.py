@@ -38,6 +38,14 @@ benchmarks. Guarded by ``tests/functional/test_moto_fixes.py``.
    EntityTooSmall / InvalidPolicyDocument); nothing is stored and no notification
    is sent. Signatures are not checked (moto checks none).
 
+7. Cost: moto's Query lists and sorts the whole table on every page. The query
+   path in ``moto_query.py`` reads only the partition (base table and each index
+   kept sorted by partition, rebuilt lazily after a write), with the same results.
+
+8. Cost: moto's ``Item.project`` converts the whole item to JSON and back once per
+   projected attribute; a projection of top-level attributes copies just those
+   (``moto_projection.py``).
+
 Everything else (errors, their order, ``ReturnValuesOnConditionCheckFailure``)
 behaves as moto's own code.
 """
@@ -186,12 +194,23 @@ def _fast_attribute_maps(original: Any) -> Any:
 
 _write_lock = threading.RLock()
 _this_thread = threading.local()
+# Called with the write lock held, once per outermost write: the local stack's
+# journal numbers DynamoDB writes in the order they are applied (journal.py).
+_write_locked_hooks: list[Any] = []
+
+
+def on_write_locked(hook: Any) -> None:
+    if hook not in _write_locked_hooks:
+        _write_locked_hooks.append(hook)
 
 
 def _serialized(write: Any) -> Any:
     def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
         outermost = not getattr(_this_thread, "depth", 0)
         with _write_lock:
+            if outermost:
+                for hook in _write_locked_hooks:
+                    hook()
             _this_thread.depth = getattr(_this_thread, "depth", 0) + 1
             try:
                 result = write(self, *args, **kwargs)
@@ -341,4 +360,8 @@ def apply() -> None:
 
     S3Response._bucket_response_post = _enforced_post_policy(  # type: ignore[method-assign]
         S3Response._bucket_response_post)
+    from infrastructure.local import moto_projection, moto_query
+
+    moto_query.apply()
+    moto_projection.apply()  # 8. top-level projections copy only what they return
     _applied = True

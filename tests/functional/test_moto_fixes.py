@@ -9,6 +9,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 
 @pytest.fixture
@@ -230,3 +232,229 @@ def test_a_starts_with_condition_holds_for_keys_under_its_prefix(
     assert _form_upload(post, b"0", key="uploads/x.png").status_code == 204
     assert _form_upload(post, b"0", key="elsewhere/x.png").status_code == 403
     assert _stored(s3, bucket) == ["uploads/x.png"]
+
+
+# -- 7. the partition-only query (infrastructure/local/moto_query.py) -------------------------
+
+_PKS = ["a", "b", "c"]
+_SKS = st.text(alphabet="abc", min_size=1, max_size=3)
+_query_item = st.fixed_dictionaries(
+    {"pk": st.sampled_from(_PKS), "sk": _SKS, "v": st.integers(0, 9)},
+    optional={"gh": st.sampled_from(["x", "y"]), "gr": st.integers(0, 5), "gh2": st.sampled_from(["p", "q"]),
+              "pad": st.text(alphabet="z", max_size=40)})
+_condition = st.one_of(
+    st.none(),
+    st.tuples(st.sampled_from(["=", "<", "<=", ">", ">="]), st.integers(0, 5), st.just(None)),
+    st.tuples(st.just("between"), st.integers(0, 5), st.integers(0, 5)),
+    st.tuples(st.just("begins_with"), st.integers(0, 5), st.just(None)))
+_query = st.fixed_dictionaries({
+    "target": st.sampled_from(["table", "gi1", "gi2", "li1"]),
+    "hash": st.integers(0, 2),
+    "condition": _condition,
+    "forward": st.booleans(),
+    "limit": st.one_of(st.none(), st.integers(1, 4)),
+    "filter": st.booleans(),
+    "projection": st.booleans(),
+    "count": st.booleans(),
+})
+_write = st.tuples(st.sampled_from(["put", "update", "delete", "batch", "transact"]), _query_item)
+
+
+def _wire(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: ({"N": str(v)} if isinstance(v, int) else {"S": v}) for k, v in item.items()}
+
+
+def _query_request(name: str, query: dict[str, Any]) -> dict[str, Any] | None:
+    target = query["target"]
+    hash_attr, hash_value, range_attr = {
+        "table": ("pk", {"S": _PKS[query["hash"]]}, "sk"),
+        "li1": ("pk", {"S": _PKS[query["hash"]]}, "v"),
+        "gi1": ("gh", {"S": "xy"[query["hash"] % 2]}, "gr"),
+        "gi2": ("gh2", {"S": "pq"[query["hash"] % 2]}, None),
+    }[target]
+    values: dict[str, Any] = {":h": hash_value}
+    names = {"#h": hash_attr}
+    expression = "#h = :h"
+    condition = query["condition"]
+    if condition is not None and range_attr is not None:
+        op, first, second = condition
+        names["#r"] = range_attr
+        as_value = (lambda n: {"S": "abc"[n % 3] * (1 + n // 3)}) if range_attr == "sk" else (
+            lambda n: {"N": str(n)})
+        if op == "begins_with" and range_attr != "sk":
+            op = ">="
+        values[":r1"] = as_value(first)
+        if op == "between":
+            low, high = sorted([first, second])
+            values[":r1"], values[":r2"] = as_value(low), as_value(high)
+            expression += " AND #r BETWEEN :r1 AND :r2"
+        elif op == "begins_with":
+            expression += " AND begins_with(#r, :r1)"
+        else:
+            expression += f" AND #r {op} :r1"
+    request: dict[str, Any] = {"TableName": name, "KeyConditionExpression": expression,
+                               "ExpressionAttributeNames": names, "ExpressionAttributeValues": values,
+                               "ScanIndexForward": query["forward"]}
+    if target != "table":
+        request["IndexName"] = target
+    if query["limit"]:
+        request["Limit"] = query["limit"]
+    if query["filter"]:
+        request["FilterExpression"] = "v > :f"
+        values[":f"] = {"N": "3"}
+    if query["count"]:
+        request["Select"] = "COUNT"
+    elif query["projection"] and target != "gi2":
+        request["ProjectionExpression"] = "pk, sk, v"
+    return request
+
+
+def _all_pages(ddb: Any, request: dict[str, Any]) -> list[dict[str, Any]]:
+    pages, start = [], None
+    for _ in range(200):
+        page = ddb.query(**request, **({"ExclusiveStartKey": start} if start else {}))
+        page.pop("ResponseMetadata", None)
+        pages.append(page)
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return pages
+    raise AssertionError("pagination does not end")
+
+
+def _both_paths(ddb: Any, request: dict[str, Any]) -> None:
+    from infrastructure.local import moto_query
+
+    served = moto_query.served
+    fast = _all_pages(ddb, request)
+    assert moto_query.served > served, "the partition query was not used"
+    moto_query.enabled = False
+    try:
+        slow = _all_pages(ddb, request)
+    finally:
+        moto_query.enabled = True
+    assert fast == slow, request
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=st.lists(_query_item, max_size=30), steps=st.lists(st.one_of(_query, _write), min_size=1, max_size=12))
+def test_the_partition_query_answers_exactly_as_moto_does(aws_stack: Any, items: list[dict[str, Any]],
+                                                          steps: list[Any]) -> None:
+    ddb = boto3.client("dynamodb", endpoint_url=aws_stack.endpoint, region_name=aws_stack.region)
+    name = f"query-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": t} for a, t in
+                              [("pk", "S"), ("sk", "S"), ("gh", "S"), ("gr", "N"), ("gh2", "S"), ("v", "N")]],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {"IndexName": "gi1", "Projection": {"ProjectionType": "ALL"},
+             "KeySchema": [{"AttributeName": "gh", "KeyType": "HASH"}, {"AttributeName": "gr", "KeyType": "RANGE"}]},
+            {"IndexName": "gi2", "Projection": {"ProjectionType": "KEYS_ONLY"},
+             "KeySchema": [{"AttributeName": "gh2", "KeyType": "HASH"}]}],
+        LocalSecondaryIndexes=[
+            {"IndexName": "li1", "Projection": {"ProjectionType": "ALL"},
+             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "v", "KeyType": "RANGE"}]}])
+    try:
+        for chunk in range(0, len(items), 25):
+            ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": _wire(i)}}
+                                                      for i in {(i["pk"], i["sk"]): i
+                                                                for i in items[chunk:chunk + 25]}.values()]})
+        for step in steps:
+            if isinstance(step, dict):
+                _both_paths(ddb, _query_request(name, step))
+                continue
+            kind, item = step
+            key = {"pk": {"S": item["pk"]}, "sk": {"S": item["sk"]}}
+            if kind == "put":
+                ddb.put_item(TableName=name, Item=_wire(item))
+            elif kind == "update":  # moves the item within its indexes, in place
+                ddb.update_item(TableName=name, Key=key, UpdateExpression="SET gh = :g, gr = :r, v = :v",
+                                ExpressionAttributeValues={":g": {"S": "x"}, ":r": {"N": str(item["v"] % 6)},
+                                                           ":v": {"N": str(item["v"])}})
+            elif kind == "delete":
+                ddb.delete_item(TableName=name, Key=key)
+            elif kind == "batch":
+                ddb.batch_write_item(RequestItems={name: [{"DeleteRequest": {"Key": key}}]})
+            else:
+                ddb.transact_write_items(TransactItems=[{"Put": {"TableName": name, "Item": _wire(item)}}])
+            for target in ("table", "gi1", "gi2", "li1"):
+                _both_paths(ddb, _query_request(name, {"target": target, "hash": 0, "condition": None,
+                                                       "forward": True, "limit": None, "filter": False,
+                                                       "projection": False, "count": False}))
+    finally:
+        ddb.delete_table(TableName=name)
+
+
+def test_the_partition_query_reads_only_its_partition(aws_stack: Any) -> None:
+    """A page of one partition no longer lists the table (moto's ``all_items``)."""
+    from moto.dynamodb.models.table import Table
+
+    ddb = boto3.client("dynamodb", endpoint_url=aws_stack.endpoint, region_name=aws_stack.region)
+    name = f"query-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                {"AttributeName": "sk", "KeyType": "RANGE"}])
+    for n in range(0, 200, 25):
+        ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {
+            "pk": {"S": f"p{m % 4}"}, "sk": {"S": f"{m:04d}"}}}} for m in range(n, n + 25)]})
+    listed = []
+    original = Table.all_items
+    Table.all_items = lambda self: listed.append(self.name) or original(self)  # type: ignore[method-assign]
+    try:
+        page = ddb.query(TableName=name, KeyConditionExpression="pk = :p AND sk > :s", Limit=5,
+                         ExpressionAttributeValues={":p": {"S": "p1"}, ":s": {"S": "0100"}})
+    finally:
+        Table.all_items = original  # type: ignore[method-assign]
+        ddb.delete_table(TableName=name)
+    assert [i["sk"]["S"] for i in page["Items"]] == ["0101", "0105", "0109", "0113", "0117"]
+    assert page["LastEvaluatedKey"] == {"pk": {"S": "p1"}, "sk": {"S": "0117"}}
+    assert name not in listed
+
+
+def test_a_projection_returns_exactly_the_attributes_asked_and_leaves_the_item_whole(
+        table: tuple[Any, Any, str]) -> None:
+    """moto_projection.py: top-level attributes copied alone; nested paths as moto does."""
+    ddb, _, name = table
+    item = {"k": {"S": "a"}, "v": {"N": "1.50"}, "s": {"S": "[\"40.00\",null]"}, "b": {"B": b"\x00\x01"},
+            "m": {"M": {"x": {"S": "y"}, "n": {"L": [{"N": "2"}]}}}, "big": {"S": "x" * 5000}}
+    ddb.put_item(TableName=name, Item=item)
+
+    def query(projection: str) -> dict[str, Any]:
+        (found,) = ddb.query(TableName=name, KeyConditionExpression="k = :k", ProjectionExpression=projection,
+                             ExpressionAttributeValues={":k": {"S": "a"}})["Items"]
+        return dict(found)
+
+    assert query("k, v, s, b, m, absent") == {k: item[k] for k in ("k", "v", "s", "b", "m")}
+    assert query("m.x, v") == {"m": {"M": {"x": {"S": "y"}}}, "v": {"N": "1.50"}}
+    assert ddb.get_item(TableName=name, Key={"k": {"S": "a"}})["Item"] == item  # the stored item is whole
+
+
+def test_an_index_added_by_update_table_is_queried_with_every_item(aws_stack: Any) -> None:
+    from infrastructure.local import moto_query
+
+    ddb = boto3.client("dynamodb", endpoint_url=aws_stack.endpoint, region_name=aws_stack.region)
+    name = f"query-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
+    try:
+        for n in range(6):
+            ddb.put_item(TableName=name, Item={"k": {"S": f"k{n}"}, "g": {"S": "ab"[n % 2]}})
+        ddb.update_table(TableName=name, AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+                         GlobalSecondaryIndexUpdates=[{"Create": {
+                             "IndexName": "by_g", "Projection": {"ProjectionType": "KEYS_ONLY"},
+                             "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}}])
+        served = moto_query.served
+        page = ddb.query(TableName=name, IndexName="by_g", KeyConditionExpression="g = :g",
+                         ExpressionAttributeValues={":g": {"S": "a"}})
+        assert moto_query.served == served + 1
+        assert [i["k"]["S"] for i in page["Items"]] == ["k0", "k2", "k4"]
+        ddb.update_item(TableName=name, Key={"k": {"S": "k1"}}, UpdateExpression="SET g = :g",
+                        ExpressionAttributeValues={":g": {"S": "a"}})
+        page = ddb.query(TableName=name, IndexName="by_g", KeyConditionExpression="g = :g",
+                         ExpressionAttributeValues={":g": {"S": "a"}})
+        assert [i["k"]["S"] for i in page["Items"]] == ["k0", "k1", "k2", "k4"]
+    finally:
+        ddb.delete_table(TableName=name)

@@ -9,22 +9,19 @@ from typing import Any
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.adapters.aws import ensure_models_bound
+from chalicelib.adapters.aws import ensure_models_bound, share_client
 from chalicelib.config import get_settings
 
 
 def connection() -> Connection:
-    """The connection transactions go through: one per process, like the models'.
-
-    A new pynamodb Connection builds a new botocore client, which re-reads the
-    DynamoDB service model from disk (~20 ms each time).
-    """
+    """The connection transactions go through: one per process, on the models' client
+    (a pynamodb Connection would otherwise build a botocore client of its own)."""
     ensure_models_bound()
     settings = get_settings()
     key = (settings.region, settings.aws_endpoint_url)
     if _connection.get("key") != key:
         _connection["key"] = key
-        _connection["value"] = Connection(region=settings.region, host=settings.aws_endpoint_url)
+        _connection["value"] = share_client(Connection(region=settings.region, host=settings.aws_endpoint_url))
     return _connection["value"]
 
 

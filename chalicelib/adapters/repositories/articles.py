@@ -12,7 +12,11 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import ArticleModel, CounterModel, SaleModel, SearchModel, SelectionModel
+from chalicelib.adapters.repositories import sigma as sigma_repo
 from chalicelib.adapters.repositories._common import cancellation_codes, connection, pack, unpack
+from chalicelib.domain.sigma import Figures
+from chalicelib.domain.sigma import from_slim as slim_fields
+from chalicelib.domain.sigma import slim as slim_copy
 from chalicelib.errors import ConcurrentChangeError, ConflictError, NotFoundError, StatusChangedError
 
 if TYPE_CHECKING:
@@ -37,6 +41,7 @@ def article_item(tenant_id: str, article: dict[str, Any]) -> ArticleModel:
         tenant_supplier=link("supplier_id"), tenant_client=link("client_id"), tenant_family=link("family_id"),
         tenant_transaction=link("transaction_ref"), tenant_invoice=link("invoice_number"),
         purchase_key=dated("purchase_date"), sale_key=dated("sale_date"), deposit_key=dated("deposit_date"),
+        slim=slim_copy(article),
     )
 
 
@@ -71,6 +76,63 @@ def by_index(index: str, key: str) -> Iterator[dict[str, Any]]:
     """Every article under one hash key of a sparse index (``<tenant>#<value>``)."""
     ensure_models_bound()
     return (article_from_item(i) for i in getattr(ArticleModel, index).query(key))
+
+
+def refs_by_index(index: str, key: str, limit: int | None = None) -> Iterator[str]:
+    """The references under one hash key of a sparse index, keys only: no article is read whole."""
+    ensure_models_bound()
+    return (i.ref for i in getattr(ArticleModel, index).query(key, attributes_to_get=["ref"], limit=limit))
+
+
+# What the slim copies path reads: keys, status, the slim copy and the index keys (which
+# hold the supplier, client, family, transaction, invoice and dates).
+_LINKS = {"tenant_supplier": "supplier_id", "tenant_client": "client_id", "tenant_family": "family_id",
+          "tenant_transaction": "transaction_ref", "tenant_invoice": "invoice_number"}
+_DATES = {"purchase_key": "purchase_date", "sale_key": "sale_date", "deposit_key": "deposit_date"}
+_SLIM_ATTRIBUTES = ["ref", "lot_ref", "status", "slim", *_LINKS, *_DATES]
+
+
+def _from_slim_item(tenant_id: str, item: ArticleModel) -> dict[str, Any]:
+    article = {"ref": item.ref, "lot_ref": item.lot_ref, "status": item.status, **slim_fields(item.slim)}
+    for attribute, field in _LINKS.items():
+        value = getattr(item, attribute)
+        if value:
+            article[field] = value[len(tenant_id) + 1:]
+    for attribute, field in _DATES.items():
+        value = getattr(item, attribute)
+        if value:
+            article[field] = value.split("#", 1)[0]
+    return article
+
+
+def slim_articles(tenant_id: str, index: str | None = None, key: str | None = None,
+                  dates: tuple[str | None, str | None] | None = None) -> Iterator[dict[str, Any]]:
+    """The slim copies (chalicelib/domain/sigma.py SLIM_FIELDS, plus what the index keys hold)
+    along one access path: the table (``index`` None), a sparse index under ``key``, or a date
+    index within ``dates``.
+
+    About 200 bytes an article instead of its whole record; one stored before the slim
+    copies existed is read whole instead.
+    """
+    ensure_models_bound()
+    if index is None:
+        items = ArticleModel.query(tenant_id, attributes_to_get=_SLIM_ATTRIBUTES)
+    elif dates is not None:
+        low, high = (dates[0] or "0000-00-00"), (dates[1] or "9999-99-99") + "#~"
+        attribute = getattr(ArticleModel, {"by_purchase_date": "purchase_key", "by_sale_date": "sale_key",
+                                           "by_deposit_date": "deposit_key"}[index])
+        items = getattr(ArticleModel, index).query(tenant_id, attribute.between(low, high),
+                                                   attributes_to_get=_SLIM_ATTRIBUTES)
+    else:
+        items = getattr(ArticleModel, index).query(key, attributes_to_get=_SLIM_ATTRIBUTES)
+    whole: list[str] = []
+    for item in items:
+        if item.slim is None:
+            whole.append(item.ref)
+        else:
+            yield _from_slim_item(tenant_id, item)
+    if whole:
+        yield from get_articles(tenant_id, whole).values()
 
 
 def by_date(tenant_id: str, index: str, date_from: str | None, date_to: str | None) -> Iterator[dict[str, Any]]:
@@ -150,8 +212,10 @@ class CounterMove:
 
 
 def finish(tenant_id: str, changes: list[tuple[dict[str, Any], str | None]], counters: dict[str, CounterMove],
-           puts: list[tuple[Model, Any]], pending: PendingWrite | None = None) -> None:
-    """The last step of an action, in one transaction: counters, records, articles.
+           puts: list[tuple[Model, Any]], pending: PendingWrite | None = None,
+           sigma: dict[str, Figures] | None = None) -> None:
+    """The last step of an action, in one transaction: counters, records, articles,
+    and the Σ buckets' changes of the whole action (``sigma``, see repositories/sigma.py).
 
     A counter that moved since it was read means another sale or entry took the
     numbers: :class:`CounterMovedError`, and the caller starts again. Numbers
@@ -166,6 +230,7 @@ def finish(tenant_id: str, changes: list[tuple[dict[str, Any], str | None]], cou
                 tx.save(model, condition=condition)
             for article, expected in changes:
                 tx.save(article_item(tenant_id, article), condition=_condition(expected))
+            sigma_repo.add_to(tx, tenant_id, sigma or {})  # before the counters: their reasons come last
             for key, move in counters.items():
                 actions = [CounterModel.value.set(move.new)]
                 if move.state is not None:
@@ -261,17 +326,18 @@ def text_candidates(tenant_id: str, typed: list[str]) -> list[str]:
 # ---------------------------------------------------------------- closings
 
 
-def closing_markers(tenant_id: str) -> set[str]:
+def closing_markers(tenant_id: str) -> dict[str, dict[str, Any] | None]:
+    """The markers of the closings made, with the state each keeps (a daily closing's high-water mark)."""
     ensure_models_bound()
-    return {i.key for i in CounterModel.query(tenant_id, CounterModel.key.startswith("closing#"),
-                                              consistent_read=True)}
+    return {i.key: dict(i.state) if i.state else None
+            for i in CounterModel.query(tenant_id, CounterModel.key.startswith("closing#"), consistent_read=True)}
 
 
-def record_closing(tenant_id: str, key: str, journal: Model) -> bool:
-    """The closing's marker and its journal entry together; False if already closed."""
+def record_closing(tenant_id: str, key: str, journal: Model, state: dict[str, Any] | None = None) -> bool:
+    """The closing's marker (with its state) and its journal entry together; False if already closed."""
     try:
         with TransactWrite(connection=connection()) as tx:
-            tx.save(CounterModel(tenant_id, key, value=1), condition=CounterModel.key.does_not_exist())
+            tx.save(CounterModel(tenant_id, key, value=1, state=state), condition=CounterModel.key.does_not_exist())
             tx.save(journal)
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" in cancellation_codes(exc):

@@ -24,6 +24,7 @@ from chalicelib.adapters.models import (
     UserModel,
 )
 from chalicelib.adapters.repositories.articles import article_from_item, article_item, search_item
+from chalicelib.adapters.repositories.bulk import batch_delete, query_in_ranges
 from chalicelib.errors import NotFoundError
 
 
@@ -108,13 +109,14 @@ def tenant_records(tenant_id: str) -> Iterator[dict[str, Any]]:
     tenant = TenantModel.get(tenant_id)
     yield {"type": "company", "settings": tenant.settings}
     for family in FamilyModel.query(tenant_id):
-        yield {"type": "family", "id": family.id, "label": family.label, "metal_2093": int(family.metal_2093 or 0)}
+        yield {"type": "family", "id": family.id, "label": family.label, "metal_2093": int(family.metal_2093 or 0),
+               "margin_category": family.margin_category, "former_labels": family.former_labels}
     for party in PartyModel.query(tenant_id):
         yield {"type": "party", "id": party.id, "kind": party.kind, "fields": party.fields,
                "created_at": party.created_at.isoformat()}
     for lot in LotModel.query(tenant_id):
         yield {"type": "lot", "ref": lot.ref, "kind": lot.kind, "data": lot.data}
-    for article in ArticleModel.query(tenant_id):
+    for article in query_in_ranges(ArticleModel, tenant_id):  # the big one: ranges read side by side
         yield {"type": "article", "article": article_from_item(article)}
     for sale in SaleModel.query(tenant_id):
         yield {"type": "sale", "transaction_ref": sale.transaction_ref, "data": sale.data}
@@ -155,7 +157,9 @@ def restore_records(tenant_id: str, records: Iterator[dict[str, Any]]) -> dict[s
                 TenantModel(tenant_id).update(actions=[TenantModel.settings.set(record["settings"])])
             elif kind == "family":
                 writers[FamilyModel].save(FamilyModel(tenant_id, record["id"], label=record["label"],
-                                                      metal_2093=record["metal_2093"]))
+                                                      metal_2093=record["metal_2093"],
+                                                      margin_category=record.get("margin_category"),
+                                                      former_labels=record.get("former_labels")))
             elif kind == "party":
                 writers[PartyModel].save(PartyModel(tenant_id, record["id"], kind=record["kind"],
                                                     fields=record["fields"],
@@ -169,7 +173,7 @@ def restore_records(tenant_id: str, records: Iterator[dict[str, Any]]) -> dict[s
             elif kind == "search":
                 writers[SearchModel].save(SearchModel(tenant_id, record["lot_ref"],
                                                       words=base64.b64decode(record["words"])))
-            elif kind == "counter":
+            elif kind == "counter" and not record["key"].startswith("sigma#"):  # rebuilt from the articles
                 writers[CounterModel].save(CounterModel(tenant_id, record["key"], value=record["value"],
                                                         state=record["state"]))
     finally:
@@ -179,14 +183,13 @@ def restore_records(tenant_id: str, records: Iterator[dict[str, Any]]) -> dict[s
 
 
 def delete_articles_and_lots(tenant_id: str, refs: list[str], lot_refs: list[str]) -> None:
+    """A closure's deletions: the articles out of their Σ buckets in the same transactions."""
+    from chalicelib.adapters.repositories.sigma import delete_counted
+
     ensure_models_bound()
-    with ArticleModel.batch_write() as batch:
-        for ref in refs:
-            batch.delete(ArticleModel(tenant_id, ref))
-    with LotModel.batch_write() as lots, SearchModel.batch_write() as search:
-        for ref in lot_refs:
-            lots.delete(LotModel(tenant_id, ref))
-            search.delete(SearchModel(tenant_id, ref))
+    delete_counted(tenant_id, refs)
+    for model in (LotModel, SearchModel):  # several writers, throttled batches retried
+        batch_delete(model, tenant_id, lot_refs)
 
 
 def save_search_documents(tenant_id: str, remaining: dict[str, list[dict[str, Any]]]) -> None:
@@ -195,3 +198,44 @@ def save_search_documents(tenant_id: str, remaining: dict[str, list[dict[str, An
     with SearchModel.batch_write() as batch:
         for lot_ref, articles in remaining.items():
             batch.save(search_item(tenant_id, lot_ref, articles))
+
+
+# ---------------------------------------------------------------- what closures deleted
+
+# One counters item per closure, written before it deletes anything and kept for good
+# (unlike its archive, which the dealer may delete): the verification exempts exactly
+# these references from "deleted behind the application's back".
+PURGE_PREFIX = "purge#"
+
+
+def record_purge(tenant_id: str, archive_id: str, until: str, article_refs: list[str], lot_refs: list[str]) -> None:
+    import gzip
+    import json
+
+    ensure_models_bound()
+    packed = gzip.compress(json.dumps({"articles": sorted(article_refs), "lots": sorted(lot_refs)},
+                                      separators=(",", ":")).encode("utf-8"))
+    CounterModel(tenant_id, PURGE_PREFIX + archive_id, value=len(article_refs),
+                 state={"until": until, "at": datetime.now(UTC).isoformat(),
+                        "refs": base64.b64encode(packed).decode("ascii")}).save()
+
+
+def forget_purge(tenant_id: str, archive_id: str) -> None:
+    """A closure that failed put everything back: it deleted nothing."""
+    ensure_models_bound()
+    CounterModel(tenant_id, PURGE_PREFIX + archive_id).delete()
+
+
+def purged_refs(tenant_id: str) -> tuple[set[str], set[str]]:
+    """Every (article refs, lot refs) the tenant's closures deleted."""
+    import gzip
+    import json
+
+    ensure_models_bound()
+    articles: set[str] = set()
+    lots: set[str] = set()
+    for item in CounterModel.query(tenant_id, CounterModel.key.startswith(PURGE_PREFIX), consistent_read=True):
+        refs = json.loads(gzip.decompress(base64.b64decode((item.state or {}).get("refs", ""))) or b"{}")
+        articles.update(refs.get("articles", []))
+        lots.update(refs.get("lots", []))
+    return articles, lots

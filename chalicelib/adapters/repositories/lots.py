@@ -12,8 +12,10 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import ArticleModel, CounterModel, DraftModel, JournalModel, LotModel
+from chalicelib.adapters.repositories import sigma as sigma_repo
 from chalicelib.adapters.repositories._common import cancellation_codes, connection, pack, unpack
 from chalicelib.adapters.repositories.articles import article_from_item, article_item
+from chalicelib.domain.sigma import Figures
 from chalicelib.errors import ConcurrentChangeError, NotFoundError, StatusChangedError
 
 if TYPE_CHECKING:
@@ -112,9 +114,10 @@ def put_new_articles(tenant_id: str, articles: list[dict[str, Any]], pending: Pe
 
 def finish_commit(tenant_id: str, user_id: str, lot: dict[str, Any], articles: list[dict[str, Any]],
                   journal: JournalModel, draft_version: int | None, search: Model,
-                  pending: PendingWrite | None = None) -> None:
+                  pending: PendingWrite | None = None, sigma: dict[str, Figures] | None = None) -> None:
     """The lot, the last articles, the journal entry, the lot's search document and the
-    draft's removal, together (and the ``pending`` record of the chunks written before)."""
+    draft's removal, together (and the ``pending`` record of the chunks written before,
+    and the Σ buckets' changes of the whole lot)."""
     try:
         with TransactWrite(connection=connection()) as tx:
             if pending is not None:
@@ -128,6 +131,7 @@ def finish_commit(tenant_id: str, user_id: str, lot: dict[str, Any], articles: l
             tx.delete(draft)
             for article in articles:
                 tx.save(article_item(tenant_id, article))
+            sigma_repo.add_to(tx, tenant_id, sigma or {})
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" in cancellation_codes(exc):
             raise ConcurrentChangeError() from None
@@ -156,11 +160,13 @@ def lot_articles(tenant_id: str, lot_ref: str) -> list[dict[str, Any]]:
 
 def save_lot_change(tenant_id: str, lot: dict[str, Any], articles: list[dict[str, Any]],
                     expected_status: dict[str, str], journal: JournalModel | None,
-                    search: Model | None = None, pending: PendingWrite | None = None) -> None:
+                    search: Model | None = None, pending: PendingWrite | None = None,
+                    sigma: dict[str, Figures] | None = None) -> None:
     """A correction or retraction of at most ~98 articles, in one transaction.
 
     ``expected_status`` maps each article ref to the status it must still have;
-    ``pending``, the record of chunks written before, is settled here.
+    ``pending``, the record of chunks written before, is settled here, with ``sigma``,
+    the Σ buckets' changes of the whole correction.
     """
     try:
         with TransactWrite(connection=connection()) as tx:
@@ -174,6 +180,7 @@ def save_lot_change(tenant_id: str, lot: dict[str, Any], articles: list[dict[str
             for article in articles:
                 tx.save(article_item(tenant_id, article),
                         condition=ArticleModel.status == expected_status[article["ref"]])
+            sigma_repo.add_to(tx, tenant_id, sigma or {})
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
         if pending is not None:  # deletes come first: the pending record, then the lot
@@ -188,9 +195,10 @@ def save_lot_change(tenant_id: str, lot: dict[str, Any], articles: list[dict[str
 
 
 def save_articles(tenant_id: str, articles: list[dict[str, Any]], expected_status: dict[str, str],
-                  search: Model | None = None, pending: PendingWrite | None = None) -> None:
+                  search: Model | None = None, pending: PendingWrite | None = None,
+                  sigma: dict[str, Figures] | None = None) -> None:
     """A chunk of article changes, each conditioned on its expected status (and marked with
-    the ``pending`` write it belongs to)."""
+    the ``pending`` write it belongs to; a whole write, alone, carries its ``sigma``)."""
     try:
         with TransactWrite(connection=connection()) as tx:
             if search is not None:
@@ -199,6 +207,7 @@ def save_articles(tenant_id: str, articles: list[dict[str, Any]], expected_statu
                 item = article_item(tenant_id, article)
                 tx.save(pending.mark(item) if pending is not None else item,
                         condition=ArticleModel.status == expected_status[article["ref"]])
+            sigma_repo.add_to(tx, tenant_id, sigma or {})
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" in cancellation_codes(exc):
             raise StatusChangedError() from None
