@@ -101,9 +101,18 @@ def run_action(action: str) -> dict[str, Any]:
     if missing:
         raise ValidationError(details={name: "Obligatoire pour cette action." for name in missing})
     key = bp.current_request.headers.get("idempotency-key")
-    result = actions.run(who, action, body.refs, params, key)
+    result = actions.run(who, action, body.refs, params, key, remaining_ms=_remaining_ms())
     count(f"Action_{action}")
     return result
+
+
+def _remaining_ms() -> int | None:
+    """What the Lambda has left for this request (None where no context is registered)."""
+    try:
+        context = bp.lambda_context
+        return int(context.get_remaining_time_in_millis()) if context is not None else None
+    except (RuntimeError, AttributeError, TypeError, ValueError):
+        return None
 
 
 @bp.route("/sales/{transaction_ref}", methods=["GET"])

@@ -31,7 +31,7 @@ def _positive(request: Any, name: str, default: int, maximum: int) -> int:
     raw = query_param(request, name)
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or not 1 <= int(raw) <= maximum:
         raise ValidationError(details={name: f"Nombre entier entre 1 et {maximum} attendu."})
     return int(raw)
 

@@ -21,6 +21,7 @@ from chalicelib.api.schemas import (
 from chalicelib.auth import principal
 from chalicelib.domain import csv_import
 from chalicelib.domain.lots import DraftLine
+from chalicelib.domain.text import is_whole_number
 from chalicelib.domain.vat import DEFAULT_RATE, RATES
 from chalicelib.errors import ValidationError
 from chalicelib.observability import count
@@ -38,7 +39,7 @@ def _line(body: LineBody) -> DraftLine:
 
 
 def _line_number(n: str) -> int:
-    if not n.isdigit():
+    if not is_whole_number(n) or len(n) > 6:
         raise ValidationError(details={"n": "Numéro de ligne attendu."})
     return int(n)
 
@@ -89,7 +90,7 @@ def import_csv() -> dict[str, Any]:
     problems = {}
     if len(separator) != 1:
         problems["separator"] = "Un seul caractère (ou « tab »)."
-    if not skip_raw.isdigit() or int(skip_raw) > 100:
+    if not is_whole_number(skip_raw) or int(skip_raw) > 100:
         problems["skip"] = "Nombre de lignes d'en-tête à sauter : entier de 0 à 100."
     vat_rate = query_param(request, "vat_rate") or DEFAULT_RATE
     if vat_rate not in RATES:

@@ -17,7 +17,7 @@ from pydantic import ValidationError as PydanticValidationError
 from chalicelib.domain.money import AmountError, money, weight
 from chalicelib.domain.profiles import Profile
 from chalicelib.domain.vat import RATES
-from chalicelib.errors import MalformedJsonError, ValidationError
+from chalicelib.errors import BodyTooDeepError, BodyTooLargeError, MalformedJsonError, ValidationError
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -29,16 +29,16 @@ Email = Annotated[
     ),
 ]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
-Siren = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{9}$")]
-Siret = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{14}$")]
+Siren = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{9}$")]
+Siret = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{14}$")]
 Postcode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z -]{2,10}$")]
-StreetNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{1,4}$")]
+StreetNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,4}$")]
 StreetIndex = Literal["B", "T", "Q", "C"]
 Year = Annotated[int, Field(ge=1900, le=2100, strict=True)]
 VatNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z]{2}[0-9A-Z]{2,13}$")]
-ApeCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}[A-Z]$")]
+ApeCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{4}[A-Z]$")]
 InseeCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9][0-9AB][0-9]{3}$")]
-Department = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\d{2,3}|2A|2B|99)$")]
+Department = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^([0-9]{2,3}|2A|2B|99)$")]
 PriceCipher = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{10}$")
 ]
@@ -76,6 +76,15 @@ class LoginBody(Strict):
 
 class RefreshBody(Strict):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class SignupConfirmBody(Strict):
+    email: Email
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]
+
+
+class SignupResendBody(Strict):
+    email: Email
 
 
 class UserCreateBody(Strict):
@@ -141,6 +150,8 @@ class CompanyBody(AddressFields):
 class FamilyBody(Strict):
     label: Name
     metal_2093: bool = False
+    # the invoice mention of art. 242 nonies A annexe II CGI; absent on PUT: unchanged
+    margin_category: Literal["second_hand", "art", "collection_antique"] | None = None
 
 
 class PartyBody(AddressFields):
@@ -218,13 +229,42 @@ def parse(model: type[M], body: Any) -> M:
         raise ValidationError(details=details) from None
 
 
+# A JSON body: what any route may need, and no more (a 999-line draft import is CSV, not JSON).
+MAX_BODY_BYTES = 1_000_000
+MAX_BODY_DEPTH = 32
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests (iteratively: a hostile body must not exhaust the stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, level)
+            if deepest > MAX_BODY_DEPTH:
+                return deepest
+            stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN, Infinity, -Infinity: not JSON (RFC 8259), refused
+
+
 def load_json(raw: bytes | None) -> Any:
     if not raw:
         return {}
+    if len(raw) > MAX_BODY_BYTES:
+        raise BodyTooLargeError()
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except RecursionError:
+        raise BodyTooDeepError() from None
+    except (UnicodeDecodeError, ValueError):  # JSONDecodeError is a ValueError
         raise MalformedJsonError() from None
+    if _depth(value) > MAX_BODY_DEPTH:
+        raise BodyTooDeepError()
+    return value
 
 
 def changed_fields(model: BaseModel) -> dict[str, Any]:

@@ -59,8 +59,7 @@ REQUIRED_PARAMS: dict[str, frozenset[str]] = {
 # Actions that only read: no write, no journal, no idempotency record needed.
 READ_ONLY = frozenset({"deposit_list", "labels"})
 
-# The shop's till may sell and print labels (DOMAIN.md "Tenants, users, profiles").
-SHOP_ACTIONS = frozenset({"sell", "labels"})
+# Who may run each action: the permission ``action:<name>`` of chalicelib/domain/profiles.py.
 
 STATUS_LABELS = {
     "stock": "en stock", "consigned": "confié", "on_deposit": "en dépôt", "sold": "vendu", "lost": "perdu",

@@ -5,7 +5,8 @@ columns: they are replaced (``/`` and a space).
 
 A cell a spreadsheet would read as a formula (``=HYPERLINK(...)``,
 ``=cmd|' /C calc'!A0``, ``+``, ``-``, ``@``, or a tab or carriage return first)
-is neutralised with a leading ``'`` (OWASP, "CSV Injection"), in every export:
+is neutralised with a leading ``'`` (OWASP, "CSV Injection"), and so is a cell opening
+with ``"`` (read as a quoted field: a formula inside runs), in every export:
 every CSV the product writes goes through :func:`clean`. Plain numbers such as
 ``-12.50`` stay numbers.
 """
@@ -17,7 +18,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 SEPARATOR = "|"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# and '"': with no text delimiter, a cell opening with a quote is read as quoted text by
+# spreadsheets (its formula runs, the next `|` and line break are swallowed).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", '"')
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from chalicelib.domain.lots import DraftLine
 from chalicelib.domain.money import AmountError, money, weight
-from chalicelib.domain.text import fold
+from chalicelib.domain.text import fold, is_whole_number
 from chalicelib.domain.vat import DEFAULT_RATE, RATES
 
 COLUMNS = (
@@ -123,7 +123,7 @@ def _line(
     weight_g = amount("weight_g", "Poids", weight)
     fineness: int | None = None
     if cells["fineness"]:
-        if cells["fineness"].isdigit() and 0 <= int(cells["fineness"]) <= 1000:
+        if is_whole_number(cells["fineness"]) and 0 <= int(cells["fineness"]) <= 1000:
             fineness = int(cells["fineness"])
         else:
             reasons.append("Titre : nombre entier de millièmes attendu (0 à 1000).")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
@@ -13,24 +14,40 @@ class AmountError(ValueError):
     """Not a usable amount; the message is French and shown as is."""
 
 
-def parse_decimal(raw: object, *, places: Decimal = CENT, negative: bool = False) -> Decimal:
-    """``"12,5"``, ``"12.50"``, ``12`` → ``Decimal("12.50")``. Floats are refused."""
+# The largest amount and weight anyone types: a shop's price, a lot, a year of a counter's
+# purchases all fit; 10^30 or 1e309 are typing mistakes or attacks, refused with a message.
+MAX_AMOUNT = Decimal("10000000.00")  # ten million euros
+MAX_WEIGHT_G = Decimal("1000000")  # a tonne
+# Plain decimal notation in ASCII digits: no exponent, no NaN or Infinity, no other script's
+# digits (Python's Decimal reads "١٠٠" as 100: a price must read the same to everyone).
+_PLAIN = re.compile(r"[+-]?[0-9]{1,40}(\.[0-9]{1,20})?")
+
+
+def parse_decimal(raw: object, *, places: Decimal = CENT, negative: bool = False,
+                  maximum: Decimal = MAX_AMOUNT) -> Decimal:
+    """``"12,5"``, ``"12.50"``, ``12`` → ``Decimal("12.50")``. Floats are refused, and so is
+    anything but plain decimal notation within ``maximum``."""
     if isinstance(raw, bool) or isinstance(raw, float):
         raise AmountError("Nombre décimal attendu sous forme de texte (ex. « 12.50 »).")
     text = str(raw).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
     if not text:
         raise AmountError("Valeur vide.")
+    shown = text if len(text) <= 30 else text[:30] + "…"
+    if not _PLAIN.fullmatch(text):
+        raise AmountError(f"« {shown} » n'est pas un nombre décimal écrit en chiffres (ex. « 12.50 »).")
     try:
         value = Decimal(text)
-    except InvalidOperation:
-        raise AmountError(f"« {raw} » n'est pas un nombre.") from None
-    if not value.is_finite():
-        raise AmountError(f"« {raw} » n'est pas un nombre.")
+    except InvalidOperation:  # pragma: no cover - the pattern lets only plain decimals through
+        raise AmountError(f"« {shown} » n'est pas un nombre.") from None
     if value < 0 and not negative:
         raise AmountError("La valeur ne peut pas être négative.")
+    if abs(value) > maximum:
+        limit = f"{maximum:,.0f}".replace(",", "\u202f")
+        raise AmountError(f"La valeur dépasse le maximum accepté ({limit}).")
     if value != value.quantize(places, rounding=ROUND_HALF_UP):
         raise AmountError(f"Au plus {abs(places.as_tuple().exponent)} décimales.")
-    return value.quantize(places)
+    result = value.quantize(places)
+    return result.copy_abs() if result.is_zero() else result  # "-0" is 0.00, never a sealed "-0.00"
 
 
 def money(raw: object) -> Decimal:
@@ -38,7 +55,7 @@ def money(raw: object) -> Decimal:
 
 
 def weight(raw: object) -> Decimal:
-    return parse_decimal(raw, places=MILLIGRAM)
+    return parse_decimal(raw, places=MILLIGRAM, maximum=MAX_WEIGHT_G)
 
 
 def to_cents(value: Decimal) -> Decimal:

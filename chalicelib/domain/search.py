@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from chalicelib.domain.money import ZERO, fmt
+from chalicelib.domain.money import MAX_AMOUNT, MILLIGRAM, ZERO, AmountError, fmt, parse_decimal
 from chalicelib.domain.text import fold
-from chalicelib.domain.vat import purchase_vat, sale_vat
+from chalicelib.domain.vat import ArticleVat, purchase_vat, sale_vat
 
 TEXT_FIELDS = ("description", "serial", "comment")
 EQUALITY_FILTERS = ("family_id", "supplier_id", "client_id", "condition", "vat_rate", "payment_method",
@@ -85,12 +85,13 @@ def _boolean(raw: str, name: str, problems: dict[str, str]) -> bool | None:
 
 
 def _decimal(raw: str | None, name: str, problems: dict[str, str]) -> Decimal | None:
+    """A price or weight bound: the same plain, finite, bounded decimals as the bodies."""
     if raw is None:
         return None
     try:
-        return Decimal(raw.replace(",", "."))
-    except InvalidOperation:
-        problems[name] = "Nombre attendu."
+        return parse_decimal(raw, places=MILLIGRAM, maximum=MAX_AMOUNT)
+    except AmountError as exc:
+        problems[name] = str(exc)
         return None
 
 
@@ -216,8 +217,26 @@ def sort_articles(articles: list[dict[str, Any]], sort: str) -> list[dict[str, A
     return sorted(articles, key=key, reverse=reverse)
 
 
+def recorded_sale_vat(article: dict[str, Any]) -> ArticleVat | None:
+    """The VAT of a sold article as its sale recorded it, None if it is not sold.
+
+    The rate is the one the sale applied (``vat_rate``: chosen at the sale, after the
+    margin rule), not the article's rate before the sale (``vat_rate_before_sale``),
+    and the price is the sale price: the figures of the sealed receipt.
+    """
+    if article["status"] not in SOLD or not article.get("sale_price"):
+        return None
+    purchase = Decimal(article["purchase_price"]) if article.get("purchase_price") else None
+    return sale_vat(article.get("condition") or "used", article.get("vat_rate") or "normal", purchase,
+                    Decimal(article["sale_price"]))
+
+
 def summary(articles: list[dict[str, Any]]) -> dict[str, Any]:
-    """The Σ of exactly these articles, computed article by article."""
+    """The Σ of exactly these articles, computed article by article.
+
+    Deductible VAT goes under the article's own rate (the purchase); collected VAT under
+    the rate its sale recorded (:func:`recorded_sale_vat`).
+    """
     purchase_total = sale_total = margin_total = ZERO
     vat: dict[str, dict[str, Decimal]] = {}
 
@@ -227,16 +246,15 @@ def summary(articles: list[dict[str, Any]]) -> dict[str, Any]:
     for article in articles:
         condition = article.get("condition") or "used"
         purchase = Decimal(article["purchase_price"]) if article.get("purchase_price") else None
-        rate = article.get("vat_rate_before_sale") or article.get("vat_rate") or "normal"
+        own_rate = article.get("vat_rate_before_sale") or article.get("vat_rate") or "normal"
         if purchase is not None:
             purchase_total += purchase
-            deductible = purchase_vat(condition, rate, purchase)
+            deductible = purchase_vat(condition, own_rate, purchase)
             if deductible:
-                bucket(rate)["deductible"] += deductible
-        if article["status"] in SOLD and article.get("sale_price"):
-            sale = Decimal(article["sale_price"])
-            sale_total += sale
-            result = sale_vat(condition, rate, purchase, sale)
+                bucket(own_rate)["deductible"] += deductible
+        result = recorded_sale_vat(article)
+        if result is not None:
+            sale_total += Decimal(article["sale_price"])
             margin_total += result.margin or ZERO
             entry = bucket(result.rate)
             entry["base"] += result.base

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from collections import defaultdict
 from datetime import UTC, date, datetime
@@ -23,19 +24,19 @@ from chalicelib.adapters.repositories import catalog as catalog_repo
 from chalicelib.adapters.repositories import lots as lots_repo
 from chalicelib.adapters.repositories import pending as pending_repo
 from chalicelib.adapters.repositories import tenants as tenant_repo
-from chalicelib.adapters.repositories._common import new_id
+from chalicelib.adapters.repositories._common import TRANSACTION_ITEMS, new_id
 from chalicelib.auth import Principal
 from chalicelib.domain import actions as rules
-from chalicelib.domain import references, register, sales
+from chalicelib.domain import references, register, sales, sigma
 from chalicelib.domain import transfers as transfer_rules
 from chalicelib.domain.entities import Party
 from chalicelib.domain.money import ZERO, fmt
 from chalicelib.domain.profiles import Profile
+from chalicelib.domain.vat import DEFAULT_MARGIN_CATEGORY
 from chalicelib.errors import (
     BusinessRuleError,
     ConflictError,
     DateInFutureError,
-    ForbiddenError,
     NotFoundError,
     ValidationError,
     WrongStatusError,
@@ -69,6 +70,17 @@ class BusyError(ConflictError):
     message = "Beaucoup d'opérations simultanées : réessayez dans un instant."
 
 
+class DateBeforePurchaseError(BusinessRuleError):
+    code = "date_before_purchase"
+    message = "Un article ne peut pas être vendu avant la date de son achat."
+
+
+class InvoiceDateBeforeLastError(BusinessRuleError):
+    code = "invoice_date_before_last"
+    message = ("Les factures sont numérotées dans l'ordre chronologique : une vente ne peut pas être datée "
+               "d'avant la dernière facture.")
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -90,8 +102,7 @@ def _require_client(who: Principal, client_id: str | None) -> Party | None:
 def allowed(who: Principal, action: str) -> None:
     if action not in rules.TRANSITIONS:
         raise NotFoundError(f"Action inconnue : {action}.")
-    if who.profile is Profile.SHOP and action not in rules.SHOP_ACTIONS:
-        raise ForbiddenError("Le profil boutique ne peut lancer que la vente et l'impression d'étiquettes.")
+    who.require(f"action:{action}")  # chalicelib/domain/profiles.py: the till sells and prints labels
 
 
 def _load(who: Principal, action: str, refs: list[str] | None) -> list[dict[str, Any]]:
@@ -124,14 +135,21 @@ def _write(who: Principal, before: list[dict[str, Any]],
     process dies instead, or putting back fails, :func:`pending_repo.recover` does it.
     """
     pairs = [(c.article, c.expected_status) if isinstance(c, rules.Change) else c for c in changes]
-    head, tail = (pairs[:-LAST_CHUNK], pairs[-LAST_CHUNK:]) if len(pairs) > LAST_CHUNK else ([], pairs)
     originals = {a["ref"]: a for a in before}
+    # The Σ buckets' changes of the whole action, all in its last transaction (all or nothing).
+    buckets = sigma.deltas((originals[a["ref"]] if expected is not None else None, a) for a, expected in pairs)
+    room = TRANSACTION_ITEMS - 1 - len(counters or {}) - len(puts or []) - len(buckets)
+    if room < 1:
+        raise ValidationError("Trop d'articles de périodes et de statuts différents en une seule action : "
+                              "faites-la en plusieurs fois.")
+    last = min(LAST_CHUNK, room)
+    head, tail = (pairs[:-last], pairs[-last:]) if len(pairs) > last else ([], pairs)
     pending_repo.write_in_chunks(
         who.tenant_id,
         {article["ref"]: originals[article["ref"]] if expected is not None else None for article, expected in head},
         head,
         lambda chunk, pending: repo.write_changes(who.tenant_id, chunk, pending),
-        lambda pending: repo.finish(who.tenant_id, tail, counters or {}, puts or [], pending))
+        lambda pending: repo.finish(who.tenant_id, tail, counters or {}, puts or [], pending, buckets))
 
 
 def _retrying(attempt: Any) -> Any:
@@ -152,9 +170,16 @@ def _retrying(attempt: Any) -> Any:
 # ---------------------------------------------------------------- sell
 
 
+def _check_not_before_purchase(when: date, articles: list[dict[str, Any]]) -> None:
+    early = sorted(a["ref"] for a in articles if a.get("purchase_date") and when.isoformat() < a["purchase_date"])
+    if early:
+        raise DateBeforePurchaseError(details={"refs": early})
+
+
 def _sell(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
     when: date = params["date"]
     _check_date(when)
+    _check_not_before_purchase(when, articles)
     client = _require_client(who, params.get("client_id"))
     tenant = tenant_repo.get_tenant(who.tenant_id)
     settings = tenant.settings
@@ -163,10 +188,13 @@ def _sell(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]
     if not auto:
         if not typed_number:
             raise InvoiceNumberRequiredError()
-        if any(repo.by_index("by_invoice", f"{who.tenant_id}#{typed_number}")):
+        if any(repo.refs_by_index("by_invoice", f"{who.tenant_id}#{typed_number}", limit=1)):  # keys only
             raise InvoiceNumberTakenError()
+    margin = {f.id: f.margin_category for f in catalog_repo.list_families(who.tenant_id)}
+    categories = {a["ref"]: margin.get(a.get("family_id") or "", DEFAULT_MARGIN_CATEGORY) for a in articles
+                  if (a.get("condition") or "used") == "used"}
     try:
-        lines = sales.sale_lines(articles, params.get("prices") or {}, params.get("vat_rates") or {})
+        lines = sales.sale_lines(articles, params.get("prices") or {}, params.get("vat_rates") or {}, categories)
     except sales.SaleInputError as exc:
         raise ValidationError(details=exc.details) from None
     total = sum((Decimal(line["total"]) for line in lines), ZERO)
@@ -179,8 +207,12 @@ def _sell(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]
         number = typed_number
         if auto:
             key = sales.invoice_counter_key(settings, when)
-            seen = repo.counter_value(who.tenant_id, key)
-            counters[key] = repo.CounterMove(seen, seen + 1)
+            seen, state = repo.counter_state(who.tenant_id, key)
+            last = state.get("last_date")
+            if last and when.isoformat() < last:  # invoices numbered in date order (art. 242 nonies A, I-2°)
+                raise InvoiceDateBeforeLastError(details={"date": f"La dernière facture est datée du "
+                                                                  f"{date.fromisoformat(last):%d/%m/%Y}."})
+            counters[key] = repo.CounterMove(seen, seen + 1, {"last_date": max(last or "", when.isoformat())})
             number = sales.invoice_number(settings, when, seen + 1)
         register_key = f"register#{sales.REGISTER}"
         seen_receipts, state = repo.counter_state(who.tenant_id, register_key)
@@ -256,6 +288,8 @@ def _customer_return(who: Principal, articles: list[dict[str, Any]], params: dic
                 "date": when.isoformat(), "at": local.strftime("%Y-%m-%dT%H:%M%z"), "reason": reason,
                 "original_transaction_ref": transaction or None, "invoice_number": sale.get("invoice_number"),
                 "client_id": sale.get("client_id"), "lines": lines, "vat": sales.vat_breakdown(lines),
+                # refunded by the sale's own method (what the closings count it under)
+                "payment_method": sale.get("payment_method"),
                 "total": fmt(-amount), "vat_to_recover": fmt(sum((Decimal(line["vat"]) for line in lines), ZERO)),
             })
         amount = sum((Decimal(note["total"]) for note in notes), ZERO)
@@ -269,8 +303,12 @@ def _customer_return(who: Principal, articles: list[dict[str, Any]], params: dic
         receipt = {
             "record": "receipt", "ticket_number": receipt_number, "register": sales.REGISTER,
             "at": local.strftime("%Y-%m-%dT%H:%M%z"), "kind": "customer_return", "reason": reason,
-            "company": {k: tenant.settings.get(k) for k in ("company_name", "siret", "vat_number")},
+            "company": {k: tenant.settings.get(k) for k in ("company_name", "siret", "vat_number", "street_number",
+                                                            "street_type", "street_name", "postcode", "city")},
             "credit_notes": [note["credit_note_number"] for note in notes],
+            # the tickets this one refunds (DOMAIN.md "Receipt": a refund ticket names them)
+            "refunds": [originals[ref]["receipt_number"] for ref in sorted(originals)
+                        if originals[ref].get("receipt_number")],
             "lines": [{**{k: line[k] for k in ("ref", "label", "quantity", "vat_rate", "vat_rate_percent")},
                        "unit_price": fmt(-Decimal(line["unit_price"])),
                        "total_excl_vat": fmt(-Decimal(line["total_excl_vat"])), "vat": fmt(-Decimal(line["vat"]))}
@@ -423,6 +461,32 @@ def execute(who: Principal, action: str, refs: list[str] | None, params: dict[st
 
 _runner: dict[str, Any] = {}
 
+# A request that never finishes (a crash, a timeout) must not block its key for
+# long: its in-progress record expires with the request's remaining time (the
+# Lambda's), and never later than this, so a till retrying after a crash of the
+# local stack waits at most a minute.
+IN_PROGRESS_CAP_MS = 60_000
+
+
+class _RequestDeadline:
+    """The Lambda context Powertools asks for the request's remaining time.
+
+    Registered once with the idempotency config; each request sets its own
+    remaining time (thread-local: the local server runs requests in threads).
+    """
+
+    _local = threading.local()
+
+    def set(self, remaining_ms: int | None) -> None:
+        self._local.remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        remaining = getattr(self._local, "remaining_ms", None)
+        return IN_PROGRESS_CAP_MS if remaining is None else max(0, min(remaining, IN_PROGRESS_CAP_MS))
+
+
+_deadline = _RequestDeadline()
+
 
 def _idempotent_runner() -> Any:
     """Powertools idempotency on DynamoDB, built on first use (no client at import)."""
@@ -440,6 +504,7 @@ def _idempotent_runner() -> Any:
                                          boto3_client=client("dynamodb"), static_pk_value="actions")
         config = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="body",
                                    expires_after_seconds=24 * 3600, use_local_cache=False)
+        config.register_lambda_context(_deadline)  # type: ignore[arg-type]  # only its remaining time is read
 
         @idempotent_function(data_keyword_argument="request", persistence_store=store, config=config)
         def run(request: dict[str, Any]) -> dict[str, Any]:
@@ -476,8 +541,12 @@ class RequestInProgressError(ConflictError):
 
 
 def run(who: Principal, action: str, refs: list[str] | None, params: dict[str, Any],
-        idempotency_key: str | None) -> dict[str, Any]:
-    """Execute an action; with an Idempotency-Key the same request acts once in 24 h."""
+        idempotency_key: str | None, remaining_ms: int | None = None) -> dict[str, Any]:
+    """Execute an action; with an Idempotency-Key the same request acts once in 24 h.
+
+    ``remaining_ms``: the time the request has left (the Lambda context's); a
+    request that dies leaves its key in progress that long at most.
+    """
     allowed(who, action)
     if not idempotency_key or action in rules.READ_ONLY:
         return execute(who, action, refs, params)
@@ -489,12 +558,14 @@ def run(who: Principal, action: str, refs: list[str] | None, params: dict[str, A
     if refs is None:  # the selection at this moment is part of what the key stands for
         refs = articles_service.selection_refs(who)
     request = {
-        "key": f"{who.tenant_id}#{who.user_id}#{action}#{idempotency_key}",
+        # the profile too: a replay after a demotion must not hand back what the old profile saw
+        "key": f"{who.tenant_id}#{who.user_id}#{who.profile.value}#{action}#{idempotency_key}",
         "action": action,
         "who": {"tenant_id": who.tenant_id, "user_id": who.user_id, "email": who.email,
                 "profile": who.profile.value},
         "body": {"refs": refs, "params": _params_to_json(params)},
     }
+    _deadline.set(remaining_ms)
     try:
         return dict(_idempotent_runner()(request=request))
     except IdempotencyValidationError:

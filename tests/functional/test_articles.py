@@ -15,7 +15,10 @@ def shop(tenant: TenantSession) -> dict[str, Any]:
     api = tenant.api
     gold = api.post("/api/families", {"label": "Bijoux or", "metal_2093": True}).body["id"]
     furniture = api.post("/api/families", {"label": "Mobilier"}).body["id"]
-    supplier = api.post("/api/suppliers", {"last_name": "Lefèvre"}).body["id"]
+    supplier = api.post("/api/suppliers", {  # identified: metals are never bought from an unidentified seller
+        "last_name": "Lefèvre", "first_names": "Jean", "street_name": "rue des Tanneurs", "postcode": "54000",
+        "city": "Nancy", "id_document_type": "CNI", "id_document_number": "880254301234",
+        "id_document_date": "2018-06-11", "id_document_authority": "Préfecture de Meurthe-et-Moselle"}).body["id"]
     other = api.post("/api/suppliers", {"last_name": "Martin"}).body["id"]
     client = api.post("/api/clients", {"last_name": "Garnier"}).body["id"]
     api.put("/api/lots/draft", {"supplier_id": supplier, "purchase_date": "2020-03-14", "purchase_price": "210.00",

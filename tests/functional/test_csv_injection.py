@@ -17,6 +17,8 @@ HOSTILE = {
     "at": "@SUM(1+1)*cmd|' /C calc'!A0",
     "tab": "\t=1+1",
     "cr": "\r=1+1",
+    "quote": '"=1+1"',
+    "open_quote": '"abc',
 }
 
 
@@ -28,7 +30,7 @@ def _cells(text: str | bytes) -> list[str]:
 def _runs_as_formula(cell: str) -> bool:
     """What a spreadsheet would take for a formula: its first non-blank character."""
     stripped = cell.lstrip(" \t\r")
-    return cell[:1] in ("=", "+", "-", "@", "\t", "\r") or (stripped[:1] == "=" and cell[:1] != "'")
+    return cell[:1] in ("=", "+", "-", "@", "\t", "\r", '"') or (stripped[:1] == "=" and cell[:1] != "'")
 
 
 def test_every_export_neutralises_formulas_typed_by_an_attacker(tenant: TenantSession) -> None:
@@ -36,7 +38,8 @@ def test_every_export_neutralises_formulas_typed_by_an_attacker(tenant: TenantSe
     family = api.post("/api/families", {"label": HOSTILE["plus"]}).body["id"]
     supplier = api.post("/api/suppliers", {"last_name": HOSTILE["hyperlink"], "first_names": HOSTILE["tab"],
                                             "city": HOSTILE["dde"]}).body["id"]
-    client = api.post("/api/clients", {"last_name": HOSTILE["at"], "company_name": HOSTILE["cr"]}).body["id"]
+    client = api.post("/api/clients", {"last_name": HOSTILE["at"], "company_name": HOSTILE["cr"],
+                                        "comment": HOSTILE["quote"], "city": HOSTILE["open_quote"]}).body["id"]
     lot = commit_lot(api, family_id=family, supplier_id=supplier, prices=["10.00", "20.00"],
                      comment=HOSTILE["minus"])
     refs = [a["ref"] for a in lot["articles"]]
@@ -63,6 +66,14 @@ def test_every_export_neutralises_formulas_typed_by_an_attacker(tenant: TenantSe
     articles = _cells(exports["/api/articles/export.csv"].body)
     assert "'=cmd/' /C calc'!A0" in articles  # the `|` of the DDE payload cannot split the row either
     assert "10.00" in articles  # plain amounts are left as numbers
+    clients = exports["/api/clients/export.csv"].body
+    rows = (clients if isinstance(clients, str) else clients.decode()).splitlines()
+    assert len({len(row.split("|")) for row in rows}) == 1  # every row has the header's columns
+    import csv
+    import io
+
+    parsed = list(csv.reader(io.StringIO("\n".join(rows)), delimiter="|"))
+    assert len({len(row) for row in parsed}) == 1 and not any(c.startswith("=") for row in parsed for c in row)
 
 
 def test_plain_negative_numbers_stay_numbers() -> None:
@@ -71,3 +82,4 @@ def test_plain_negative_numbers_stay_numbers() -> None:
     assert clean("-12.50") == "-12.50" and clean("-3") == "-3"
     assert clean("-2+3") == "'-2+3" and clean("  =1") == "'  =1" and clean("@x") == "'@x"
     assert clean("Bague en or") == "Bague en or"
+    assert clean('"=1+1"') == "'\"=1+1\"" and clean('"abc') == "'\"abc"

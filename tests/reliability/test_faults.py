@@ -209,10 +209,12 @@ def test_a_sale_killed_between_two_chunks_is_rolled_back_before_anyone_sees_it(
     shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch, no_grace: None
 ) -> None:
     from chalicelib.adapters.repositories import articles as repo
+    from chalicelib.adapters.repositories import sigma as sigma_repo
 
     api, tenant_id = shop["api"], shop["tenant"].tenant_id
     refs = _many(shop, 250)
     before = _books(tenant_id)
+    buckets = sigma_repo.buckets(tenant_id)
     _kill_on(monkeypatch, repo, "write_changes", call=2)
     with pytest.raises(LambdaKilled):
         api.post("/api/actions/sell", {"refs": refs, "date": "2021-03-01", "payment_method": "card"})
@@ -223,6 +225,9 @@ def test_a_sale_killed_between_two_chunks_is_rolled_back_before_anyone_sees_it(
     assert (left["sales"], left["counters"], left["journal"]) == (before["sales"], before["counters"],
                                                                   before["journal"])
     assert len(left["pending"]) == 1
+    # The Σ buckets move only with the last transaction: the dead sale left them as they were.
+    assert sigma_repo.buckets(tenant_id) == buckets and buckets["none#stock"]["count"] == 250
+    assert api.get("/api/articles/summary?status=sold").body["count"] == 0
 
     # The next look at the inventory puts the first chunk back.
     listed = api.get("/api/articles?page_size=500").body["items"]
@@ -232,6 +237,8 @@ def test_a_sale_killed_between_two_chunks_is_rolled_back_before_anyone_sees_it(
     sold = api.post("/api/actions/sell", {"refs": refs, "date": "2021-03-01", "payment_method": "card"})
     assert sold.status == 200, sold.body
     assert sold.body["sale"]["invoice_number"] == "F2021-00001"  # the dead attempt took no number
+    summary = api.get("/api/articles/summary?sale_from=2021-03-01&sale_to=2021-03-31").body
+    assert (summary["count"], summary["sale_total"]) == (250, sold.body["sale"]["total"])
     assert sold.body["sale"]["receipt_number"] == "01-00000001"
     after = _books(tenant_id)
     assert _statuses(after, refs) == {"sold": 250}
@@ -302,6 +309,11 @@ def test_a_lot_commit_killed_between_two_chunks_leaves_no_article_outside_the_po
     assert {k: after[k] for k in ("articles", "lots", "journal", "register", "pending")} == {
         k: before[k] for k in ("articles", "lots", "journal", "register", "pending")}
     assert api.get("/api/lots/draft").body == draft  # the draft is whole, its reference kept for the retry
+    refused = api.post("/api/lots/draft/commit", {"mode": "purchase"})  # the dead commit still claims it...
+    assert (refused.status, refused.error_code) == (409, "concurrent_change")
+    from chalicelib.services import lots
+
+    monkeypatch.setattr(lots, "CLAIM_SECONDS", -1)  # ...until its claim is stale (60 s; here at once)
     committed = api.post("/api/lots/draft/commit", {"mode": "purchase"})
     assert committed.status == 201, committed.body
     assert _books(tenant_id)["register"] == [committed.body["lot"]["ref"]]
@@ -321,7 +333,9 @@ def test_a_retraction_killed_before_its_last_transaction_is_undone_when_the_lot_
     with pytest.raises(LambdaKilled):
         api.post(f"/api/lots/{lot_ref}/retract", {"comment": "Double saisie"})
     monkeypatch.undo()
-    assert _statuses(_books(tenant_id), refs) == {"retracted": 54, "stock": 96}  # the chunk before the end
+    # the chunk before the end (the last transaction also holds the lot, the journal entry, the
+    # pending record and the two Σ buckets the retraction moves: 94 articles)
+    assert _statuses(_books(tenant_id), refs) == {"retracted": 56, "stock": 94}
     lot = api.get(f"/api/lots/{lot_ref}").body
     assert {a["status"] for a in lot["articles"]} == {"stock"} and lot["status"] != "retracted"
     assert _books(tenant_id) == before
@@ -541,3 +555,48 @@ def test_two_transactions_colliding_on_an_article_answer_a_clean_409(
     assert (refused.status, refused.error_code) == (409, "concurrent_change"), refused.body
     assert _books(tenant_id) == before
 
+
+
+# ---------------------------------------------------------------- an idempotency key after a crash
+
+
+def test_a_sale_killed_with_its_idempotency_key_frees_the_key_within_a_minute(
+    shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch, no_grace: None
+) -> None:
+    import time
+
+    from chalicelib.adapters.aws import client
+    from chalicelib.adapters.repositories import articles as repo
+    from chalicelib.config import get_settings
+
+    api, tenant_id = shop["api"], shop["tenant"].tenant_id
+    refs = _many(shop, 3)
+    body = {"refs": refs, "date": "2021-03-01", "payment_method": "card"}
+    key = {"Idempotency-Key": "till-1-sale-42"}
+    table = get_settings().table_name("idempotency")
+    seen = {r["id"]["S"] for r in client("dynamodb").scan(TableName=table)["Items"]}
+    _kill_on(monkeypatch, repo, "finish", call=1)
+    with pytest.raises(LambdaKilled):
+        api.post("/api/actions/sell", body, headers=key)
+    monkeypatch.undo()
+
+    # The dead request's record is in progress, and says so for at most a minute.
+    records = client("dynamodb").scan(TableName=table)["Items"]
+    mine = [r for r in records if r["id"]["S"] not in seen]
+    assert [r["status"]["S"] for r in mine] == ["INPROGRESS"]
+    expires_ms = int(mine[0]["in_progress_expiration"]["N"])
+    assert expires_ms <= (time.time() + 61) * 1000  # was: blocked for the record's whole 24 h
+    busy = api.post("/api/actions/sell", body, headers=key)
+    assert (busy.status, busy.error_code) == (409, "request_in_progress")
+
+    # Once it has expired (the clock moved on by a minute), the till's retry sells, once.
+    client("dynamodb").update_item(
+        TableName=table, Key={"id": mine[0]["id"]},
+        UpdateExpression="SET in_progress_expiration = :t",
+        ExpressionAttributeValues={":t": {"N": str(int((time.time() - 1) * 1000))}})
+    sold = api.post("/api/actions/sell", body, headers=key)
+    assert sold.status == 200, sold.body
+    again = api.post("/api/actions/sell", body, headers=key)
+    assert again.status == 200 and again.body["sale"] == sold.body["sale"]
+    assert _statuses(_books(tenant_id), refs) == {"sold": 3}
+    assert [e.number for e in _entries(tenant_id, "receipt")] == [sold.body["sale"]["receipt_number"]]
