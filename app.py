@@ -1,6 +1,6 @@
 """Routes and wiring only: every route reads the request, calls one service, returns."""
 
-from chalice import ConvertToMiddleware, Cron
+from chalice import ConvertToMiddleware, Cron, Rate
 
 from chalicelib.api import accounts, articles, catalog, compliance, documents, exports, lots, openapi, year_end
 from chalicelib.api import media as media_api
@@ -45,6 +45,15 @@ def anchor_chain_heads(event):
     from chalicelib.services import sealing
 
     return sealing.anchor_all()
+
+
+# Every 5 minutes: journal entries the stream's retries could not seal are sealed again, so a
+# failure never stops sealing silently (their count shows in /api/health until they are).
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="retry_sealing")
+def retry_sealing(event):
+    from chalicelib.services import sealing
+
+    return sealing.retry_failures()
 
 
 # January 2nd: a draft 2093 (its pre-check) for every tenant with metal purchases last year.

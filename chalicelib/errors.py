@@ -39,6 +39,18 @@ class MalformedJsonError(LotbookError):
     message = "Le corps de la requête n'est pas un JSON valide."
 
 
+class BodyTooLargeError(LotbookError):
+    status = 400
+    code = "body_too_large"
+    message = "Le corps de la requête est trop volumineux (1 Mo au plus)."
+
+
+class BodyTooDeepError(LotbookError):
+    status = 400
+    code = "body_too_deep"
+    message = "Le corps de la requête est trop imbriqué (32 niveaux au plus)."
+
+
 # 401
 class UnauthenticatedError(LotbookError):
     status = 401
@@ -58,11 +70,27 @@ class InvalidCredentialsError(LotbookError):
     message = "Adresse e-mail ou mot de passe incorrect."
 
 
+class TokenRevokedError(LotbookError):
+    """The token is genuine but its user was deleted, disabled, moved or changed profile."""
+
+    status = 401
+    code = "token_revoked"
+    message = "Votre session n'est plus valable : reconnectez-vous."
+
+
 # 403
 class ForbiddenError(LotbookError):
     status = 403
     code = "forbidden"
     message = "Votre profil ne permet pas cette action."
+
+
+class EmailNotVerifiedError(LotbookError):
+    status = 403
+    code = "email_not_verified"
+    message = (
+        "Adresse e-mail non confirmée : saisissez le code reçu par e-mail pour activer votre espace."
+    )
 
 
 # 404
@@ -89,6 +117,21 @@ class WrongStatusError(ConflictError):
 
     code = "wrong_status"
     message = "Action impossible : un article n'a pas le bon statut."
+
+
+class RegisterDivergenceError(ConflictError):
+    """The live lot no longer matches its last police-register version (changed behind the
+    application's back): a correction would seal the forged values; ``details`` lists them."""
+
+    code = "register_divergence"
+    message = ("Ce lot ne correspond plus à sa dernière version du livre de police (modification faite hors "
+               "de Lotbook) : aucune correction n'est possible avant l'examen de la vérification.")
+
+
+class SoldArticleRateError(ConflictError):
+    code = "sold_article_vat_rate"
+    message = ("Le taux de TVA d'un article vendu est celui de sa vente, scellé sur le ticket : "
+               "passez par un retour client puis une nouvelle vente.")
 
 
 class StatusChangedError(WrongStatusError):
@@ -144,6 +187,30 @@ class DateInFutureError(BusinessRuleError):
     message = "La date ne peut pas être dans le futur."
 
 
+# 400 / 429: signup and login (chalicelib/services/accounts.py)
+class InvalidCodeError(LotbookError):
+    status = 400
+    code = "invalid_code"
+    message = "Code de confirmation incorrect ou expiré."
+
+
+class TooManyRequestsError(LotbookError):
+    """Answered with a ``Retry-After`` header (seconds)."""
+
+    status = 429
+    code = "too_many_requests"
+    message = "Trop de demandes depuis cette adresse : réessayez plus tard."
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
+class TooManyAttemptsError(TooManyRequestsError):
+    code = "too_many_attempts"
+    message = "Trop de tentatives de connexion échouées : compte bloqué temporairement, réessayez plus tard."
+
+
 # 503
 class ServiceBusyError(LotbookError):
     """AWS throttled a request (a table or an API over its rate): nothing was written, retry."""
@@ -163,6 +230,15 @@ class NotAcceptableError(LotbookError):
 class NothingToPrintError(ConflictError):
     code = "nothing_to_print"
     message = "Rien à imprimer."
+
+
+class SealedVersionUnreadableError(ConflictError):
+    """A police sheet is printed from the sealed version only: one that cannot be read back
+    intact is not replaced by the live lot."""
+
+    code = "sealed_version_unreadable"
+    message = ("La version scellée de ce lot est illisible ou ne correspond plus à son empreinte : "
+               "lancez la vérification des registres (Conformité).")
 
 
 class NotAPurchaseLotError(ConflictError):

@@ -90,10 +90,13 @@ SEALER_ROLE = "SealJournalRole"
 SEALER_EVENT = "SealJournalDynamodbEventSource"
 ANCHOR_FUNCTION = "AnchorChainHeads"
 ANCHOR_ROLE = "AnchorChainHeadsRole"
+# Every 5 minutes, what the stream's retries could not seal is sealed again (app.retry_sealing).
+RETRY_SEALING_FUNCTION = "RetrySealing"
+RETRY_SEALING_ROLE = "RetrySealingRole"
 CLOSINGS_FUNCTION = "CloseRegisters"
 CLOSINGS_ROLE = "CloseRegistersRole"
 # Tables the sealer alone writes; the API only reads them.
-SEALER_TABLES = ("sealed", "chain_heads", "seal_claims")
+SEALER_TABLES = ("sealed", "chain_heads", "seal_claims", "seal_failures")
 # Tables the API appends to and never updates nor deletes from.
 APPEND_ONLY_TABLES = ("inspections",)
 # A failing batch is retried (bisected) this many times, then its position goes to
@@ -465,6 +468,81 @@ def _cognito(stage: str) -> dict[str, Any]:
     return resources
 
 
+# Signups per address and window: the in-process limit (chalicelib/services/accounts.py)
+# per container, and this WAF rule across them. WAF counts in windows of 60 to 600 s
+# and from 10 requests: 10 per 10 minutes per viewer address.
+SIGNUP_WAF_LIMIT = 10
+SIGNUP_WAF_WINDOW_SECONDS = 600
+# Through CloudFront, the API sees an edge's address: the viewer's is the last of
+# X-Forwarded-For, which WAF cannot read; it reads the first. So one rule counts per
+# forwarded address (a script that sends no X-Forwarded-For of its own) and a looser one
+# per connecting address (an edge, or a caller of the execute-api endpoint directly).
+SIGNUP_WAF_EDGE_LIMIT = 100
+
+
+def _signup_rule(name: str, priority: int, limit: int, forwarded: bool) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Limit": limit,
+        "EvaluationWindowSec": SIGNUP_WAF_WINDOW_SECONDS,
+        "AggregateKeyType": "FORWARDED_IP" if forwarded else "IP",
+        "ScopeDownStatement": {"AndStatement": {"Statements": [
+            {"ByteMatchStatement": {
+                "FieldToMatch": {"UriPath": {}}, "PositionalConstraint": "ENDS_WITH",
+                "SearchString": "/api/signup", "TextTransformations": [{"Priority": 0, "Type": "LOWERCASE"}],
+            }},
+            {"ByteMatchStatement": {
+                "FieldToMatch": {"Method": {}}, "PositionalConstraint": "EXACTLY",
+                "SearchString": "POST", "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+            }},
+        ]}},
+    }
+    if forwarded:
+        statement["ForwardedIPConfig"] = {"HeaderName": "X-Forwarded-For", "FallbackBehavior": "MATCH"}
+    return {
+        "Name": name,
+        "Priority": priority,
+        "Statement": {"RateBasedStatement": statement},
+        "Action": {"Block": {"CustomResponse": {"ResponseCode": 429, "CustomResponseBodyKey": "too_many_signups"}}},
+        "VisibilityConfig": {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True,
+                             "MetricName": f"lotbook-{name}"},
+    }
+
+
+def _waf(stage: str, api_stage: str) -> dict[str, Any]:
+    """A rate-based rule on POST /api/signup, on the API Gateway stage."""
+    body = {"error": {"code": "too_many_requests",
+                      "message": "Trop de demandes depuis cette adresse : réessayez plus tard."}}
+    return {
+        "ApiWebAcl": {
+            "Type": "AWS::WAFv2::WebACL",
+            "Properties": {
+                "Name": f"lotbook-{stage}-api",
+                "Description": "Lotbook API: signups per address",
+                "Scope": "REGIONAL",
+                "DefaultAction": {"Allow": {}},
+                "Rules": [
+                    _signup_rule("signups-per-viewer", 0, SIGNUP_WAF_LIMIT, forwarded=True),
+                    _signup_rule("signups-per-connection", 1, SIGNUP_WAF_EDGE_LIMIT, forwarded=False),
+                ],
+                "CustomResponseBodies": {"too_many_signups": {
+                    "ContentType": "APPLICATION_JSON", "Content": json.dumps(body, ensure_ascii=False)}},
+                "VisibilityConfig": {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True,
+                                     "MetricName": f"lotbook-{stage}-api"},
+            },
+        },
+        "ApiWebAclAssociation": {
+            "Type": "AWS::WAFv2::WebACLAssociation",
+            "Properties": {
+                "ResourceArn": _sub(
+                    f"arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}::/restapis/${{{REST_API}}}"
+                    f"/stages/${{{REST_API}.Stage}}"
+                ),
+                "WebACLArn": _arn("ApiWebAcl"),
+            },
+        },
+    }
+
+
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
 
 
@@ -577,6 +655,13 @@ def _api_policy(stage: str, state_machines: list[str]) -> dict[str, Any]:
             "Resource": _table_resources(SEALER_TABLES),
         },
         {
+            # The health check counts the entries waiting to be sealed, across tenants (counts only).
+            "Sid": "CountSealingFailures",
+            "Effect": "Allow",
+            "Action": "dynamodb:Scan",
+            "Resource": _arn(table_logical_id("seal_failures")),
+        },
+        {
             # Inspection reports: written once (with their journal entry), never changed.
             "Sid": "AppendInspections",
             "Effect": "Allow",
@@ -588,6 +673,14 @@ def _api_policy(stage: str, state_machines: list[str]) -> dict[str, Any]:
             "Effect": "Allow",
             "Action": COGNITO_ACTIONS,
             "Resource": _arn("UserPool"),
+        },
+        {
+            # The signup's confirmation code (chalicelib/adapters/mail.py), from MailFrom only.
+            "Sid": "SendConfirmationEmails",
+            "Effect": "Allow",
+            "Action": "ses:SendEmail",
+            "Resource": _sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"),
+            "Condition": {"StringEquals": {"ses:FromAddress": _ref("MailFrom")}},
         },
         {
             "Sid": "ReadWriteMedia",
@@ -682,7 +775,7 @@ def worker_environment(stage: str) -> dict[str, Any]:
         "LOTBOOK_STAGE": stage,
         "LOTBOOK_TABLE_PREFIX": f"lotbook-{stage}",
         "LOTBOOK_VAULT_BUCKET": _ref("VaultBucket"),
-        "LOTBOOK_VAULT_RETENTION_DAYS": _ref("SealRetentionDays"),
+        "LOTBOOK_VAULT_RETENTION_YEARS": _ref("VaultRetentionYears"),
         "POWERTOOLS_SERVICE_NAME": "lotbook",
         "POWERTOOLS_METRICS_NAMESPACE": "Lotbook",
         "POWERTOOLS_LOG_LEVEL": "DEBUG" if stage in SHORT_RETENTION_STAGES else "INFO",
@@ -727,6 +820,7 @@ def _sealer(stage: str) -> dict[str, Any]:
     exactly the permissions each needs (chalice gives their roles logs and traces only)."""
     journal, sealed = table_logical_id("journal"), table_logical_id("sealed")
     claims, heads = table_logical_id("seal_claims"), table_logical_id("chain_heads")
+    failures = table_logical_id("seal_failures")
     vault_objects = _sub("${VaultBucket.Arn}/*")
     return {
         **_dead_letters(stage, "Sealer", "sealer", 60, (
@@ -752,7 +846,11 @@ def _sealer(stage: str) -> dict[str, Any]:
                 "Action": "dynamodb:GetItem",
                 "Resource": _arn(journal),
             },
-            {"Sid": "WriteSealIndex", "Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": _arn(sealed)},
+            # Put the index; read it back to tell a redelivery from a claim that leads nowhere.
+            {"Sid": "WriteSealIndex", "Effect": "Allow", "Action": ["dynamodb:PutItem", "dynamodb:GetItem"],
+             "Resource": _arn(sealed)},
+            {"Sid": "NoteSealingFailures", "Effect": "Allow", "Action": "dynamodb:UpdateItem",
+             "Resource": _arn(failures)},
             {
                 "Sid": "ClaimJournalEntries",
                 "Effect": "Allow",
@@ -819,6 +917,29 @@ def _sealer(stage: str) -> dict[str, Any]:
                 },
             },
         },
+        # The sealer's work again, for the entries its stream gave up on: the same tables and
+        # vault writes (no stream, no queue), and the failures it clears.
+        "RetrySealingAccessPolicy": _policy("LotbookRetrySealingAccess", RETRY_SEALING_ROLE, [
+            {"Sid": "ReadJournal", "Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": _arn(journal)},
+            {"Sid": "WriteSealIndex", "Effect": "Allow", "Action": ["dynamodb:PutItem", "dynamodb:GetItem"],
+             "Resource": _arn(sealed)},
+            {"Sid": "ClaimJournalEntries", "Effect": "Allow",
+             "Action": ["dynamodb:BatchGetItem", "dynamodb:PutItem"], "Resource": _arn(claims)},
+            {"Sid": "MoveChainHeads", "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+             "Resource": _arn(heads)},
+            {"Sid": "RetryFailures", "Effect": "Allow",
+             "Action": ["dynamodb:Scan", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], "Resource": _arn(failures)},
+            {"Sid": "WriteVault", "Effect": "Allow",
+             "Action": ["s3:PutObject", "s3:PutObjectRetention", "s3:GetObject"], "Resource": vault_objects},
+        ]),
+        RETRY_SEALING_FUNCTION: {
+            "DependsOn": ["RetrySealingAccessPolicy"],
+            "Properties": {
+                "Timeout": 300,
+                "MemorySize": 512,
+                "Environment": {"Variables": worker_environment(stage)},
+            },
+        },
         ANCHOR_FUNCTION: {
             "DependsOn": ["AnchorAccessPolicy"],
             "Properties": {
@@ -872,8 +993,14 @@ def api_environment(stage: str, state_machines: list[str] | None = None) -> dict
         "LOTBOOK_USER_POOL_ID": _ref("UserPool"),
         "LOTBOOK_USER_POOL_CLIENT_ID": _ref("UserPoolClient"),
         "LOTBOOK_VAULT_BUCKET": _ref("VaultBucket"),
+        # The verification holds each record's retention to its sealing day plus these years.
+        "LOTBOOK_VAULT_RETENTION_YEARS": _ref("VaultRetentionYears"),
         "LOTBOOK_MEDIA_BUCKET": _media_bucket_name(stage),  # by name: see _api_policy
         "LOTBOOK_FILES_BUCKET": _ref("FilesBucket"),
+        # Signup confirmation codes go out through SES from this (verified) address.
+        "LOTBOOK_MAIL_FROM": _ref("MailFrom"),
+        # CloudFront sets it (the origin request policy forwards it): the viewer's "ip:port".
+        "LOTBOOK_CLIENT_IP_HEADER": "CloudFront-Viewer-Address",
         "POWERTOOLS_SERVICE_NAME": "lotbook",
         "POWERTOOLS_METRICS_NAMESPACE": "Lotbook",
         "POWERTOOLS_LOG_LEVEL": "DEBUG" if stage in SHORT_RETENTION_STAGES else "INFO",
@@ -1166,6 +1293,7 @@ def build_extra_resources(stage: str, state_machines: dict[str, Path] | None = N
     resources.update(_files(stage))
     resources.update(_site(stage))
     resources.update(_cognito(stage))
+    resources.update(_waf(stage, api_stage))
     resources.update(_state_machines(stage, files))
     resources.update(_sealer(stage))
     resources.update(_thumbnails(stage))
@@ -1193,24 +1321,21 @@ def build_extra_resources(stage: str, state_machines: dict[str, Path] | None = N
     return {
         "Description": f"Lotbook ({stage})",
         "Parameters": {
+            "MailFrom": {
+                "Type": "String",
+                "Default": "no-reply@lotbook.fr",
+                "Description": "Sender of the signup confirmation e-mails: an address SES has verified.",
+            },
             "VaultRetentionYears": {
                 "Type": "Number",
                 "Default": default_retention_years(stage),
                 "MinValue": 1,
                 "MaxValue": 100,
                 "Description": (
-                    f"Default {definitions.VAULT_OBJECT_LOCK_MODE} retention of sealed "
-                    "records, in years. Nobody can delete an object before it ends."
-                ),
-            },
-            "SealRetentionDays": {
-                "Type": "Number",
-                "Default": default_retention_years(stage) * 365,
-                "MinValue": 1,
-                "MaxValue": 36500,
-                "Description": (
-                    "Retention the sealer sets on each record it stores, in days from its sealing "
-                    "(LOTBOOK_VAULT_RETENTION_DAYS)."
+                    f"{definitions.VAULT_OBJECT_LOCK_MODE} retention of sealed records, in calendar "
+                    "years: the bucket's default, and the retain-until date the sealer sets on each "
+                    "record (its sealing day plus as many years, LOTBOOK_VAULT_RETENTION_YEARS), "
+                    "which the verification checks. Nobody can delete an object before it ends."
                 ),
             },
         },

@@ -14,6 +14,7 @@ from typing import Any
 
 from pynamodb.attributes import (
     BinaryAttribute,
+    BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -55,6 +56,12 @@ class RegistryModel(_Base):
 
     key = UnicodeAttribute(hash_key=True)
     tenant_id = UnicodeAttribute()
+    # "signup#<email>": a signup awaiting its e-mail confirmation (accounts service).
+    user_id = UnicodeAttribute(null=True)
+    code_hash = UnicodeAttribute(null=True)  # keyed hash of the code, never the code
+    code_salt = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)  # epoch seconds
+    attempts = NumberAttribute(null=True)  # wrong codes so far
 
 
 class UserModel(_Base):
@@ -69,6 +76,10 @@ class UserModel(_Base):
     last_name = UnicodeAttribute(null=True)
     profile = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    # None: active. "pending_email": the signup's e-mail is not confirmed yet. "disabled".
+    status = UnicodeAttribute(null=True)
+    # Tokens issued before this moment are refused (a password change ends every session).
+    tokens_after = UTCDateTimeAttribute(null=True)
 
 
 class FamilyModel(_Base):
@@ -80,6 +91,9 @@ class FamilyModel(_Base):
     id = UnicodeAttribute(range_key=True)
     label = UnicodeAttribute()
     metal_2093 = NumberAttribute(default=0)  # 0/1: usable in sparse filters later
+    margin_category = UnicodeAttribute(null=True)  # second_hand (None) | art | collection_antique
+    # Labels it had before a rename: sealed police-register versions still name them.
+    former_labels = JSONAttribute(null=True)
 
 
 class PartyModel(_Base):
@@ -136,6 +150,9 @@ class ArticleModel(_Base):
     # article the write creates). See chalicelib/adapters/repositories/pending.py.
     pending = UnicodeAttribute(null=True)
     undo = BinaryAttribute(legacy_encoding=False, null=True)
+    # The few fields a Σ and its filters read (chalicelib/domain/sigma.py SLIM_FIELDS):
+    # a Σ the aggregates cannot answer projects these instead of whole articles.
+    slim = JSONAttribute(null=True)
 
     by_status = _article_index("by_status", "tenant_status", "ref")()
     by_supplier = _article_index("by_supplier", "tenant_supplier", "ref")()
@@ -386,6 +403,24 @@ class SealClaimModel(_Base):
     sha256 = UnicodeAttribute()
 
 
+class SealFailureModel(_Base):
+    """A journal entry the sealer could not seal, until it is: what the health check,
+    the verification screen and the retries read (services/sealing.py)."""
+
+    class Meta(_Base.Meta):
+        table_name = "seal_failures"
+        base_name = "seal_failures"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    seq = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    error = UnicodeAttribute()
+    first_at = UnicodeAttribute()
+    last_at = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    poison = BooleanAttribute(default=False)
+
+
 class InspectionModel(_Base):
     """Inspection reports (Réservé gouv.fr): written once, never updated."""
 
@@ -481,6 +516,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     SealedRecordModel,
     ChainHeadModel,
     SealClaimModel,
+    SealFailureModel,
     InspectionModel,
     JobModel,
     ArchiveModel,

@@ -28,7 +28,7 @@ from chalicelib.api.compliance import InspectionBody
 from chalicelib.domain import search
 from chalicelib.domain.actions import REQUIRED_PARAMS, STATUS_LABELS
 from chalicelib.domain.media import OWNER_KINDS
-from chalicelib.domain.profiles import Profile
+from chalicelib.domain.profiles import Profile, permissions
 from chalicelib.domain.transfers import PUBLIC_COMPANY_FIELDS
 from chalicelib.domain.vat import RATES
 from chalicelib.services.lots import LOT_FILTERS
@@ -94,11 +94,17 @@ TRACE = obj({"at": STRING, "user": N_STRING, "field": STRING, "old": ANY, "new":
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Error": obj({"error": obj({"code": {"type": "string", "pattern": "^[a-z0-9_]+$"}, "message": STRING,
                                 "details": ANY}, ("code", "message"))}, ("error",)),
-    "Health": obj({"status": {"type": "string", "enum": ["ok"]}}, ("status",)),
+    "Health": obj({"status": {"type": "string", "enum": ["ok", "degraded"]},
+                   "details": {"type": "object", "description": "Counts only: journal entries waiting to be sealed"}},
+                  ("status",)),
     "Tokens": obj({"id_token": STRING, "refresh_token": STRING, "expires_in": INTEGER}, ("id_token", "expires_in")),
-    "SignupResult": obj({"tenant_id": STRING, "subscriber_ref": STRING}, ("tenant_id", "subscriber_ref")),
-    "Me": obj({"email": STRING, "profile": {"type": "string", "enum": [p.value for p in Profile]},
-               "tenant_id": STRING, "company_name": N_STRING}, ("email", "profile", "tenant_id")),
+    "SignupResult": obj({"tenant_id": STRING, "subscriber_ref": STRING, "verification": {"const": "email_sent"}},
+                        ("tenant_id", "subscriber_ref", "verification")),
+    "SignupVerification": obj({"verification": {"enum": ["email_sent", "confirmed"]}}, ("verification",)),
+    "Me": obj({"id": N_STRING, "email": STRING, "profile": {"type": "string", "enum": [p.value for p in Profile]},
+               "tenant_id": STRING, "company_name": N_STRING,
+               "permissions": array({"type": "string", "enum": list(permissions())}), "training": BOOLEAN},
+              ("email", "profile", "tenant_id", "permissions", "training")),
     "Company": obj({**{name: N_STRING for name in _COMPANY_TEXT}, "creation_year": N_INTEGER,
                     "invoicing": nullable({"type": "object"}), "label_options": nullable({"type": "object"}),
                     "receipt_options": nullable({"type": "object"}), "strict_police_register": nullable(BOOLEAN),
@@ -106,7 +112,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "User": obj({"id": STRING, "email": STRING, "first_name": N_STRING, "last_name": N_STRING,
                  "profile": {"type": "string", "enum": [p.value for p in Profile]}, "created_at": N_STRING,
                  "temporary_password": STRING}, ("id", "email", "profile")),
-    "Family": obj({"id": STRING, "label": STRING, "metal_2093": BOOLEAN}, ("id", "label", "metal_2093")),
+    "Family": obj({"id": STRING, "label": STRING, "metal_2093": BOOLEAN, "margin_category": STRING},
+                  ("id", "label", "metal_2093", "margin_category")),
     "Party": obj({"id": STRING, **{name: N_STRING for name in _PARTY_FIELDS}, "display_name": N_STRING,
                   "police_register_missing": {"type": "object"}}, ("id",)),
     "Trace": TRACE,
@@ -150,7 +157,18 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                          "storage": obj({"bucket": STRING, "key": STRING, "version_id": N_STRING,
                                          "retention_mode": N_STRING, "retain_until": N_STRING})},
                         ("id", "sha256", "storage")),
-    "Verification": obj({"ok": BOOLEAN, "checked": INTEGER, "first_broken": ANY, "chains": array(ANY)},
+    "Verification": obj({"ok": BOOLEAN, "checked": INTEGER, "first_broken": ANY, "chains": array(ANY),
+                         # live records against their last sealed version (domain/divergence.py)
+                         "divergences": array(obj({"record": STRING, "ref": STRING, "field": STRING,
+                                                   "sealed": ANY, "live": ANY, "chain": STRING,
+                                                   "rank": INTEGER, "article": STRING},
+                                                  ("record", "ref", "field", "sealed", "live"))),
+                         # objects locked short of their sealing day + N calendar years (domain/retention.py)
+                         "retention": array(obj({"chain": STRING, "rank": INTEGER, "number": N_STRING,
+                                                 "reason": STRING, "message": STRING, "mode": N_STRING,
+                                                 "retain_until": N_STRING, "required_until": STRING},
+                                                ("chain", "rank", "reason", "required_until"))),
+                         "retention_years": INTEGER},
                         ("ok", "checked")),
     "Inspection": obj({"id": STRING, "at": STRING, "inspector": STRING, "service": STRING, "email": STRING,
                        "text": STRING, "md5": STRING, "sha256": STRING}, ("id", "md5", "sha256")),
@@ -238,11 +256,17 @@ NO_BODY: dict[str, Any] = {"type": "object", "maxProperties": 0, "description": 
 OPERATIONS: dict[str, Op] = {
     "GET /api/health": Op("Liveness", ref("Health")),
     "GET /api/openapi.json": Op("This document", ref("Document")),
-    "POST /api/signup": Op("Create a company and its manager", ref("SignupResult"), 201, body=schemas.SignupBody),
+    "POST /api/signup": Op("Create a company and its manager, unusable until the e-mail is confirmed "
+                           "(a code is e-mailed; 429 past a few signups per address)", ref("SignupResult"), 201,
+                           body=schemas.SignupBody),
+    "POST /api/signup/confirm": Op("Confirm the signup's e-mail with the code it received (400 if wrong or "
+                                   "expired)", ref("SignupVerification"), body=schemas.SignupConfirmBody),
+    "POST /api/signup/resend": Op("E-mail a new confirmation code (same answer for any address)",
+                                  ref("SignupVerification"), body=schemas.SignupResendBody),
     "POST /api/auth/login": Op("Log in: the Cognito ID token to send as bearer", ref("Tokens"),
                                body=schemas.LoginBody),
     "POST /api/auth/refresh": Op("A new ID token from a refresh token", ref("Tokens"), body=schemas.RefreshBody),
-    "GET /api/me": Op("Who the token is", ref("Me")),
+    "GET /api/me": Op("Who the token is, and the permissions of their profile (the site's menus)", ref("Me")),
     "GET /api/company": Op("Company settings", ref("Company")),
     "PUT /api/company": Op("Change company settings (fields sent only)", ref("Company"), body=schemas.CompanyBody),
     "GET /api/users": Op("List users (manager)", page_of(ref("User")), query=PAGE),
@@ -360,6 +384,15 @@ OPERATIONS: dict[str, Op] = {
                                        query={**DATES, **PAGE}),
     "GET /api/compliance/closings/{number}": SEALED_CONTENT,
     "GET /api/compliance/verify": Op("Re-read every chain of the vault", ref("Verification")),
+    "GET /api/compliance/sealing": Op(
+        "Journal entries the sealer failed on, still unsealed (retried by the `retry_sealing` schedule)",
+        obj({"ok": BOOLEAN, "unsealed": array(obj({
+            "seq": STRING, "kind": STRING, "since": STRING, "last_attempt": STRING, "attempts": INTEGER,
+            "error": STRING, "needs_a_human": BOOLEAN}))}, ("ok", "unsealed"))),
+    "GET /api/compliance/verifier": Op(
+        "The standalone verifier: one Python file, standard library only (public)", STRING, media="text/x-python",
+        description="Served as a download (`Content-Disposition: attachment`); the seal format it checks is "
+                    "described in docs/sealing.md."),
     "POST /api/compliance/verify": Op("The same verification as a job", ref("JobStarted"), 202, body=NO_BODY),
     "GET /api/compliance/inspections": Op("Inspection reports", page_of(ref("Inspection")), query=PAGE),
     "POST /api/compliance/inspections": Op("Add an inspection report (append-only)", ref("Inspection"), 201,
@@ -395,6 +428,9 @@ def _errors(public: bool, media: str) -> dict[str, Any]:
              "503": "Busy (AWS throttling): retry after `Retry-After` seconds"}
     if not public:
         codes["403"] = "The profile may not do this"
+    else:  # signup, its confirmation and login (services/accounts.py)
+        codes["403"] = "The signup's e-mail is not confirmed yet (`email_not_verified`)"
+        codes["429"] = "Too many signups from this address or failed logins: retry after `Retry-After` seconds"
     if media == PDF:
         codes["406"] = "The request's Accept names no PDF"
     error = {"content": {JSON: {"schema": ref("Error")}}}

@@ -31,7 +31,7 @@ def _object(body: Any) -> dict[str, Any]:
 @bp.route("/jobs/{job_id}", methods=["GET"])
 def get_job(job_id: str) -> dict[str, Any]:
     who = principal()
-    who.require("see_purchase_data")
+    who.require("year_end")
     return jobs.view(who, job_id)
 
 

@@ -36,8 +36,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "price_code_cipher": None,
 }
 
-# Fields only the back office may read (DOMAIN.md: shop never sees price codes).
-PURCHASE_DATA_SETTINGS = ("price_code_cipher",)
+# What the shop may read of these: chalicelib/domain/visibility.py (COMPANY_FIELDS).
 
 _SUBSCRIBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I/O/0/1: read aloud
 

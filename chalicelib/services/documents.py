@@ -42,9 +42,17 @@ from chalicelib.documents.views import (
     TableSection,
 )
 from chalicelib.domain.company import DEFAULT_SETTINGS
-from chalicelib.domain.money import ZERO, fmt
+from chalicelib.domain.money import CENT, ZERO, fmt
 from chalicelib.domain.price_code import price_code
-from chalicelib.domain.vat import NOTE_EXEMPT_EXPORT, NOTE_EXEMPT_MELT, NOTE_MARGIN_SCHEME, invoice_notes
+from chalicelib.domain.sealed_register import Change, Version, changes
+from chalicelib.domain.vat import (
+    DEFAULT_MARGIN_CATEGORY,
+    NOTE_EXEMPT_EXPORT,
+    NOTE_EXEMPT_MELT,
+    invoice_notes,
+    is_margin_scheme,
+)
+from chalicelib.domain.withdrawal import withdrawal_deadline
 from chalicelib.errors import (
     NotAPurchaseLotError,
     NotFoundError,
@@ -53,7 +61,7 @@ from chalicelib.errors import (
     ValidationError,
 )
 from chalicelib.observability import logger
-from chalicelib.services import actions, articles, lots
+from chalicelib.services import actions, articles, lots, sealed_register
 
 # A Lambda answers at most 6 MB, base64 included: these bounds keep every PDF well
 # under it (a label page weighs about 1 kB, a list row about 100 bytes).
@@ -182,15 +190,64 @@ def selection_labels(who: Principal, refs: list[str] | None) -> Pdf:
 # ---------------------------------------------------------------- receipt
 
 
-def _receipt_view(receipt: dict[str, Any], settings: dict[str, Any]) -> Receipt:
+def _print_mark(tenant_id: str, kind: str, key: str) -> str | None:
+    """Count one more print of a document (one atomic increment, per tenant and document):
+    None for the first, "DUPLICATA n° N" for every later one."""
+    count = lots_repo.next_value(tenant_id, f"print#{kind}#{key}")
+    return f"DUPLICATA n° {count}" if count > 1 else None
+
+
+def _margin_categories(tenant_id: str, refs: Iterable[str],
+                       lines: Iterable[dict[str, Any]] = ()) -> dict[str, str]:
+    """Each article's margin category (art. 242 nonies A annexe II CGI), by reference: the one
+    the sale recorded in its line; for a sale recorded without it, its family's today."""
+    recorded = {str(line["ref"]): str(line["margin_category"]) for line in lines if line.get("margin_category")}
+    return recorded | _family_categories(tenant_id, [ref for ref in refs if ref not in recorded])
+
+
+def _family_categories(tenant_id: str, refs: Iterable[str]) -> dict[str, str]:
+    wanted = sorted(set(refs))
+    if not wanted:
+        return {}
+    found = articles_repo.get_articles(tenant_id, wanted)
+    families = {f.id: f.margin_category for f in catalog_repo.list_families(tenant_id)}
+    return {ref: families.get(article.get("family_id") or "", DEFAULT_MARGIN_CATEGORY)
+            for ref, article in found.items()}
+
+
+def _line_notes(line: dict[str, Any], categories: dict[str, str]) -> list[str]:
+    return invoice_notes(line.get("condition") or "used", line["vat_rate"], categories.get(str(line["ref"])))
+
+
+def _receipt_view(receipt: dict[str, Any], settings: dict[str, Any], conditions: dict[str, str] | None = None,
+                  categories: dict[str, str] | None = None) -> Receipt:
+    """The printed ticket. Margin-scheme lines (used goods) show neither a VAT amount nor an
+    excl.-VAT figure, only their mention (art. 297 E CGI); new goods show both, per rate."""
     company = receipt.get("company") or {}
+    conditions, categories = conditions or {}, categories or {}
+    receipt_lines = receipt.get("lines", [])
+    margin = {str(line["ref"]) for line in receipt_lines
+              if is_margin_scheme(conditions.get(str(line["ref"]), "used"), line["vat_rate"])}
     lines = tuple(ReceiptLine(label=str(line.get("label") or ""), ref=str(line["ref"]),
                               quantity=str(line.get("quantity", 1)), unit_price=text.euros(line["unit_price"]),
-                              total_excl_vat=text.euros(line["total_excl_vat"]),
-                              vat_rate=text.percent(line.get("vat_rate_percent") or "0"))
-                  for line in receipt.get("lines", []))
+                              total_excl_vat="" if line["ref"] in margin else text.euros(line["total_excl_vat"]),
+                              vat_rate="marge" if line["ref"] in margin
+                              else text.percent(line.get("vat_rate_percent") or "0"))
+                  for line in receipt_lines)
+    by_rate: dict[str, dict[str, Decimal]] = {}
+    for line in receipt_lines:
+        if line["ref"] not in margin:
+            entry = by_rate.setdefault(line["vat_rate"], {"base": ZERO, "vat": ZERO})
+            entry["base"] += Decimal(line["total_excl_vat"])
+            entry["vat"] += Decimal(line.get("vat") or "0")
     vat = tuple((text.vat_label(rate), text.euros(entry["base"]), text.euros(entry["vat"]))
-                for rate, entry in sorted((receipt.get("vat") or {}).items()))
+                for rate, entry in sorted(by_rate.items()))
+    mentions: list[str] = []
+    for line in receipt_lines:
+        condition = conditions.get(str(line["ref"]), "used")
+        for note in invoice_notes(condition, line["vat_rate"], categories.get(str(line["ref"]))):
+            if note not in mentions:
+                mentions.append(note)
     totals = receipt.get("running_totals") or {}
     payment = receipt.get("payment") or {}
     references = [("Transaction", receipt.get("transaction_ref")), ("Facture", receipt.get("invoice_number"))]
@@ -214,6 +271,7 @@ def _receipt_view(receipt: dict[str, Any], settings: dict[str, Any]) -> Receipt:
         ),
         references=tuple((label, str(value)) for label, value in references if value),
         legal_mention=((settings.get("receipt_options") or {}).get("legal_mention") or None),
+        show_excl_vat=len(margin) < len(receipt_lines), vat_mentions=tuple(mentions),
     )
 
 
@@ -225,37 +283,105 @@ def _sale(who: Principal, transaction_ref: str, kind: str) -> dict[str, Any]:
     return sale
 
 
+_RECEIPT_COMPANY_FIELDS = ("company_name", "siret", "vat_number", "street_number", "street_type", "street_name",
+                           "postcode", "city")
+
+
+def _refund_ticket(who: Principal, note: dict[str, Any]) -> Pdf:
+    """The refund ticket of a customer return (given for a credit note's number): the
+    ticket(s) it refunds, the company's address, the lines given back, its running totals."""
+    number = str(note.get("receipt_number") or "")
+    if not number:
+        raise NotFoundError("Aucun ticket de remboursement pour cet avoir.")
+    # one refund ticket covers the credit notes of one return (one per original sale)
+    notes = sorted((s for s in articles_repo.list_sales(who.tenant_id)
+                    if s.get("kind") == "credit_note" and s.get("receipt_number") == number),
+                   key=lambda s: str(s.get("credit_note_number"))) or [note]
+    refunded = []
+    for each in notes:
+        if each.get("original_transaction_ref"):
+            try:
+                original = articles_repo.get_sale(who.tenant_id, each["original_transaction_ref"])
+            except NotFoundError:
+                continue
+            if original.get("receipt_number"):
+                refunded.append(str(original["receipt_number"]))
+    lines = [{**line, "unit_price": fmt(-Decimal(line["unit_price"])),
+              "total_excl_vat": fmt(-Decimal(line["total_excl_vat"])), "vat": fmt(-Decimal(line.get("vat") or "0"))}
+             for each in notes for line in each.get("lines", [])]
+    total = fmt(sum((Decimal(each["total"]) for each in notes), ZERO))
+    settings = _settings(who)
+    stored = {
+        "ticket_number": number, "register": number.split("-")[0], "at": note.get("at"),
+        "company": {k: settings.get(k) for k in _RECEIPT_COMPANY_FIELDS},
+        "lines": lines, "total": total, "payment": {"method": "refund", "amount": total},
+        "running_totals": note.get("running_totals") or {},
+    }
+    conditions = {str(line["ref"]): line.get("condition") or "used" for line in lines}
+    categories = _margin_categories(who.tenant_id, [r for r, c in conditions.items() if c == "used"], lines)
+    view = _receipt_view(stored, settings, conditions, categories)
+    references = [("Rembourse le ticket", ", ".join(dict.fromkeys(refunded))),
+                  ("Avoir", ", ".join(str(each["credit_note_number"]) for each in notes)),
+                  ("Facture d'origine", ", ".join(dict.fromkeys(str(each["invoice_number"]) for each in notes
+                                                                if each.get("invoice_number")))),
+                  ("Motif", str(note.get("reason") or ""))]
+    view = replace(view, title="TICKET DE REMBOURSEMENT", references=tuple((k, v) for k, v in references if v),
+                   company=replace(view.company, logo=_logo(who)),
+                   duplicate=_print_mark(who.tenant_id, "receipt", number))
+    from chalicelib.documents.receipt import ReceiptRenderer
+
+    return Pdf(f"ticket-{number}.pdf", ReceiptRenderer().render(view))
+
+
 def receipt(who: Principal, transaction_ref: str) -> Pdf:
-    """The sealed receipt of a sale, printed as stored (never recomputed)."""
-    sale = _sale(who, transaction_ref, "sale")
+    """The sealed receipt of a sale, printed as stored (never recomputed); for a credit
+    note's number, the refund ticket of that customer return."""
+    found = articles_repo.get_sale(who.tenant_id, transaction_ref.strip().upper())
+    if found.get("kind") == "credit_note":
+        return _refund_ticket(who, found)
+    if found.get("kind", "sale") != "sale":
+        raise NotFoundError("Aucune vente sous cette référence.")
+    sale = found
     if not sale.get("receipt"):
         raise NotFoundError("Aucun ticket de caisse enregistré pour cette vente.")
     from chalicelib.documents.receipt import ReceiptRenderer
 
-    view = _receipt_view(sale["receipt"], _settings(who))
-    view = replace(view, company=replace(view.company, logo=_logo(who)))
+    conditions = {str(line["ref"]): line.get("condition") or "used" for line in sale.get("lines", [])}
+    categories = _margin_categories(who.tenant_id, [ref for ref, condition in conditions.items()
+                                                    if condition == "used"], sale.get("lines", []))
+    view = _receipt_view(sale["receipt"], _settings(who), conditions, categories)
+    view = replace(view, company=replace(view.company, logo=_logo(who)),
+                   duplicate=_print_mark(who.tenant_id, "receipt", sale["transaction_ref"]))
     return Pdf(f"ticket-{view.ticket_number}.pdf", ReceiptRenderer().render(view))
 
 
 # ---------------------------------------------------------------- invoice, credit note
 
-_NOTE_TAGS = {NOTE_MARGIN_SCHEME: "marge", NOTE_EXEMPT_MELT: "exonérée", NOTE_EXEMPT_EXPORT: "exonérée"}
+_NOTE_TAGS = {NOTE_EXEMPT_MELT: "exonérée", NOTE_EXEMPT_EXPORT: "exonérée"}
 
 
-def _invoice_body(lines: list[dict[str, Any]], sign: int) -> tuple[tuple[InvoiceLine, ...], tuple[str, ...],
-                                                                    tuple[tuple[str, str, str], ...], bool]:
+def _unit_excl_vat(line: dict[str, Any], sign: int) -> str:
+    quantity = Decimal(str(line.get("quantity", 1) or 1))
+    return text.euros((Decimal(line["total_excl_vat"]) / quantity).quantize(CENT) * sign)
+
+
+def _invoice_body(lines: list[dict[str, Any]], sign: int, categories: dict[str, str] | None = None
+                  ) -> tuple[tuple[InvoiceLine, ...], tuple[str, ...], tuple[tuple[str, str, str], ...], bool]:
     """Lines with their VAT regime, the numbered notes, the VAT table of the normal regime,
-    and whether every line is under the normal regime."""
+    and whether every line is under the normal regime. A margin-scheme line shows neither
+    its VAT nor an excl.-VAT price (art. 297 E CGI), only its mention by family category."""
+    categories = categories or {}
     notes: list[str] = []
     out = []
     normal: dict[str, dict[str, Decimal]] = {}
     for line in lines:
-        line_notes = invoice_notes(line.get("condition") or "used", line["vat_rate"])
+        line_notes = _line_notes(line, categories)
+        margin = is_margin_scheme(line.get("condition") or "used", line["vat_rate"])
         tags = []
         for note in line_notes:
             if note not in notes:
                 notes.append(note)
-            tags.append(f"{_NOTE_TAGS.get(note, 'voir')} ({notes.index(note) + 1})")
+            tags.append(f"{'marge' if margin else _NOTE_TAGS.get(note, 'voir')} ({notes.index(note) + 1})")
         if not line_notes:
             entry = normal.setdefault(line["vat_rate"], {"base": ZERO, "vat": ZERO})
             entry["base"] += Decimal(line["total_excl_vat"])
@@ -264,7 +390,8 @@ def _invoice_body(lines: list[dict[str, Any]], sign: int) -> tuple[tuple[Invoice
         out.append(InvoiceLine(ref=str(line["ref"]), label=str(line.get("label") or ""),
                                quantity=str(line.get("quantity", 1)), unit_price=text.euros(price),
                                vat=" ".join(tags) or text.vat_label(line["vat_rate"]),
-                               total=text.euros(Decimal(line["total"]) * sign)))
+                               total=text.euros(Decimal(line["total"]) * sign),
+                               unit_price_excl_vat="—" if margin else _unit_excl_vat(line, sign)))
     table = tuple((text.vat_label(rate), text.euros(v["base"] * sign), text.euros(v["vat"] * sign))
                   for rate, v in sorted(normal.items()))
     numbered = tuple(f"({n}) {note}" for n, note in enumerate(notes, start=1))
@@ -273,8 +400,7 @@ def _invoice_body(lines: list[dict[str, Any]], sign: int) -> tuple[tuple[Invoice
 
 def _totals(lines: list[dict[str, Any]], total: str, sign: int, all_normal: bool,
             vat_table: tuple[tuple[str, str, str], ...], last_label: str) -> tuple[tuple[str, str], ...]:
-    normal_vat = sum((Decimal(line["vat"]) for line in lines
-                      if not invoice_notes(line.get("condition") or "used", line["vat_rate"])), ZERO) * sign
+    normal_vat = sum((Decimal(line["vat"]) for line in lines if not _line_notes(line, {})), ZERO) * sign
     rows: list[tuple[str, str]] = []
     if all_normal:
         rows.append(("Total HT", text.euros(Decimal(total) - normal_vat)))
@@ -283,6 +409,11 @@ def _totals(lines: list[dict[str, Any]], total: str, sign: int, all_normal: bool
         rows.append(("dont TVA (régime normal)", text.euros(normal_vat)))
     rows.append((last_label, text.euros(total)))
     return tuple(rows)
+
+
+def _used_categories(who: Principal, lines: list[dict[str, Any]]) -> dict[str, str]:
+    return _margin_categories(who.tenant_id, [str(line["ref"]) for line in lines
+                                              if (line.get("condition") or "used") == "used"], lines)
 
 
 def _legal_comment(settings: dict[str, Any]) -> str | None:
@@ -294,7 +425,7 @@ def invoice(who: Principal, transaction_ref: str) -> Pdf:
     if not sale.get("invoice_number"):
         raise NotFoundError("Cette vente n'a pas de numéro de facture.")
     settings = _settings(who)
-    lines, notes, vat_table, all_normal = _invoice_body(sale["lines"], 1)
+    lines, notes, vat_table, all_normal = _invoice_body(sale["lines"], 1, _used_categories(who, sale["lines"]))
     view = Invoice(
         title="Facture", number=str(sale["invoice_number"]), date=text.day(sale["date"]),
         company=_letterhead(who, settings),
@@ -304,7 +435,9 @@ def invoice(who: Principal, transaction_ref: str) -> Pdf:
         vat_table=vat_table, notes=notes, legal_comment=_legal_comment(settings),
         payment=f"Réglée le {text.day(sale['date'])} — {text.payment_label(sale.get('payment_method'))} : "
                 f"{text.euros(sale['total'])}",
+        show_excl_vat=any(line.unit_price_excl_vat != "—" for line in lines),
     )
+    view = replace(view, duplicate=_print_mark(who.tenant_id, "invoice", sale["transaction_ref"]))
     from chalicelib.documents.invoice import InvoiceRenderer
 
     return Pdf(f"facture-{view.number}.pdf", InvoiceRenderer().render(view))
@@ -313,15 +446,24 @@ def invoice(who: Principal, transaction_ref: str) -> Pdf:
 def credit_note(who: Principal, number: str) -> Pdf:
     note = _sale(who, number, "credit_note")
     settings = _settings(who)
-    lines, notes, vat_table, all_normal = _invoice_body(note["lines"], -1)
+    lines, notes, vat_table, all_normal = _invoice_body(note["lines"], -1, _used_categories(who, note["lines"]))
+    refunded = None  # the ticket of the sale refunded (the refund ticket names it)
+    if note.get("original_transaction_ref"):
+        try:
+            refunded = articles_repo.get_sale(who.tenant_id, note["original_transaction_ref"]).get("receipt_number")
+        except NotFoundError:
+            refunded = None
     references = [("Avoir sur la facture", note.get("invoice_number")),
-                  ("Transaction d'origine", note.get("original_transaction_ref")), ("Motif", note.get("reason"))]
+                  ("Transaction d'origine", note.get("original_transaction_ref")),
+                  ("Ticket remboursé", refunded), ("Ticket de remboursement", note.get("receipt_number")),
+                  ("Motif", note.get("reason"))]
     view = Invoice(
         title="Avoir", number=str(note["credit_note_number"]), date=text.day(note["date"]),
         company=_letterhead(who, settings), client=_party_lines(who.tenant_id, "client", note.get("client_id")),
         references=tuple((label, str(value)) for label, value in references if value),
         lines=lines, totals=_totals(note["lines"], note["total"], -1, all_normal, vat_table, "Total de l'avoir TTC"),
         vat_table=vat_table, notes=notes, legal_comment=_legal_comment(settings),
+        show_excl_vat=any(line.unit_price_excl_vat != "—" for line in lines),
     )
     from chalicelib.documents.invoice import CreditNoteRenderer
 
@@ -343,11 +485,35 @@ def default_legal_mentions(settings: dict[str, Any]) -> list[str]:
                  else "N° individuel d'identification à la TVA : non renseigné.")
     return [
         " ".join(parts),
-        "Contrat d'achat de métaux précieux et d'objets auprès d'un particulier, établi en deux exemplaires dont "
-        "un est remis au vendeur. Le vendeur dispose d'un délai de rétractation de "
-        f"{WITHDRAWAL_HOURS} heures à compter de la signature ; pendant ce délai, l'acheteur ne revend ni ne "
-        "transforme les biens.",
+        "Contrat d'achat de métaux précieux et d'objets auprès d'un particulier (art. L. 224-97 à L. 224-99 et "
+        "R. 224-5 à R. 224-7 du code de la consommation), établi en deux exemplaires dont un est remis au vendeur "
+        "au moment de sa conclusion. Le vendeur dispose d'un délai de rétractation de "
+        f"{WITHDRAWAL_HOURS} heures à compter du jour et de l'heure de la signature ; pendant ce délai, l'acheteur "
+        "ne revend ni ne transforme les biens.",
     ]
+
+
+_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def _signed_at(lot: dict[str, Any]) -> datetime | None:
+    """The day and hour of signature: the lot's commit, in Paris time."""
+    raw = lot.get("committed_at")
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(raw))
+    except ValueError:
+        return None
+    return moment.astimezone(text.PARIS) if moment.tzinfo else moment.replace(tzinfo=text.PARIS)
+
+
+def _at_hour(moment: datetime) -> str:
+    return moment.strftime("%d/%m/%Y à %H h %M")
+
+
+def _weekday(moment: datetime) -> str:
+    return _WEEKDAYS[moment.weekday()]
 
 
 def contract(who: Principal, ref: str, legal: str, agreement: bool, withdrawal: bool) -> Pdf:
@@ -377,12 +543,24 @@ def contract(who: Principal, ref: str, legal: str, agreement: bool, withdrawal: 
     else:
         totals = (("Prix d'achat total", text.euros(lot["purchase_price"])),)
     place = ", ".join(text.address_lines(settings)) or "(adresse de l'établissement non renseignée)"
+    signed_at = _signed_at(lot)
+    signed = _at_hour(signed_at) if signed_at else f"{text.day(lot['purchase_date'])} (heure non enregistrée)"
+    deadline = ""
+    if signed_at:
+        end = withdrawal_deadline(signed_at)
+        deadline = f"{_weekday(end)} {_at_hour(end)}"
+    purchase_day = text.day(lot["purchase_date"])
     view = Contract(
-        company=_letterhead(who, settings), lot_ref=lot["ref"], place=place, date=text.day(lot["purchase_date"]),
+        company=_letterhead(who, settings), lot_ref=lot["ref"], place=place, date=purchase_day,
         seller=tuple(text.identity_lines(lot.get("supplier") or {})), lines=goods, totals=totals,
         payment=text.payment_label(lot.get("payment_method")) or "non renseigné", legal_mentions=tuple(mentions),
         agreement=agreement, withdrawal=withdrawal,
         warning="Lot rétracté / annulé : ce bordereau n'a plus d'effet." if lot["status"] == "retracted" else None,
+        signed=signed,
+        withdrawal_deadline=deadline,
+        purchase_date="" if signed.startswith(purchase_day) else purchase_day,
+        buyer_contact=tuple([str(settings.get("company_name") or ""), *text.address_lines(settings),
+                             *text.contact_lines(settings)]),
     )
     from chalicelib.documents.contract import ContractRenderer
 
@@ -412,44 +590,71 @@ def _trace_value(field: str, value: Any, families: dict[str, str]) -> str:
     return str(value)
 
 
-def _trace_row(subject: str, trace: dict[str, Any], families: dict[str, str]) -> tuple[str, ...]:
-    field = str(trace.get("field") or "")
-    change = (f"de « {_trace_value(field, trace.get('old'), families)} » "
-              f"à « {_trace_value(field, trace.get('new'), families)} »")
-    return (text.moment(trace.get("at")), str(trace.get("user") or ""), subject,
-            text.FIELD_LABELS.get(field, field), change, str(trace.get("reason") or ""))
+_EVENT_LABELS = {"lot_committed": "enregistrement", "lot_corrected": "correction", "lot_retracted": "rétractation"}
+_SELLER_LABELS = {"title": "civilité", "last_name": "nom", "birth_name": "nom de naissance", "first_names": "prénoms",
+                  "company_name": "raison sociale", "birth_date": "date de naissance",
+                  "birth_city": "lieu de naissance", "id_document_type": "pièce d'identité",
+                  "id_document_number": "n° de pièce", "id_document_date": "date de la pièce",
+                  "id_document_authority": "autorité de délivrance"}
 
 
-def _police_sheet(lot: dict[str, Any], items: list[dict[str, Any]], families: dict[str, str]) -> PoliceSheet:
-    purchase = lot["kind"] == "purchase"
-    tmp = "non"
-    if lot.get("tmp"):
-        rate = text.percent(Decimal(lot.get("tmp_rate") or "0") * 100)
-        tmp = (f"oui ({rate}) — TMP {text.euros(lot.get('tmp_due'))}, "
-               f"TMP incluse {text.euros(lot.get('price_incl_tmp'))}")
+def _change_row(change: Change) -> tuple[str, ...]:
+    if change.subject == "vendeur":
+        label = _SELLER_LABELS.get(change.field, change.field.replace("_", " "))
+    else:
+        label = text.FIELD_LABELS.get("family_id" if change.field == "family" else change.field, change.field)
+    field = "" if change.field == "family" else change.field
+    shown = ((lambda v: text.LOT_STATUS_LABELS.get(str(v), str(v)) if v not in (None, "") else "—")
+             if change.subject == "lot" and change.field == "status" else (lambda v: _trace_value(field, v, {})))
+    return (text.moment(change.at), change.by, change.subject, label,
+            f"de « {shown(change.old)} » à « {shown(change.new)} »", change.reason)
+
+
+def _police_sheet(ref: str, versions: list[Version]) -> PoliceSheet:
+    """The sheet of a lot as its police-register versions hold it: the latest one, its seal,
+    and the corrections between versions — nothing from the live lot."""
+    first, latest = versions[0], versions[-1]
+    content = latest.content
+    lot = content.get("lot") or {}
+    purchase = lot.get("kind") == "purchase"
+    tmp = f"oui — TMP incluse {text.euros(lot.get('price_incl_tmp'))}" if lot.get("price_incl_tmp") else "non"
     header = (
-        ("Référence", lot["ref"]), ("Nature", text.KIND_LABELS.get(lot["kind"], lot["kind"])),
-        ("Date d'achat", text.day(lot["purchase_date"])),
-        ("Enregistré le", f"{text.moment(lot.get('committed_at'))} par {lot.get('committed_by') or '—'}"),
+        ("Référence", str(lot.get("ref") or ref)), ("Nature", text.KIND_LABELS.get(lot.get("kind"), lot.get("kind"))),
+        ("Date d'achat", text.day(lot.get("purchase_date"))),
+        ("Enregistré le", f"{text.moment(first.content.get('at'))} par {first.content.get('by') or '—'}"),
         ("Prix d'achat", text.euros(lot.get("purchase_price")) if purchase else "sans (confié)"), ("TMP", tmp),
         ("Mode de paiement", text.payment_label(lot.get("payment_method")) or "—"),
         ("État", text.CONDITION_LABELS.get(lot.get("condition") or "", "—")),
         ("Statut", text.LOT_STATUS_LABELS.get(lot.get("status") or "", lot.get("status") or "")),
-        ("Version du registre", str(lot.get("register_version") or 1)),
+        ("Version du registre", str(latest.number)),
     )
-    ordered = sorted(items, key=lambda a: a["ref"])
-    rows = tuple((a["ref"], str(a.get("description") or ""), families.get(a.get("family_id") or "", ""),
+    rows = tuple((str(a.get("ref") or ""), str(a.get("description") or ""), str(a.get("family") or ""),
                   text.weight(a.get("weight_g")), text.fineness(a.get("fineness")), str(a.get("serial") or ""),
                   text.euros(a.get("purchase_price")) if purchase
                   else f"réserve {text.euros(a.get('reserve_price'))}".strip(),
                   text.status_label(a.get("status")))
-                 for a in ordered)
-    traces = [(t.get("at") or "", _trace_row("lot", t, families)) for t in lot.get("traces") or []]
-    for a in ordered:
-        traces += [(t.get("at") or "", _trace_row(a["ref"], t, families)) for t in a.get("traces") or []]
-    traces.sort(key=lambda pair: pair[0])
-    return PoliceSheet(lot_ref=lot["ref"], header=header, seller=tuple(text.identity_lines(lot.get("supplier") or {})),
-                       articles=rows, traces=tuple(row for _, row in traces), comment=lot.get("comment") or None)
+                 for a in sorted(content.get("articles") or [], key=lambda a: str(a.get("ref"))))
+    event = _EVENT_LABELS.get(str(content.get("event")), str(content.get("event") or ""))
+    if latest.sealed:
+        seal_lines = (f"Reproduction de la version scellée n° {latest.number} du livre de police ({event})",
+                      f"Chaîne : {latest.chain} — rang : {latest.rank} — scellée le {text.moment(latest.sealed_at)}",
+                      f"SHA-256 : {latest.sha256}",
+                      "Le contenu scellé se relit dans Conformité › Livre de police ; le vérificateur autonome "
+                      "recalcule cette empreinte.")
+    else:
+        seal_lines = (f"Version n° {latest.number} du livre de police ({event}) — en cours de scellement",
+                      f"Chaîne : {latest.chain} — rang : en attente — SHA-256 : en cours de scellement",
+                      "Cette fiche reproduit l'écriture du journal, pas encore scellée : réimprimez-la dans quelques "
+                      "instants pour y lire son rang et son empreinte.")
+    history = tuple((str(v.number), _EVENT_LABELS.get(str(v.content.get("event")), str(v.content.get("event") or "")),
+                     text.moment(v.content.get("at")), str(v.content.get("by") or ""),
+                     str(v.content.get("reason") or ""), str(v.rank) if v.sealed else "en attente",
+                     f"{v.sha256[:16]}…" if v.sha256 else "en cours de scellement")
+                    for v in versions)
+    return PoliceSheet(lot_ref=str(lot.get("ref") or ref), header=header,
+                       seller=tuple(text.identity_lines(content.get("seller") or {})), articles=rows,
+                       traces=tuple(_change_row(c) for c in changes(versions)), seal=seal_lines,
+                       sealed=latest.sealed, versions=history)
 
 
 def _police_pdf(who: Principal, sheets: list[PoliceSheet], title: str, filename: str,
@@ -465,10 +670,20 @@ def _police_pdf(who: Principal, sheets: list[PoliceSheet], title: str, filename:
 
 
 def police_sheet(who: Principal, ref: str) -> Pdf:
+    """Rendered from the lot's sealed police-register versions (DOMAIN.md "Legal records")."""
     _back_office(who)
-    lot = lots.lot_view(who, ref.strip().upper())
-    sheet = _police_sheet(lot, lot.pop("articles"), _family_labels(who.tenant_id))
-    return _police_pdf(who, [sheet], f"Livre de police — lot {lot['ref']}", f"livre-police-{lot['ref']}.pdf")
+    ref = ref.strip().upper()
+    try:
+        live_version = lots_repo.get_lot(who.tenant_id, ref).get("register_version")
+    except NotFoundError:  # gone from the database (a closure, or behind the application's back):
+        live_version = None  # the register still holds it, and prints it
+    versions = sealed_register.lot_versions(who.tenant_id, ref, live_version)
+    if not versions:
+        if live_version is None:
+            raise NotFoundError()  # no such lot of this tenant, in the database or the register
+        raise NothingToPrintError("Ce lot n'a encore aucune version au livre de police.")
+    sheet = _police_sheet(ref, versions)
+    return _police_pdf(who, [sheet], f"Livre de police — lot {ref}", f"livre-police-{ref}.pdf")
 
 
 def police_sheets(who: Principal, filters: dict[str, str]) -> Pdf:
@@ -477,8 +692,12 @@ def police_sheets(who: Principal, filters: dict[str, str]) -> Pdf:
     if len(found) > MAX_LOTS_PER_BOOK:
         raise TooManyToPrintError(f"{len(found)} lots : {MAX_LOTS_PER_BOOK} au plus par impression, "
                                   "précisez les filtres (dates d'achat).")
-    families = _family_labels(who.tenant_id)
-    sheets = [_police_sheet(lot, lots_repo.lot_articles(who.tenant_id, lot["ref"]), families) for lot in found]
+    deadline = sealed_register.wait_until()  # one short wait for the sealer, for the whole book
+    sheets = []
+    for lot in found:  # a lot with no version in the register (not committed) has no sheet
+        versions = sealed_register.lot_versions(who.tenant_id, lot["ref"], lot.get("register_version"), deadline)
+        if versions:
+            sheets.append(_police_sheet(lot["ref"], versions))
     return _police_pdf(who, sheets, "Livre de police", "livre-police.pdf", _filters_line(filters))
 
 

@@ -13,7 +13,7 @@ from chalicelib.auth import Principal
 from chalicelib.domain.csv_export import rows_to_csv
 from chalicelib.domain.money import ZERO, fmt
 from chalicelib.domain.parties import PARTY_FIELDS, display_name
-from chalicelib.domain.visibility import LOT_PURCHASE_FIELDS
+from chalicelib.domain.visibility import columns_for
 from chalicelib.errors import ValidationError
 from chalicelib.services import catalog, lots
 
@@ -38,7 +38,7 @@ def lots_csv(who: Principal, filters: dict[str, str]) -> str:
     rows = [{**lot, "supplier_name": names.get(lot.get("supplier_id") or "", ""),
              "article_count": lot.get("article_count")}
             for lot in lots.list_lots(who, filters)]
-    columns = [c for c in LOT_COLUMNS if who.may("see_purchase_data") or c not in LOT_PURCHASE_FIELDS]
+    columns = columns_for("lot", LOT_COLUMNS, who.may("see_purchase_data"))
     return rows_to_csv(columns, rows)
 
 

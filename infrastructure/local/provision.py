@@ -120,7 +120,7 @@ def create_user_pool(idp: Any, stage: str) -> tuple[str, str]:
     return pool_id, client_id
 
 
-def create_vault(s3: Any, stage: str, retention_days: int) -> str:
+def create_vault(s3: Any, stage: str, retention_years: int) -> str:
     bucket = definitions.vault_bucket_name(stage)
     names = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     if bucket not in names:
@@ -136,7 +136,7 @@ def create_vault(s3: Any, stage: str, retention_days: int) -> str:
                 "Rule": {
                     "DefaultRetention": {
                         "Mode": definitions.VAULT_OBJECT_LOCK_MODE,
-                        "Days": retention_days,
+                        "Years": retention_years,
                     }
                 },
             },
@@ -292,7 +292,7 @@ def provision(
     *,
     stage: str = "local",
     region: str = "eu-west-3",
-    vault_retention_days: int = 1,
+    vault_retention_years: int = 1,
 ) -> LocalResources:
     session = _session(region)
 
@@ -302,7 +302,7 @@ def provision(
     ddb = client("dynamodb")
     create_tables(ddb, stage)
     pool_id, client_id = create_user_pool(client("cognito-idp"), stage)
-    bucket = create_vault(client("s3"), stage, vault_retention_days)
+    bucket = create_vault(client("s3"), stage, vault_retention_years)
     create_files_bucket(client("s3"), stage)
     media_bucket = create_media_bucket(client("s3"), stage)
     iam = client("iam")

@@ -365,6 +365,43 @@ def test_users_are_made_by_the_api_only_and_grouped_by_profile(cfn: dict[str, An
     assert all(g["Properties"]["UserPoolId"] == {"Ref": "UserPool"} for g in groups)
 
 
+def test_the_tenant_attribute_of_a_user_can_never_change(cfn: dict[str, Any]) -> None:
+    """Issue 15: a mutable custom:tenant_id moved a user into another company."""
+    schema = cfn["Resources"]["UserPool"]["Properties"]["Schema"]
+    assert [a["Mutable"] for a in schema if a["Name"] == "tenant_id"] == [False]
+
+
+def test_signups_are_rate_limited_per_address_by_a_waf_rule_on_the_api_stage(cfn: dict[str, Any]) -> None:
+    acl = cfn["Resources"]["ApiWebAcl"]["Properties"]
+    assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
+    for rule in acl["Rules"]:
+        limit = rule["Statement"]["RateBasedStatement"]
+        assert 10 <= limit["Limit"] <= 100 and limit["EvaluationWindowSec"] == 600
+        scope = json.dumps(limit["ScopeDownStatement"])
+        assert '"/api/signup"' in scope and '"POST"' in scope
+        assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+    keys = sorted(r["Statement"]["RateBasedStatement"]["AggregateKeyType"] for r in acl["Rules"])
+    assert keys == ["FORWARDED_IP", "IP"]
+    body = json.loads(acl["CustomResponseBodies"]["too_many_signups"]["Content"])
+    assert body["error"]["code"] == "too_many_requests"
+    association = cfn["Resources"]["ApiWebAclAssociation"]["Properties"]
+    assert association["WebACLArn"] == {"Fn::GetAtt": ["ApiWebAcl", "Arn"]}
+    arn = association["ResourceArn"]["Fn::Sub"]
+    assert f"/restapis/${{{tpl.REST_API}}}/stages/${{" in arn
+    (stage,) = [k for k, v in cfn["Resources"].items() if v["Type"] == "AWS::ApiGateway::Stage"]
+    assert arn.endswith(f"${{{stage}}}")
+
+
+def test_confirmation_codes_are_mailed_through_ses_from_one_address(cfn: dict[str, Any]) -> None:
+    variables = cfn["Resources"][tpl.API_FUNCTION]["Properties"]["Environment"]["Variables"]
+    assert variables["LOTBOOK_MAIL_FROM"] == {"Ref": "MailFrom"}
+    assert "LOTBOOK_MAIL_DIR" not in variables  # files are the local stack's mailbox only
+    statements = _statements(cfn["Resources"]["ApiHandlerAccessPolicy"]["Properties"]["PolicyDocument"])
+    (ses,) = [s for s in statements if s.get("Sid") == "SendConfirmationEmails"]
+    assert ses["Action"] == "ses:SendEmail"
+    assert ses["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "MailFrom"}}}
+
+
 # --------------------------------------------------------------------------- API function
 
 
@@ -445,8 +482,9 @@ def test_the_sealer_reads_the_journal_stream_in_order_bisects_retries_then_repor
     variables = function["Properties"]["Environment"]["Variables"]
     assert variables["LOTBOOK_VAULT_BUCKET"] == {"Ref": "VaultBucket"}
     assert variables["LOTBOOK_TABLE_PREFIX"] == "lotbook-prod"
-    assert variables["LOTBOOK_VAULT_RETENTION_DAYS"] == {"Ref": "SealRetentionDays"}
-    assert cfn["Parameters"]["SealRetentionDays"]["Default"] == 3650
+    # The sealer sets each record's retain-until date in calendar years, as the bucket's default.
+    assert variables["LOTBOOK_VAULT_RETENTION_YEARS"] == {"Ref": "VaultRetentionYears"}
+    assert "LOTBOOK_VAULT_RETENTION_DAYS" not in variables and "SealRetentionDays" not in cfn["Parameters"]
 
 
 def test_a_batch_left_unsealed_raises_an_alarm(cfn: dict[str, Any]) -> None:
@@ -471,7 +509,8 @@ def test_the_sealer_may_do_exactly_what_sealing_needs(cfn: dict[str, Any]) -> No
         "ReadJournalStream": ({"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
                                "dynamodb:ListStreams"}, {"Fn::GetAtt": [table("journal"), "StreamArn"]}),
         "ReadJournal": ({"dynamodb:GetItem"}, {"Fn::GetAtt": [table("journal"), "Arn"]}),
-        "WriteSealIndex": ({"dynamodb:PutItem"}, {"Fn::GetAtt": [table("sealed"), "Arn"]}),
+        "WriteSealIndex": ({"dynamodb:PutItem", "dynamodb:GetItem"}, {"Fn::GetAtt": [table("sealed"), "Arn"]}),
+        "NoteSealingFailures": ({"dynamodb:UpdateItem"}, {"Fn::GetAtt": [table("seal_failures"), "Arn"]}),
         "ClaimJournalEntries": ({"dynamodb:BatchGetItem", "dynamodb:PutItem"},
                                 {"Fn::GetAtt": [table("seal_claims"), "Arn"]}),
         "MoveChainHeads": ({"dynamodb:GetItem", "dynamodb:UpdateItem"},
@@ -484,6 +523,26 @@ def test_the_sealer_may_do_exactly_what_sealing_needs(cfn: dict[str, Any]) -> No
     role = cfn["Resources"][tpl.SEALER_ROLE]["Properties"]
     actions = {a for p in role["Policies"] for st in _statements(p["PolicyDocument"]) for a in _as_list(st["Action"])}
     assert not [a for a in actions if a.startswith(("dynamodb:", "s3:"))]
+
+
+def test_unsealed_entries_are_retried_every_5_minutes_by_a_job_that_may_only_seal(
+    cfn: dict[str, Any], sam: dict[str, Any]
+) -> None:
+    function = sam["Resources"][tpl.RETRY_SEALING_FUNCTION]["Properties"]
+    assert function["Handler"] == "app.retry_sealing"
+    (event,) = function["Events"].values()
+    assert (event["Type"], event["Properties"]["Schedule"]) == ("Schedule", "rate(5 minutes)")
+    granted = _policy_actions(cfn, "RetrySealingAccessPolicy")
+    sealer = _policy_actions(cfn, "SealerAccessPolicy")
+    for sid in ("ReadJournal", "WriteSealIndex", "ClaimJournalEntries", "MoveChainHeads", "WriteVault"):
+        assert granted[sid] == sealer[sid], sid  # the sealer's own work, nothing more
+    assert granted["RetryFailures"] == ({"dynamodb:Scan", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+                                        {"Fn::GetAtt": [tpl.table_logical_id("seal_failures"), "Arn"]})
+    assert set(granted) == {"ReadJournal", "WriteSealIndex", "ClaimJournalEntries", "MoveChainHeads", "WriteVault",
+                            "RetryFailures"}
+    # The alarms that call a human when sealing fails: the dead-letter queue and the sealer's lag.
+    alarms = {k for k, v in cfn["Resources"].items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+    assert {"SealerDeadLetterAlarm", "SealerIteratorAgeAlarm"} <= alarms
 
 
 def test_chain_heads_are_anchored_daily_by_a_job_that_reads_heads_and_writes_the_journal(
