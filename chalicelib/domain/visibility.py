@@ -98,6 +98,14 @@ def sortable(resource: str, field: str, sees_purchase_data: bool) -> bool:
 # ---------------------------------------------------------------- per resource
 
 
+def filterable(article: dict[str, Any], sees_purchase_data: bool) -> dict[str, Any]:
+    """The article as the caller's filters may test it: "has traces" must not tell the shop
+    that a field it may not see was corrected."""
+    if sees_purchase_data:
+        return article
+    return {**article, "traces": traces_for(article.get("traces") or [], ARTICLE_FIELDS)}
+
+
 def article_for(article: dict[str, Any], sees_purchase_data: bool) -> dict[str, Any]:
     if sees_purchase_data:
         return article

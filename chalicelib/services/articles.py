@@ -12,7 +12,7 @@ from chalicelib.auth import Principal
 from chalicelib.domain import search, sigma
 from chalicelib.domain.actions import STATUS_LABELS
 from chalicelib.domain.search import Filters
-from chalicelib.domain.visibility import article_for, event_for, sortable
+from chalicelib.domain.visibility import article_for, event_for, filterable, sortable
 from chalicelib.errors import NotFoundError, ValidationError
 
 KNOWN_STATUSES = set(STATUS_LABELS)
@@ -66,7 +66,9 @@ def find(who: Principal, filters: Filters) -> list[dict[str, Any]]:
         raise ValidationError(details={"sort": "Tri impossible sur ce champ pour votre profil."})
     pending_repo.recover_before_reading(who.tenant_id)  # never list what a dead bulk action half wrote
     selection = set(selection_refs(who)) if filters.in_selection is not None else set()
-    found = [a for a in _candidates(who, filters, selection) if search.matches(a, filters, selection)]
+    sees = who.may("see_purchase_data")
+    found = [a for a in _candidates(who, filters, selection)
+             if search.matches(filterable(a, sees), filters, selection)]
     if not filters.statuses and not filters.ref:
         found = [a for a in found if a["status"] not in _HIDDEN_BY_DEFAULT]
     return search.sort_articles(found, filters.sort)

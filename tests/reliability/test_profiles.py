@@ -464,3 +464,19 @@ def test_the_shop_cannot_work_out_a_margin_from_a_credit_note(tenant: TenantSess
     shop = tenant.add_user("shop").get(path)
     assert shop.status == 200 and shop.body["total"] == "-80.00" and shop.body["vat_to_recover"] == "0.00"
     _no_amounts(json.dumps(shop.body), {"6.45", "73.55", "38.71", "41.29"}, path)
+
+
+def test_the_shop_cannot_learn_that_a_hidden_field_was_corrected_by_filtering(tenant: TenantSession) -> None:
+    from tests.support import commit_lot
+
+    api = tenant.api
+    family = api.post("/api/families", {"label": "Cuivres"}).body["id"]
+    supplier = api.post("/api/suppliers", {"last_name": "Perrin"}).body["id"]
+    refs = [a["ref"] for a in commit_lot(api, family_id=family, supplier_id=supplier,
+                                         prices=["10.00", "20.00"])["articles"]]
+    assert api.patch(f"/api/articles/{refs[0]}", {"purchase_price": "12.00", "reason": "Erreur"}).status == 200
+    assert api.patch(f"/api/lots/{refs[0][:7]}", {"purchase_price": "32.00", "reason": "Erreur"}).status == 200
+    assert [a["ref"] for a in api.get("/api/articles?has_traces=true").body["items"]] == [refs[0]]
+    shop = tenant.add_user("shop")
+    assert shop.get("/api/articles?has_traces=true").body["items"] == []  # was: the corrected article
+    assert len(shop.get("/api/articles?has_traces=false").body["items"]) == 2
