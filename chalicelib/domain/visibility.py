@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.money import fmt
+from chalicelib.domain.vat import DEFAULT_RATE, NEGATIVE_MARGIN, is_margin_scheme
 
 # ---------------------------------------------------------------- what the shop sees
 
@@ -55,7 +56,7 @@ SALE_FIELDS = frozenset({
 })
 SALE_LINE_FIELDS = frozenset({
     "ref", "label", "quantity", "unit_price", "total", "total_excl_vat", "vat_rate", "vat_rate_percent", "vat",
-    "condition", "notes",
+    "condition", "notes", "margin_category",
 })
 # The company card and settings: who it is, how it invoices and prints; not the purchase-price
 # cipher, nor any setting added later (consignment commission, rates...) until named here.
@@ -103,13 +104,13 @@ def filterable(article: dict[str, Any], sees_purchase_data: bool) -> dict[str, A
     that a field it may not see was corrected."""
     if sees_purchase_data:
         return article
-    return {**article, "traces": traces_for(article.get("traces") or [], ARTICLE_FIELDS)}
+    return {**_rate_for_shop(article), "traces": traces_for(article.get("traces") or [], ARTICLE_FIELDS)}
 
 
 def article_for(article: dict[str, Any], sees_purchase_data: bool) -> dict[str, Any]:
     if sees_purchase_data:
         return article
-    shown = _only(article, ARTICLE_FIELDS)
+    shown = _only(_rate_for_shop(article), ARTICLE_FIELDS)
     shown["traces"] = traces_for(article.get("traces") or [], ARTICLE_FIELDS)
     return shown
 
@@ -148,6 +149,15 @@ def event_for(event: dict[str, Any], sees_purchase_data: bool) -> dict[str, Any]
 # excl.-VAT figure it gives the margin away, so the shop gets neither (art. 297 E CGI
 # keeps them from the buyer for the same reason).
 MARGIN_REVEALING = frozenset({"vat", "total_excl_vat"})
+# A margin-scheme line's rate: "zero_negative_margin" would tell the shop the article sold at a loss.
+MARGIN_RATE = frozenset({"vat_rate", "vat_rate_percent"})
+
+
+def _rate_for_shop(article: dict[str, Any]) -> dict[str, Any]:
+    """A used article sold at a loss shows the rate it was sold under, not the loss's."""
+    if article.get("vat_rate") == NEGATIVE_MARGIN:
+        return {**article, "vat_rate": article.get("vat_rate_before_sale") or DEFAULT_RATE}
+    return article
 
 
 def _sale_lines(lines: Any, used: set[str]) -> list[dict[str, Any]]:
@@ -157,6 +167,8 @@ def _sale_lines(lines: Any, used: set[str]) -> list[dict[str, Any]]:
             kept = _only(line, SALE_LINE_FIELDS)
             if line.get("ref") in used:
                 kept = {k: v for k, v in kept.items() if k not in MARGIN_REVEALING}
+                if is_margin_scheme("used", str(line.get("vat_rate") or "")):
+                    kept = {k: v for k, v in kept.items() if k not in MARGIN_RATE}
             shown.append(kept)
     return shown
 

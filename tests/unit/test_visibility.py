@@ -55,8 +55,8 @@ def test_a_margin_scheme_line_shows_no_vat_to_the_shop_but_new_goods_do() -> Non
             "vat": {"normal": {"base": "289.57", "vat": "30.43"}}}
     shown = visibility.sale_for(sale, False)
     assert "margin" not in shown
-    assert shown["lines"][0] == {"ref": "A", "unit_price": "290.00", "total": "290.00", "vat_rate": "normal",
-                                 "condition": "used"}
+    # no rate either: "zero_negative_margin" would tell a sale at a loss
+    assert shown["lines"][0] == {"ref": "A", "unit_price": "290.00", "total": "290.00", "condition": "used"}
     assert shown["lines"][1]["vat"] == "5.00"
     assert shown["vat"] == {"normal": {"base": "25.00", "vat": "5.00"}}
     assert visibility.sale_for(sale, True) is sale
@@ -76,3 +76,15 @@ def test_the_company_card_hides_the_price_code_cipher_and_unnamed_settings() -> 
                 "consignment_commission_rate": "0.25"}
     assert visibility.company_for(settings, False) == {"company_name": "Brocante", "invoicing": {"auto": True}}
     assert visibility.company_for(settings, True) == settings
+
+
+def test_a_used_article_sold_at_a_loss_does_not_say_so_to_the_shop() -> None:
+    sold = {"ref": "A", "status": "sold", "condition": "used", "vat_rate": "zero_negative_margin",
+            "vat_rate_before_sale": "intermediate", "sale_price": "10.00", "purchase_price": "30.00", "traces": []}
+    assert visibility.article_for(sold, False)["vat_rate"] == "intermediate"
+    assert visibility.filterable(sold, False)["vat_rate"] == "intermediate"  # ?vat_rate= cannot find it either
+    assert visibility.article_for(sold, True)["vat_rate"] == "zero_negative_margin"
+    loss = {"transaction_ref": "V2", "total": "10.00", "lines": [
+        {"ref": "A", "unit_price": "10.00", "total": "10.00", "vat": "0.00", "total_excl_vat": "0.00",
+         "vat_rate": "zero_negative_margin", "vat_rate_percent": "0", "condition": "used"}]}
+    assert "zero_negative_margin" not in str(visibility.sale_for(loss, False))

@@ -22,14 +22,20 @@ function isMargin(condition, rate) {
   return (condition || "used") === "used" && rate !== "exempt_melt" && rate !== "exempt_export";
 }
 
-/** The margin-scheme mention of each used line, by the family of its article. */
-async function marginMentions(refs) {
-  if (!refs.length) return [];
-  const families = await api.get("/families", { query: { page_size: 500 } }).catch(() => ({ items: [] }));
-  const category = Object.fromEntries((families.items || []).map((f) => [f.id, f.margin_category]));
-  const found = await Promise.all(refs.map((ref) => api.get(`/articles/${encodeURIComponent(ref)}`)
-    .then((a) => category[a.family_id]).catch(() => undefined)));
-  return [...new Set(found.map((c) => marginMention(c)))];
+/** The margin-scheme mention of each used line: the category the sale recorded in the line;
+ *  for a sale recorded without it, its article's family's today. */
+async function marginMentions(lines) {
+  if (!lines.length) return [];
+  const recorded = lines.filter((l) => l.margin_category).map((l) => l.margin_category);
+  const others = lines.filter((l) => !l.margin_category).map((l) => l.ref);
+  let found = [];
+  if (others.length) {
+    const families = await api.get("/families", { query: { page_size: 500 } }).catch(() => ({ items: [] }));
+    const category = Object.fromEntries((families.items || []).map((f) => [f.id, f.margin_category]));
+    found = await Promise.all(others.map((ref) => api.get(`/articles/${encodeURIComponent(ref)}`)
+      .then((a) => category[a.family_id]).catch(() => undefined)));
+  }
+  return [...new Set([...recorded, ...found].map((c) => marginMention(c)))];
 }
 
 function percent(value) {
@@ -62,7 +68,7 @@ export default async function render(view, { params, phone }) {
     entry.base += Math.round(Number(l.total_excl_vat) * 100);
     entry.vat += Math.round(Number(l.vat || 0) * 100);
   }
-  const mentions = await marginMentions(lines.filter(margin).map((l) => l.ref));
+  const mentions = await marginMentions(lines.filter(margin));
 
   const ticket = h("article", { class: "receipt", "aria-label": `Ticket de caisse ${receipt.ticket_number || sale.receipt_number}` },
     h("header", {}, h("strong", {}, company.company_name || ""), address.map((l) => h("div", {}, l)),
