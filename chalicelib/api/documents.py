@@ -167,3 +167,9 @@ def articles_summary() -> Response:
 def deposit_list() -> Response:
     _require_pdf_accepted()
     return _pdf(documents.deposit_list(principal(), _refs()))
+
+
+def closing_pdf(number: str) -> Response:
+    """``GET /api/compliance/closings/{number}.pdf`` (routed by chalicelib/api/compliance.py)."""
+    _require_pdf_accepted()
+    return _pdf(documents.closing_pdf(principal(), number))

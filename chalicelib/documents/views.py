@@ -182,3 +182,20 @@ class Listing:
     party: tuple[str, ...] = ()  # the depositary of a deposit list
     signatures: tuple[str, ...] = ()
     closing: tuple[str, ...] = field(default=())  # paragraphs after the tables
+
+
+# ---------------------------------------------------------------- cash-register closing
+
+
+@dataclass(frozen=True)
+class ClosingSheet:
+    """A sealed closing as printed: its totals, its breakdowns, and the seal that ties the
+    paper to the vault (chain, rank, SHA-256)."""
+
+    company: CompanyBlock
+    title: str  # "Clôture journalière n° 01-D-2026-11-30"
+    facts: tuple[tuple[str, str], ...]  # (label, value): period, tickets, totals
+    by_rate: tuple[tuple[str, str, str, str], ...]  # rate, excl. VAT, VAT, incl. VAT
+    by_method: tuple[tuple[str, str], ...]  # method, amount
+    seal: tuple[tuple[str, str], ...]  # chain, rank, sealed at, SHA-256
+    printed_at: str

@@ -27,6 +27,7 @@ from chalicelib.auth import Principal
 from chalicelib.config import get_settings
 from chalicelib.documents import text
 from chalicelib.documents.views import (
+    ClosingSheet,
     Column,
     CompanyBlock,
     Contract,
@@ -820,3 +821,53 @@ def deposit_list(who: Principal, refs: list[str] | None) -> Pdf:
                               "closing": closing, "signatures": ("Le dépositaire", "Pour la société")},
                         "DepositListRenderer", "liste-depot.pdf")
 
+
+
+# ---------------------------------------------------------------- cash-register closing
+
+CLOSING_KIND_LABELS = {"daily": "Clôture journalière", "monthly": "Clôture mensuelle", "yearly": "Clôture annuelle"}
+_CLOSING_METHODS = {"refund": "Remboursement (retour client)", "unknown": "Non précisé"}
+
+
+def _period_label(period: str) -> str:
+    if len(period) == 10:
+        return text.day(period)
+    if len(period) == 7:
+        return f"{period[5:]}/{period[:4]}"
+    return f"exercice {period}" if period else "—"
+
+
+def closing_pdf(who: Principal, number: str) -> Pdf:
+    """A sealed closing, printed from the vault's bytes (what an inspector checks it against)."""
+    from chalicelib.domain import seal
+    from chalicelib.services import compliance
+
+    stored = compliance.closing_content(who, number)  # the register's readers only; 404 elsewhere
+    content = seal.parse(stored.body).get("content") or {}
+    entry = stored.entry
+    facts = [("Période", _period_label(str(content.get("period") or ""))),
+             ("Caisse", str(content.get("register") or "")),
+             ("Nombre de tickets", str(content.get("tickets") or 0)),
+             ("Premier ticket", str(content.get("first_ticket") or "—")),
+             ("Dernier ticket", str(content.get("last_ticket") or "—"))]
+    if content.get("late_tickets"):
+        facts.append(("Tickets datés d'une période déjà clôturée", ", ".join(content["late_tickets"])))
+    facts += [("Total de la période (TTC)", text.euros(content.get("period_total") or "0")),
+              (f"Grand total de l'exercice {content.get('fiscal_period') or ''}".strip(),
+               text.euros(content.get("period_grand_total") or "0")),
+              ("Grand total perpétuel", text.euros(content.get("perpetual_total") or "0"))]
+    by_rate = tuple((text.vat_label(rate) if rate != "unallocated" else "Non ventilé",
+                     text.euros(v.get("total_excl_vat") or "0"), text.euros(v.get("vat") or "0"),
+                     text.euros(v.get("total") or "0"))
+                    for rate, v in sorted((content.get("by_vat_rate") or {}).items()))
+    by_method = tuple((_CLOSING_METHODS.get(method) or text.payment_label(method), text.euros(amount))
+                      for method, amount in sorted((content.get("by_payment_method") or {}).items()))
+    seal_rows = (("Chaîne", entry.chain), ("Rang", str(entry.rank)), ("Scellée le", text.moment(entry.sealed_at)),
+                 ("SHA-256", entry.sha256), ("Conservée jusqu'au", text.day(entry.retain_until[:10])))
+    kind = CLOSING_KIND_LABELS.get(str(content.get("kind") or ""), "Clôture de caisse")
+    sheet = ClosingSheet(company=_letterhead(who, _settings(who)), title=f"{kind} n° {entry.number}",
+                         facts=tuple(facts), by_rate=by_rate, by_method=by_method, seal=seal_rows,
+                         printed_at=_now())
+    from chalicelib.documents.closing import ClosingRenderer
+
+    return Pdf(f"cloture-{entry.number}.pdf", ClosingRenderer().render(sheet))

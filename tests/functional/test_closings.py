@@ -143,3 +143,29 @@ def test_a_ticket_dated_on_a_closed_day_enters_the_next_daily_closing_and_the_da
     for content in (january_31, february_1, january, february, year):
         _adds_up(content)
     assert api.get("/api/compliance/verify").body["ok"] is True
+
+    # Printed from the vault's bytes: totals, both breakdowns, and the seal to check it against.
+    sealed = listed["01-D-2026-02-01"]
+    text = " ".join(_pdf_text(api, "/api/compliance/closings/01-D-2026-02-01.pdf").split())
+    for expected in ("Clôture journalière n° 01-D-2026-02-01", "Période 01/02/2026", f"Dernier ticket {refund}",
+                     f"Tickets datés d'une période déjà clôturée {late}", "Total de la période (TTC) -60,00 €",
+                     "Ventilation par taux de TVA", "20 % -50,00 € -10,00 € -60,00 €",
+                     "Ventilation par moyen de paiement", "Espèces 60,00 €", "Carte bancaire -120,00 €",
+                     f"Rang {sealed['rank']}", sealed["sha256"]):
+        assert expected in text, expected
+    shop = tenant.add_user("shop")
+    assert shop.get("/api/compliance/closings/01-D-2026-02-01.pdf").status == 403
+    assert api.get("/api/compliance/closings/01-D-1999-01-01.pdf", headers={"Accept": "application/pdf"}).status \
+        == 404
+
+
+def _pdf_text(api: Any, path: str) -> str:
+    from chalice.test import Client
+
+    from app import app
+    from tests.pdfs import all_text
+
+    reply = Client(app).http.request("GET", path, body=b"", headers={"Authorization": f"Bearer {api.token}",
+                                                                      "Accept": "application/pdf"})
+    assert reply.status_code == 200, reply.body[:300]
+    return all_text(reply.body)

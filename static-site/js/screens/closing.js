@@ -4,7 +4,7 @@
 import { api } from "../api.js";
 import { PAYMENT_METHODS, VAT_RATES, label, money, text } from "../fr.js";
 import { rawContent, sealFacts } from "../sealed.js";
-import { h, loading, section, table, title } from "../ui.js";
+import { documentLinks, h, loading, section, table, title } from "../ui.js";
 import { CLOSING_KINDS, periodLabel } from "./closings.js";
 
 // Codes the site's lists do not hold: a refund ticket, an amount no line gives a rate to.
@@ -48,7 +48,9 @@ function byMethod(content) {
 export default async function render(view, { params }) {
   const number = params.number;
   view.append(h("p", { class: "breadcrumb" }, h("a", { href: "#/conformite/clotures" }, "‹ Clôtures de caisse")),
-    title(`Clôture de caisse n° ${number}`));
+    title(`Clôture de caisse n° ${number}`),
+    h("div", { class: "actions" }, documentLinks("Imprimer la clôture (PDF)",
+      `/compliance/closings/${encodeURIComponent(number)}.pdf`, `cloture-${number}.pdf`)));
   const body = h("div");
   view.append(body);
   loading(body);
