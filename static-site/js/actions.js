@@ -4,6 +4,7 @@
 
 import { api, idempotencyKey } from "./api.js";
 import { refreshSelection } from "./basket.js";
+import { can } from "./router.js";
 import { PAYMENT_METHODS, VAT_RATES, label, money, partyName, today } from "./fr.js";
 import {
   alertBox, dialog, documentLink, field, h, listAll, onSubmit, options, readForm, showError, table,
@@ -13,13 +14,14 @@ const DATE = { name: "date", label: "Date", type: "date", required: true };
 const CLIENT = { name: "client_id", label: "Client", client: true };
 const REASON = { name: "reason", label: "Motif", type: "textarea", required: true, wide: true };
 
-/** name → label, fields, per-article prices (which price, its default), profiles. */
+/** name → label, fields, per-article prices (which price, its default); who may run one is GET /api/me's
+ *  `action:<name>` permission (the API's one table). */
 export const ACTIONS = {
   sell: { label: "Vendre", fields: [DATE, { name: "payment_method", label: "Moyen de paiement", type: "select",
     required: true, options: options(PAYMENT_METHODS, { blank: "— choisir —" }) },
   { ...CLIENT, label: "Client (facultatif)" }, { name: "invoice_number", label: "N° de facture", manualInvoice: true }],
   prices: { label: "Prix de vente (€)", placeholder: "label_price", hint: "Vide : prix étiquette." }, vat: true,
-  shop: true, phone: true },
+  phone: true },
   deposit: { label: "Mettre en dépôt", fields: [{ ...CLIENT, required: true }, DATE],
     prices: { label: "Prix de dépôt (€)", placeholder: "label_price" } },
   deposit_update: { label: "Modifier le dépôt", fields: [{ ...CLIENT, label: "Client (si changement)" },
@@ -34,7 +36,7 @@ export const ACTIONS = {
   buy_consigned: { label: "Acheter les articles en confié", fields: [DATE],
     prices: { label: "Prix d'achat (€)", placeholder: "reserve_price", hint: "Vide : prix de réserve." } },
   declare_lost: { label: "Déclarer perdus, volés ou cassés", fields: [DATE, REASON] },
-  labels: { label: "Imprimer les étiquettes", fields: [], shop: true },
+  labels: { label: "Imprimer les étiquettes", fields: [] },
   melt_deposit: { label: "Déposer pour fonte", fields: [{ ...CLIENT, label: "Affineur (client)", required: true }, DATE] },
   melt_return: { label: "Retour de fonte (remise en stock)", fields: [DATE] },
   melt_sell: { label: "Vendre pour fonte", fields: [DATE],
@@ -48,7 +50,7 @@ const PRINTS = {
 };
 
 export function actionsFor(me, phone) {
-  return Object.entries(ACTIONS).filter(([, a]) => (phone ? a.phone : me.profile !== "shop" || a.shop));
+  return Object.entries(ACTIONS).filter(([name, a]) => can(me, `action:${name}`) && (!phone || a.phone));
 }
 
 function documentLinks(reply) {

@@ -3,10 +3,10 @@
 import { api, loadConfig, session, signOut } from "./api.js";
 import { onSelection, refreshSelection } from "./basket.js";
 import { PROFILES } from "./fr.js";
-import { loadScreen, match, navigate, parseHash } from "./router.js";
+import { can, loadScreen, match, navigate, parseHash, permissionOf } from "./router.js";
 import { alertBox, clear, flashNext, h, isPhone, notice, takeFlash } from "./ui.js";
 
-const BACK_OFFICE = ["manager", "collaborator"];
+// The menu: what each entry needs is the route's (router.js ROUTES), asked of GET /api/me's permissions.
 const NAV = [
   { href: "#/", label: "Accueil", phone: true },
   { href: "#/saisie", label: "Saisie de lot" },
@@ -15,11 +15,11 @@ const NAV = [
   { href: "#/selection", label: "Sélection", phone: true },
   { href: "#/fournisseurs", label: "Fournisseurs" },
   { href: "#/clients", label: "Clients" },
-  { href: "#/familles", label: "Familles", profiles: BACK_OFFICE },
-  { href: "#/societe", label: "Société", profiles: BACK_OFFICE },
-  { href: "#/conformite", label: "Conformité", profiles: BACK_OFFICE },
-  { href: "#/fin-d-annee", label: "Fin d'année", profiles: BACK_OFFICE },
-  { href: "#/utilisateurs", label: "Utilisateurs", profiles: ["manager"] },
+  { href: "#/familles", label: "Familles" },
+  { href: "#/societe", label: "Société" },
+  { href: "#/conformite", label: "Conformité" },
+  { href: "#/fin-d-annee", label: "Fin d'année" },
+  { href: "#/utilisateurs", label: "Utilisateurs" },
 ];
 
 let me = null;
@@ -28,7 +28,7 @@ let renderCount = 0;
 const main = document.getElementById("app");
 
 function allowed(item) {
-  return me && (!item.profiles || item.profiles.includes(me.profile)) && (item.phone || !isPhone());
+  return me && can(me, permissionOf(item.href.slice(1))) && (item.phone || !isPhone());
 }
 
 function drawHeader() {
@@ -112,7 +112,7 @@ async function render() {
     refreshSelection().catch(() => {});
   }
   markCurrent();
-  if (route.profiles && !route.profiles.includes(me.profile)) {
+  if (!can(me, route.needs)) {
     refusal(view, `Votre profil (${PROFILES[me.profile]}) ne donne pas accès à cet écran.`);
     return;
   }

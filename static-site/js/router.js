@@ -1,38 +1,48 @@
 // Hash routes: "#/lots/0603001?x=1" → the screen module, loaded on first use.
-// A route says who may open it (profiles) and whether the phone layout has it.
-
-const BACK_OFFICE = ["manager", "collaborator"];
+// A route names the permission it needs (one of GET /api/me's `permissions`, from the API's
+// one table, chalicelib/domain/profiles.py) and whether the phone layout has it. The menu
+// and the home page are built from this table too: no screen compares profiles.
 
 export const ROUTES = [
   { path: "/connexion", screen: "login", public: true, phone: true },
   { path: "/inscription", screen: "signup", public: true, phone: true },
   { path: "/", screen: "home", phone: true },
-  { path: "/societe", screen: "company", profiles: BACK_OFFICE },
-  { path: "/utilisateurs", screen: "users", profiles: ["manager"] },
-  { path: "/familles", screen: "families", profiles: BACK_OFFICE },
+  { path: "/societe", screen: "company", needs: "edit_settings" },
+  { path: "/utilisateurs", screen: "users", needs: "manage_users" },
+  { path: "/familles", screen: "families", needs: "edit_families" },
   { path: "/fournisseurs", screen: "parties", kind: "supplier" },
   { path: "/fournisseurs/:id", screen: "party", kind: "supplier" },
   { path: "/clients", screen: "parties", kind: "client" },
   { path: "/clients/:id", screen: "party", kind: "client" },
   { path: "/saisie", screen: "draft" },
   { path: "/lots", screen: "lots" },
-  { path: "/lots/en-attente", screen: "pending", profiles: BACK_OFFICE },
+  { path: "/lots/en-attente", screen: "pending", needs: "receive_transfers" },
   { path: "/lots/:ref", screen: "lot" },
   { path: "/articles", screen: "articles", phone: true },
   { path: "/articles/:ref", screen: "article", phone: true },
   { path: "/selection", screen: "selection", phone: true },
   { path: "/ventes/:tr", screen: "sale", phone: true },
-  { path: "/conformite", screen: "compliance", profiles: BACK_OFFICE },
-  { path: "/conformite/livre-de-police", screen: "policefiles", profiles: BACK_OFFICE },
-  { path: "/conformite/livre-de-police/:id", screen: "policefile", profiles: BACK_OFFICE },
-  { path: "/conformite/tickets", screen: "receipts", profiles: BACK_OFFICE },
-  { path: "/conformite/tickets/:number", screen: "receipt", profiles: BACK_OFFICE },
-  { path: "/conformite/clotures", screen: "closings", profiles: BACK_OFFICE },
-  { path: "/conformite/clotures/:number", screen: "closing", profiles: BACK_OFFICE },
-  // every profile files a report (the inspector uses the session at hand); only the back office reads them
-  { path: "/conformite/controles", screen: "inspections" },
-  { path: "/fin-d-annee", screen: "yearend", profiles: BACK_OFFICE },
+  { path: "/conformite", screen: "compliance", needs: "read_register" },
+  { path: "/conformite/livre-de-police", screen: "policefiles", needs: "read_register" },
+  { path: "/conformite/livre-de-police/:id", screen: "policefile", needs: "read_register" },
+  { path: "/conformite/tickets", screen: "receipts", needs: "read_register" },
+  { path: "/conformite/tickets/:number", screen: "receipt", needs: "read_register" },
+  { path: "/conformite/clotures", screen: "closings", needs: "read_register" },
+  { path: "/conformite/clotures/:number", screen: "closing", needs: "read_register" },
+  { path: "/conformite/controles", screen: "inspections", needs: "read_register" },
+  { path: "/fin-d-annee", screen: "yearend", needs: "year_end" },
 ];
+
+/** Whether the signed-in user may do ``permission`` (always true for ``undefined``). */
+export function can(me, permission) {
+  return !permission || Boolean(me && (me.permissions || []).includes(permission));
+}
+
+/** The permission the screen at ``path`` needs (menus and tasks link only to what opens). */
+export function permissionOf(path) {
+  const found = match(path);
+  return found ? found.route.needs : undefined;
+}
 
 export function parseHash(hash = window.location.hash) {
   const raw = hash.replace(/^#/, "") || "/";

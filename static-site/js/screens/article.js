@@ -8,7 +8,7 @@ import {
   text,
 } from "../fr.js";
 import { mediaSection } from "../media.js";
-import { navigate } from "../router.js";
+import { can, navigate } from "../router.js";
 import { documentLinks, flashNext, h, listAll, loading, section, table, title } from "../ui.js";
 import { tracesTable } from "./lot.js";
 
@@ -58,7 +58,7 @@ export default async function render(view, { params, me, phone }) {
   const body = h("div");
   view.append(body);
   loading(body);
-  const backOffice = me.profile !== "shop";
+  const backOffice = can(me, "see_purchase_data");
   const [article, families] = await Promise.all([api.get(`/articles/${encodeURIComponent(ref)}`), listAll("/families")]);
   const parties = {};
   if (!phone) {
@@ -104,7 +104,7 @@ export default async function render(view, { params, me, phone }) {
     section("L'article", h("p", {}, h("label", { class: "check", for: "article-basket" }, toggle, " Dans la sélection")),
       facts),
     // photos, videos, documents: the default image is the article's thumbnail in the lists
-    mediaSection("article", ref, { editable: !phone }),
+    mediaSection("article", ref, { editable: !phone && can(me, "manage_media") }),
     section("Traces", tracesTable(article.traces, `Traces de l'article ${ref}`)),
   ];
   if (!phone) {

@@ -8,7 +8,7 @@ import { ACTIONS, actionsFor, openAction } from "../actions.js";
 import { articleCard, articleColumns, basketToggle } from "../articlebits.js";
 import { addFilter, addRefs, emptySelection, onSelection, selection } from "../basket.js";
 import { CONDITIONS, PAYMENT_METHODS, STATUSES, VAT_RATES, money, partyName } from "../fr.js";
-import { replaceQuery } from "../router.js";
+import { can, replaceQuery } from "../router.js";
 import { scanBox } from "../scan.js";
 import {
   append, clearErrors, dialog, field, fill, h, listAll, loading, notice, onSubmit, openDocument, options, pager,
@@ -80,7 +80,7 @@ function initialQuery(query) {
 }
 
 export default async function render(view, { query, me, phone }) {
-  const backOffice = me.profile !== "shop";
+  const backOffice = can(me, "see_purchase_data");
   view.append(title("Articles"));
   const [families, suppliers, clients] = await Promise.all([
     listAll("/families"), phone ? [] : listAll("/suppliers"), phone ? [] : listAll("/clients")]);

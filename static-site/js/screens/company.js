@@ -3,6 +3,7 @@
 import { api } from "../api.js";
 import { mediaSection } from "../media.js";
 import { ADDRESS_FIELDS } from "../partyform.js";
+import { can } from "../router.js";
 import { fieldset, fill, h, loading, notice, onSubmit, readForm, title } from "../ui.js";
 
 const IDENTITY = [
@@ -58,7 +59,7 @@ export default async function render(view, { me }) {
     fieldset("Adresse", ADDRESS),
     fieldset("Contact", CONTACT),
     fieldset("Facturation", INVOICING),
-    fieldset("Documents et étiquettes", me.profile === "shop" ? DOCUMENTS.slice(0, -1) : DOCUMENTS),
+    fieldset("Documents et étiquettes", can(me, "see_purchase_data") ? DOCUMENTS : DOCUMENTS.slice(0, -1)),
     fieldset("Livre de police", REGISTER),
     h("div", { class: "actions sticky-actions" }, h("button", { type: "submit", class: "button-primary" },
       "Enregistrer")));
@@ -80,6 +81,6 @@ export default async function render(view, { me }) {
       " Donnez cette référence à vos confrères : leurs ventes vous arriveront en lots à finaliser."),
     form,
     // the default active image is the logo printed at the head of invoices, receipts and contracts
-    mediaSection("company", "company", { heading: "Logo et médias de la société", editable: me.profile !== "shop",
+    mediaSection("company", "company", { heading: "Logo et médias de la société", editable: can(me, "manage_media"),
       intro: "L'image par défaut (active) sert de logo dans l'en-tête des factures, tickets et bordereaux." }));
 }

@@ -4,6 +4,7 @@
 
 import { api } from "../api.js";
 import { datetime, text } from "../fr.js";
+import { can } from "../router.js";
 import { hash } from "../sealed.js";
 import { alertBox, failure, field, h, loading, onSubmit, readForm, section, table, title } from "../ui.js";
 
@@ -24,7 +25,7 @@ function reportsTable(items) {
 }
 
 export default async function render(view, { me }) {
-  const reads = me.profile !== "shop";
+  const reads = can(me, "read_register");
   view.append(reads ? h("p", { class: "breadcrumb" }, h("a", { href: "#/conformite" }, "‹ Conformité")) : null,
     title("Rapports de contrôle"));
   const list = h("div", { "aria-live": "polite" });

@@ -9,7 +9,7 @@ import {
   fieldValue, grams, label, money, partyName, text,
 } from "../fr.js";
 import { mediaSection } from "../media.js";
-import { navigate } from "../router.js";
+import { can, navigate } from "../router.js";
 import { policeTable } from "../sealed.js";
 import {
   alertBox, confirmDialog, dialog, documentLinks, field, flashNext, h, listAll, loading, onSubmit, openDocument, readForm,
@@ -73,7 +73,7 @@ export default async function render(view, { params, me }) {
   const body = h("div");
   view.append(body);
   loading(body);
-  const backOffice = me.profile !== "shop";
+  const backOffice = can(me, "see_purchase_data");
   const [lot, families, suppliers] = await Promise.all([
     api.get(`/lots/${encodeURIComponent(ref)}`), listAll("/families"),
     backOffice ? listAll("/suppliers") : Promise.resolve([])]);

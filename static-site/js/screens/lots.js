@@ -2,7 +2,7 @@
 
 import { api } from "../api.js";
 import { LOT_KINDS, LOT_STATUSES, date, label, money, partyName } from "../fr.js";
-import { replaceQuery } from "../router.js";
+import { can, replaceQuery } from "../router.js";
 import {
   dialog, field, fill, h, listAll, loading, onSubmit, openDocument, options, pager, readForm, table, title,
 } from "../ui.js";
@@ -12,7 +12,7 @@ const FILTERS = ["q", "kind", "status", "supplier_id", "purchase_from", "purchas
 export default async function render(view, { query, me }) {
   view.append(title("Lots d'achat et prises en confié"),
     h("p", {}, h("a", { class: "button-link button-primary", href: "#/saisie" }, "Saisir un lot"),
-      me.profile !== "shop" ? [" ", h("a", { class: "button-link", href: "#/lots/en-attente", "data-pending": "" },
+      can(me, "receive_transfers") ? [" ", h("a", { class: "button-link", href: "#/lots/en-attente", "data-pending": "" },
         "Lots en attente de finition")] : null));
   const suppliers = await listAll("/suppliers");
   const state = Object.fromEntries(FILTERS.map((k) => [k, query[k] || ""]));
@@ -31,9 +31,9 @@ export default async function render(view, { query, me }) {
         options: [["", "Indifférent"], ["true", "Avec traces"], ["false", "Sans trace"]] })),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "button-primary" }, "Chercher"),
       h("button", { type: "button", class: "button-quiet", onclick: () => { form.reset(); search(); } }, "Effacer"),
-      me.profile !== "shop" ? h("button", { type: "button", onclick: summary, "aria-label": "Synthèse (Σ) des lots filtrés" },
+      can(me, "see_purchase_data") ? h("button", { type: "button", onclick: summary, "aria-label": "Synthèse (Σ) des lots filtrés" },
         "Σ Synthèse") : null,
-      me.profile !== "shop" ? [printButton("Liste des lots (PDF)", "/lots/list.pdf"),
+      can(me, "print_back_office") ? [printButton("Liste des lots (PDF)", "/lots/list.pdf"),
         printButton("Fiches du livre de police (PDF)", "/lots/police-sheets.pdf")] : null));
   // the PDFs of the lots the filters keep
   function printButton(text, path) {

@@ -4,7 +4,7 @@ import { api } from "../api.js";
 import { partyName } from "../fr.js";
 import { KINDS, LABELS, partyFields } from "../partyform.js";
 import { mediaSection } from "../media.js";
-import { navigate } from "../router.js";
+import { can, navigate } from "../router.js";
 import { alertBox, confirmDialog, flashNext, h, loading, notice, onSubmit, readForm, title } from "../ui.js";
 
 export default async function render(view, { route, params, me }) {
@@ -28,7 +28,7 @@ export default async function render(view, { route, params, me }) {
     ...partyFields(party),
     h("div", { class: "actions sticky-actions" },
       h("button", { type: "submit", class: "button-primary" }, creating ? "Créer" : "Enregistrer"),
-      !creating && me.profile !== "shop" ? h("button", { type: "button", class: "button-danger",
+      !creating && can(me, "delete_parties") ? h("button", { type: "button", class: "button-danger",
         onclick: remove }, "Supprimer") : null));
   onSubmit(form, async () => {
     const values = readForm(form);
@@ -56,7 +56,8 @@ export default async function render(view, { route, params, me }) {
   }
 
   // a supplier's media are purchase paperwork (identity documents, bills): the back office's only
-  const media = !creating && (route.kind === "client" || me.profile !== "shop")
-    ? mediaSection(route.kind, party.id, { intro: "Pièces d'identité, factures, photos…" }) : null;
+  const media = !creating && (route.kind === "client" || can(me, "see_purchase_data"))
+    ? mediaSection(route.kind, party.id, { intro: "Pièces d'identité, factures, photos…",
+      editable: can(me, "manage_media") }) : null;
   body.replaceChildren(...[warning, form, media].filter(Boolean));
 }

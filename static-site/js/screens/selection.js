@@ -5,6 +5,7 @@ import { actionsFor, openAction } from "../actions.js";
 import { articleCard, basketToggle, statusBadge } from "../articlebits.js";
 import { emptySelection, onSelection, refreshSelection, selection } from "../basket.js";
 import { money } from "../fr.js";
+import { can } from "../router.js";
 import { scanBox } from "../scan.js";
 import { documentLink, h, loading, notice, table, title, uid } from "../ui.js";
 
@@ -65,7 +66,7 @@ export default async function render(view, { me, phone }) {
       } }, "Vider la sélection")),
     phone ? null : h("div", { class: "actions", role: "group", "aria-label": "Impressions de la sélection" },
       documentLink("Étiquettes de la sélection (PDF)", "/selection/labels.pdf"),
-      me.profile === "shop" ? null : documentLink("Liste de dépôt (PDF)", "/selection/deposit-list.pdf")),
+      !can(me, "action:deposit_list") ? null : documentLink("Liste de dépôt (PDF)", "/selection/deposit-list.pdf")),
     list);
   await refresh();
   return () => unsubscribe();

@@ -79,6 +79,14 @@ def test_the_shop_sees_no_purchase_price(page: Page, stack: RunningStack) -> Non
     expect(page.get_by_role("alert")).to_contain_text("Votre profil (Boutique) ne donne pas accès à cet écran.")
     page.goto("/#/utilisateurs")
     expect(page.get_by_role("alert")).to_contain_text("ne donne pas accès")
+    # the site asks GET /api/me's permissions, as the API does: no inspection form, no media editing
+    page.goto("/#/conformite/controles")
+    expect(page.get_by_role("alert")).to_contain_text("ne donne pas accès")
+    expect(page.get_by_role("form", name="Nouveau rapport de contrôle")).to_have_count(0)
+    page.goto(f"/#/articles/{article_ref}")
+    expect(page.locator(".facts")).to_contain_text("990,00 €")
+    page.wait_for_load_state("networkidle")  # the media list has answered: nothing to add nor edit
+    expect(page.get_by_text("Ajouter un média")).to_have_count(0)
 
     # what the API sent: nothing about purchase prices (only its own draft shows what it typed)
     leaked = {url: keys & PURCHASE_KEYS for url, keys in log.keys(skip=("/api/lots/draft",)).items()}
