@@ -6,6 +6,7 @@ from chalicelib.api import accounts, articles, catalog, compliance, documents, e
 from chalicelib.api import media as media_api
 from chalicelib.api.routing import ThreadSafeChalice
 from chalicelib.observability import logger, metrics
+from chalicelib.tracing import traced
 
 app = ThreadSafeChalice(app_name="lotbook")
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
@@ -23,6 +24,7 @@ for blueprint in (accounts.bp, catalog.bp, lots.bp, articles.bp, compliance.bp, 
 # cloud template replaces it with the table's StreamArn (infrastructure/template.py).
 @app.on_dynamodb_record(stream_arn="arn:aws:dynamodb:eu-west-3:123456789012:table/journal/stream/local",
                         batch_size=100, starting_position="TRIM_HORIZON")
+@traced
 def seal_journal(event):
     from chalicelib.services import sealing
 
@@ -33,6 +35,7 @@ def seal_journal(event):
 # pending lot (chalicelib/services/transfers.py). Placeholder ARN, mapped like the journal's.
 @app.on_dynamodb_record(stream_arn="arn:aws:dynamodb:eu-west-3:123456789012:table/transfers/stream/local",
                         batch_size=25, starting_position="TRIM_HORIZON")
+@traced
 def deliver_transfers(event):
     from chalicelib.services import transfers
 
@@ -67,6 +70,7 @@ def prepare_2093_drafts(event):
 # Long work (2093 file, backups, closures): the one task of the "jobs" state machine
 # (infrastructure/statemachines/jobs.asl.json, chalicelib/services/jobs.py).
 @app.lambda_function(name="run_job")
+@traced
 def run_job(event, context):
     from chalicelib.services import jobs
 
@@ -87,6 +91,7 @@ def close_registers(event):
 # function, as `chalice package` cannot package on_s3_event: the local stack and the cloud
 # template wire the bucket's notification to it.
 @app.lambda_function(name="make_thumbnail")
+@traced
 def make_thumbnail(event, context):
     from chalicelib.services import media
 

@@ -1,8 +1,9 @@
 """Powertools logger and metrics, attached once as middleware in app.py.
 
-Tracing is X-Ray's active tracing switched on for the functions (``xray`` in
-.chalice/config.json), not Powertools' Tracer: the X-Ray SDK alone costs about
-330 ms of import on this machine, more than the whole cold-start budget.
+Tracing is X-Ray's active tracing switched on for every function (``xray`` in
+.chalice/config.json); Powertools' Tracer only for the stream, job and thumbnail
+functions, built at their first call (``chalicelib/tracing.py``): the API's cold start
+never loads the X-Ray SDK.
 """
 
 from __future__ import annotations

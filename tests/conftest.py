@@ -20,6 +20,8 @@ def aws_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "eu-west-3",
         "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true",
+        # Powertools' Tracer a no-op (chalicelib/tracing.py): no X-Ray daemon to reach.
+        "POWERTOOLS_TRACE_DISABLED": "true",
         # Every test signs up from the one address of Chalice's test client; the limit's
         # own test lowers it again (tests/functional/test_auth_hardening.py).
         "LOTBOOK_SIGNUP_LIMIT": "100000",

@@ -66,6 +66,8 @@ def _prepare_process_environment(config: StackConfig) -> None:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     # No CloudWatch here: metrics would only be printed over the banner.
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    # No X-Ray daemon either: the traced handlers' Tracer is a no-op (chalicelib/tracing.py).
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
 
 def _enable_state_machine_execution(endpoint: str) -> None:

@@ -458,3 +458,23 @@ def test_an_index_added_by_update_table_is_queried_with_every_item(aws_stack: An
         assert [i["k"]["S"] for i in page["Items"]] == ["k0", "k1", "k2", "k4"]
     finally:
         ddb.delete_table(TableName=name)
+
+
+def test_the_server_finds_a_known_hosts_backend_without_listing_moto(aws_stack: Any) -> None:
+    """9. A request's backend is looked up once per host, not per request under the dispatcher's lock."""
+    from moto import backends
+
+    ddb = boto3.client("dynamodb", endpoint_url=aws_stack.endpoint, region_name=aws_stack.region)
+    s3 = boto3.client("s3", endpoint_url=aws_stack.endpoint, region_name=aws_stack.region)
+    ddb.list_tables()
+    s3.list_buckets()
+    listings = []
+    original = backends.list_of_moto_modules
+    backends.list_of_moto_modules = lambda: listings.append(1) or original()  # type: ignore[assignment]
+    try:
+        tables = ddb.list_tables()["TableNames"]
+        buckets = s3.list_buckets()["Buckets"]
+    finally:
+        backends.list_of_moto_modules = original  # type: ignore[assignment]
+    assert tables and buckets  # each answered by its own backend
+    assert listings == []

@@ -48,6 +48,7 @@ def test_importing_the_app_builds_no_aws_client() -> None:
         "import sys, app\n"
         "assert 'boto3' not in sys.modules, 'boto3 imported at cold start'\n"
         "assert 'reportlab' not in sys.modules\n"
+        "assert 'aws_xray_sdk' not in sys.modules, 'the X-Ray SDK on the API cold path'\n"
         "from chalicelib.adapters import aws\n"
         "assert not aws._clients and not aws._session, 'an AWS client built at import'\n"
     )
