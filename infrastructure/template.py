@@ -82,6 +82,9 @@ COGNITO_ACTIONS = [
 MEDIA_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
 # The API reads sealed records back (content, version, retention); the sealer writes.
 VAULT_READ_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectRetention"]
+# The verification's checkpoints (chalicelib/domain/checkpoint.py): written once, locked, under
+# verification/ only — never a tenant's sealed records.
+CHECKPOINT_WRITE_ACTIONS = ["s3:PutObject", "s3:PutObjectRetention"]
 
 # The sealer (app.seal_journal, fed by the journal's stream) and the daily anchoring
 # of chain heads (app.anchor_chain_heads): chalice's logical ids for them.
@@ -724,6 +727,12 @@ def _api_policy(stage: str, state_machines: list[str]) -> dict[str, Any]:
             "Action": "s3:ListBucketVersions",
             "Resource": _arn("VaultBucket"),
         },
+        {
+            "Sid": "WriteVerificationCheckpoints",
+            "Effect": "Allow",
+            "Action": CHECKPOINT_WRITE_ACTIONS,
+            "Resource": _sub("${VaultBucket.Arn}/verification/*"),
+        },
     ]
     if state_machines:
         statements.append(
@@ -1064,6 +1073,8 @@ def _files(stage: str) -> dict[str, Any]:
              "Resource": _arn("VaultBucket")},
             {"Sid": "ListSealedVersions", "Effect": "Allow", "Action": "s3:ListBucketVersions",
              "Resource": _arn("VaultBucket")},
+            {"Sid": "WriteVerificationCheckpoints", "Effect": "Allow", "Action": CHECKPOINT_WRITE_ACTIONS,
+             "Resource": _sub("${VaultBucket.Arn}/verification/*")},
         ]),
         # January 2nd: reads every tenant's metal purchases, starts one draft job per tenant
         # (chalicelib/services/declarations.prepare_drafts): exactly those reads and writes.

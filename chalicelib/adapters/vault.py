@@ -175,3 +175,26 @@ def versions(prefix: str) -> dict[str, set[str]]:
         for version in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
             found.setdefault(version["Key"], set()).add(str(version.get("VersionId") or ""))
     return found
+
+
+# Verification checkpoints (chalicelib/domain/checkpoint.py): outside the tenants'
+# prefixes, so that no chain listing, export or offline verifier sees them.
+CHECKPOINTS = "verification"
+
+
+def checkpoint_prefix(tenant_id: str, chain: str) -> str:
+    return f"{CHECKPOINTS}/{tenant_id}/{chain}/"
+
+
+def checkpoint_key(tenant_id: str, chain: str, rank: int, at: datetime) -> str:
+    """Rank first, then time: the greatest key is the latest checkpoint of the longest chain."""
+    return f"{checkpoint_prefix(tenant_id, chain)}{rank:010d}-{at:%Y%m%dT%H%M%S%f}.json.gz"
+
+
+def latest_checkpoint(tenant_id: str, chain: str) -> tuple[str, set[str]] | None:
+    """The greatest checkpoint key of a chain and every version stored at it."""
+    found = versions(checkpoint_prefix(tenant_id, chain))
+    if not found:
+        return None
+    key = max(found)
+    return key, found[key]

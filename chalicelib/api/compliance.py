@@ -102,12 +102,20 @@ def list_closings() -> dict[str, Any]:
 
 @bp.route("/compliance/closings/{number}", methods=["GET"])
 def get_closing(number: str) -> Response:
+    """The sealed closing as stored; ``<number>.pdf`` prints it (API.md: API Gateway takes the
+    whole last segment as the path parameter, so the PDF is answered here)."""
+    if number.endswith(".pdf"):
+        from chalicelib.api import documents as documents_api
+
+        return documents_api.closing_pdf(number.removesuffix(".pdf"))
     return _as_stored(compliance.closing_content(principal(), number))
 
 
 @bp.route("/compliance/verify", methods=["GET"])
 def verify() -> dict[str, Any]:
-    return compliance.verify(principal())
+    """From each chain's checkpoint on; ``?full=1`` re-reads every record."""
+    full = (bp.current_request.query_params or {}).get("full", "") in ("1", "true", "oui")
+    return compliance.verify(principal(), full=full)
 
 
 @bp.route("/compliance/verify", methods=["POST"])

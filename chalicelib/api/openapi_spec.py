@@ -158,6 +158,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                                          "retention_mode": N_STRING, "retain_until": N_STRING})},
                         ("id", "sha256", "storage")),
     "Verification": obj({"ok": BOOLEAN, "checked": INTEGER, "first_broken": ANY, "chains": array(ANY),
+                         # "incremental" (from each chain's checkpoint) or "full"; records read again
+                         "mode": STRING, "reread": INTEGER,
                          # live records against their last sealed version (domain/divergence.py)
                          "divergences": array(obj({"record": STRING, "ref": STRING, "field": STRING,
                                                    "sealed": ANY, "live": ANY, "chain": STRING,
@@ -382,8 +384,14 @@ OPERATIONS: dict[str, Op] = {
     "GET /api/compliance/receipts/{number}": SEALED_CONTENT,
     "GET /api/compliance/closings": Op("The sealed cash-register closings", page_of(ref("SealedRecord")),
                                        query={**DATES, **PAGE}),
-    "GET /api/compliance/closings/{number}": SEALED_CONTENT,
-    "GET /api/compliance/verify": Op("Re-read every chain of the vault", ref("Verification")),
+    "GET /api/compliance/closings/{number}": Op(
+        SEALED_CONTENT.summary, SEALED_CONTENT.answer,
+        description=SEALED_CONTENT.description + " `{number}.pdf` answers the closing printed from those bytes "
+        "(`application/pdf`, needs `Accept: application/pdf`): totals, per VAT rate and payment method, its seal."),
+    "GET /api/compliance/verify": Op(
+        "Verify every chain of the vault: from each chain's checkpoint on, or all of it (`full=1`)",
+        ref("Verification"), query={"full": _query({"type": "string", "enum": ["0", "1"]},
+                                                   "`1`: re-read every record, not only those since the checkpoint")}),
     "GET /api/compliance/sealing": Op(
         "Journal entries the sealer failed on, still unsealed (retried by the `retry_sealing` schedule)",
         obj({"ok": BOOLEAN, "unsealed": array(obj({

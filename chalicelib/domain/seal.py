@@ -260,13 +260,18 @@ class Break:
         return REASONS[self.reason]
 
 
-def _walk(chain: str, records: Sequence[Stored]) -> tuple[Break | None, list[str]]:
-    """Check each record against its rank and its predecessor; the hashes seen."""
+def _walk(chain: str, records: Sequence[Stored], start: Head | None = None) -> tuple[Break | None, list[str]]:
+    """Check each record against its rank and its predecessor; the hashes seen.
+
+    ``start``: a rank and hash already verified (a checkpoint): ``records`` then
+    begin right after it and link to its hash.
+    """
     hashes: list[str] = []
-    prev = GENESIS
+    prev = start.sha256 if start is not None else GENESIS
+    offset = start.rank if start is not None else 0
     indexed = {r.rank for r in records}
     for position, record in enumerate(records):
-        expected = position + 1
+        expected = offset + position + 1
         if record.rank != expected:
             reason = "missing" if record.rank > expected and expected not in indexed else "out_of_order"
             return Break(chain, expected, reason), hashes
@@ -301,7 +306,7 @@ def _walk(chain: str, records: Sequence[Stored]) -> tuple[Break | None, list[str
 
 
 def verify_chain(chain: str, records: Sequence[Stored], anchors: Iterable[Head] = (),
-                 stored_ranks: Iterable[int] | None = None) -> Break | None:
+                 stored_ranks: Iterable[int] | None = None, start: Head | None = None) -> Break | None:
     """The first broken rank of ``chain``, or ``None`` when it verifies.
 
     ``records`` are in the index's order. Detects an edited record (its hash),
@@ -310,20 +315,30 @@ def verify_chain(chain: str, records: Sequence[Stored], anchors: Iterable[Head] 
     (``anchors``, from ``chain_head`` records or any trusted head) naming a rank
     the chain no longer reaches or a different hash there, or a record present
     in storage (``stored_ranks``) that the index no longer lists.
+
+    ``start`` (an incremental run): ranks up to ``start.rank`` were verified
+    before and are still the only version at their key (the caller checked);
+    ``records`` are the ones after it. An anchor at or below it names a record
+    that cannot have changed since: only the checkpoint's own rank is compared.
     """
     found: list[Break] = []
-    walked, hashes = _walk(chain, records)
+    offset = start.rank if start is not None else 0
+    walked, hashes = _walk(chain, records, start)
     if walked is not None:
         found.append(walked)
     for head in anchors:
         if head.chain != chain or head.rank < 1:
             continue
-        if head.rank > len(records):
-            found.append(Break(chain, len(records) + 1, "cut_tail"))
-        elif head.rank <= len(hashes) and hashes[head.rank - 1] != head.sha256:
+        if head.rank > offset + len(records):
+            found.append(Break(chain, offset + len(records) + 1, "cut_tail"))
+        elif start is not None and head.rank <= offset:
+            if head.rank == offset and head.sha256 != start.sha256:
+                found.append(Break(chain, head.rank, "anchor_mismatch"))
+        elif head.rank - offset <= len(hashes) and hashes[head.rank - offset - 1] != head.sha256:
             found.append(Break(chain, head.rank, "anchor_mismatch"))
     if stored_ranks is not None:
-        unindexed = sorted(set(stored_ranks) - {r.rank for r in records})
+        known = set(range(1, offset + 1)) | {r.rank for r in records}
+        unindexed = sorted(set(stored_ranks) - known)
         if unindexed:
             found.append(Break(chain, unindexed[0], "unindexed"))
     # The lowest rank wins; on a tie, the order above (walk, anchors, storage).

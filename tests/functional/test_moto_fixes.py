@@ -478,3 +478,30 @@ def test_the_server_finds_a_known_hosts_backend_without_listing_moto(aws_stack: 
         backends.list_of_moto_modules = original  # type: ignore[assignment]
     assert tables and buckets  # each answered by its own backend
     assert listings == []
+
+
+def test_a_version_listing_answers_per_prefix_page_by_page_and_leaves_the_objects_whole(aws_stack: Any) -> None:
+    """moto_versions.py: only the prefix's keys, every version and delete marker, latest flags,
+    pagination; the bodies still read back after the listing (shallow copies)."""
+    s3 = boto3.client("s3", endpoint_url=aws_stack.endpoint, region_name=aws_stack.region)
+    bucket = f"versions-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": aws_stack.region})
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for n in range(5):
+        s3.put_object(Bucket=bucket, Key=f"a/{n}", Body=f"first {n}".encode())
+        s3.put_object(Bucket=bucket, Key=f"b/{n}", Body=b"other prefix")
+    s3.put_object(Bucket=bucket, Key="a/1", Body=b"second 1")
+    s3.delete_object(Bucket=bucket, Key="a/3")
+    versions: list[tuple[str, bool]] = []
+    markers: list[tuple[str, bool]] = []
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix="a/",
+                                                                   PaginationConfig={"PageSize": 2}):
+        versions += [(v["Key"], v["IsLatest"]) for v in page.get("Versions", [])]
+        markers += [(m["Key"], m["IsLatest"]) for m in page.get("DeleteMarkers", [])]
+    assert sorted(versions) == sorted([("a/0", True), ("a/1", True), ("a/1", False), ("a/2", True), ("a/3", False),
+                                       ("a/4", True)])
+    assert markers == [("a/3", True)]
+    assert s3.get_object(Bucket=bucket, Key="a/1")["Body"].read() == b"second 1"
+    assert s3.get_object(Bucket=bucket, Key="b/4")["Body"].read() == b"other prefix"
+    listed = s3.list_object_versions(Bucket=bucket, Prefix="a/")
+    assert all(v["Key"].startswith("a/") for v in listed["Versions"])
