@@ -49,7 +49,8 @@ def test_a_dealer_signs_up_enters_a_lot_by_hand_and_by_csv_and_commits_it(page: 
     expect(page.get_by_role("alert")).to_contain_text("Code de confirmation incorrect ou expiré.")
     # logging in meanwhile: the French refusal, and the code asked for there
     page.get_by_role("link", name="Se connecter").click()
-    page.get_by_label("Adresse e-mail").fill(email)
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible()  # the signup screen is gone
+    page.get_by_label("Adresse e-mail", exact=True).fill(email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("alert")).to_contain_text("Adresse e-mail non confirmée")
