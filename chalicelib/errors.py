@@ -182,6 +182,17 @@ class BusinessRuleError(LotbookError):
     message = "Cette opération enfreint une règle de gestion."
 
 
+class DateBeforePurchaseError(BusinessRuleError):
+    code = "date_before_purchase"
+    message = "Un article ne peut pas être vendu avant la date de son achat."
+
+
+class InvoiceDateBeforeLastError(BusinessRuleError):
+    code = "invoice_date_before_last"
+    message = ("Les factures sont numérotées dans l'ordre chronologique : une vente ne peut pas être datée "
+               "d'avant la dernière facture.")
+
+
 class DateInFutureError(BusinessRuleError):
     code = "date_in_future"
     message = "La date ne peut pas être dans le futur."

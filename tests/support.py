@@ -14,6 +14,12 @@ from pathlib import Path
 from typing import Any
 
 PASSWORD = "motdepasse-1"
+# A seller with every R321-3 item of the police register (metal purchases need them all).
+IDENTIFIED_SELLER = {
+    "title": "M", "last_name": "Lefèvre", "first_names": "Jean", "street_number": "3",
+    "street_name": "rue des Tanneurs", "postcode": "54000", "city": "Nancy",
+    "id_document_type": "CNI", "id_document_number": "880254301234", "id_document_date": "2018-06-11",
+    "id_document_authority": "Préfecture de Meurthe-et-Moselle"}
 
 
 def free_port() -> int:

@@ -36,7 +36,9 @@ from chalicelib.domain.vat import DEFAULT_MARGIN_CATEGORY
 from chalicelib.errors import (
     BusinessRuleError,
     ConflictError,
+    DateBeforePurchaseError,
     DateInFutureError,
+    InvoiceDateBeforeLastError,
     NotFoundError,
     ValidationError,
     WrongStatusError,
@@ -68,17 +70,6 @@ class InvoiceNumberTakenError(ConflictError):
 class BusyError(ConflictError):
     code = "busy"
     message = "Beaucoup d'opérations simultanées : réessayez dans un instant."
-
-
-class DateBeforePurchaseError(BusinessRuleError):
-    code = "date_before_purchase"
-    message = "Un article ne peut pas être vendu avant la date de son achat."
-
-
-class InvoiceDateBeforeLastError(BusinessRuleError):
-    code = "invoice_date_before_last"
-    message = ("Les factures sont numérotées dans l'ordre chronologique : une vente ne peut pas être datée "
-               "d'avant la dernière facture.")
 
 
 def _now() -> datetime:
@@ -190,9 +181,9 @@ def _sell(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]
             raise InvoiceNumberRequiredError()
         if any(repo.refs_by_index("by_invoice", f"{who.tenant_id}#{typed_number}", limit=1)):  # keys only
             raise InvoiceNumberTakenError()
-    margin = {f.id: f.margin_category for f in catalog_repo.list_families(who.tenant_id)}
-    categories = {a["ref"]: margin.get(a.get("family_id") or "", DEFAULT_MARGIN_CATEGORY) for a in articles
-                  if (a.get("condition") or "used") == "used"}
+    used = [a for a in articles if (a.get("condition") or "used") == "used"]
+    margin = {f.id: f.margin_category for f in catalog_repo.list_families(who.tenant_id)} if used else {}
+    categories = {a["ref"]: margin.get(a.get("family_id") or "", DEFAULT_MARGIN_CATEGORY) for a in used}
     try:
         lines = sales.sale_lines(articles, params.get("prices") or {}, params.get("vat_rates") or {}, categories)
     except sales.SaleInputError as exc:

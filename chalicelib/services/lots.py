@@ -491,10 +491,9 @@ def _require_as_registered(who: Principal, lot: dict[str, Any], articles: list[d
     from chalicelib.domain import divergence
     from chalicelib.services import sealed_register
 
-    versions = sealed_register.lot_versions(who.tenant_id, lot["ref"], lot.get("register_version"))
-    if not versions:
+    last = sealed_register.last_version(who.tenant_id, lot["ref"], lot.get("register_version"))
+    if last is None:
         return
-    last = versions[-1]
     purged_articles, purged_lots = jobs_repo.purged_refs(who.tenant_id)
     found = divergence.register_divergences(
         [(last.rank or 0, last.content)], {lot["ref"]: lot}, {a["ref"]: a for a in articles},

@@ -62,6 +62,17 @@ def wait_until() -> float:
     return time.monotonic() + WAIT_FOR_SEAL
 
 
+def last_version(tenant_id: str, ref: str, live_version: int | None = None) -> Version | None:
+    """The lot's latest police-register version: one vault read, unless a newer version is
+    still on its way to the vault (then as :func:`lot_versions` finds it)."""
+    entries = sorted(repo.subject_entries(tenant_id, seal.POLICE_REGISTER, ref), key=lambda e: e.rank)
+    last = _sealed(entries[-1]) if entries else None
+    if live_version is None or live_version <= (last.number if last else 0):
+        return last
+    versions = lot_versions(tenant_id, ref, live_version)
+    return versions[-1] if versions else None
+
+
 def lot_versions(tenant_id: str, ref: str, live_version: int | None = None,
                  deadline: float | None = None) -> list[Version]:
     """Every police-register version of the lot, version 1 first.

@@ -4,6 +4,7 @@ query gives them; a closure's batch deletions retry what DynamoDB leaves unproce
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Any
 
@@ -43,12 +44,15 @@ class _Throttled:
 
     def __init__(self, client: Any, refused: int, rounds: int) -> None:
         self._client, self.refused, self.rounds, self.calls = client, refused, rounds, 0
+        self._lock = threading.Lock()  # the writers call it from several threads
 
     def batch_write_item(self, RequestItems: dict[str, list[Any]]) -> dict[str, Any]:  # noqa: N803 - boto's name
-        self.calls += 1
-        if self.rounds <= 0:
+        with self._lock:
+            self.calls += 1
+            throttle = self.rounds > 0
+            self.rounds -= 1
+        if not throttle:
             return self._client.batch_write_item(RequestItems=RequestItems)
-        self.rounds -= 1
         (table, requests), = RequestItems.items()
         done, left = requests[:-self.refused], requests[-self.refused:]
         if done:
@@ -61,14 +65,14 @@ def test_a_throttled_batch_write_is_retried_until_everything_is_deleted(
 ) -> None:
     model, tenant_id, refs = lots
     connection = bulk.connection()
-    throttled = _Throttled(connection.client, refused=5, rounds=12)
+    throttled = _Throttled(connection.client, refused=5, rounds=bulk.ATTEMPTS - 1)  # one writer may draw them all
     monkeypatch.setattr(bulk, "connection", lambda: type("C", (), {"client": throttled})())
     monkeypatch.setattr(bulk, "_pause", lambda attempt: None)
     seen: list[int] = []
     doomed = refs[:100]
     assert bulk.batch_delete(model, tenant_id, doomed, progress=seen.append) == 100
     assert [i.ref for i in model.query(tenant_id)] == refs[100:]  # exactly those, nothing else
-    assert throttled.calls >= 4 + 12  # four batches of 25, and the unprocessed ones sent again
+    assert throttled.calls >= 4 + bulk.ATTEMPTS - 1  # four batches of 25, and the unprocessed ones sent again
     assert seen[-1] == 100 and seen == sorted(seen)
 
 

@@ -20,18 +20,14 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support import Api, TenantSession, commit_lot
+from tests.support import IDENTIFIED_SELLER, Api, TenantSession, commit_lot
 
 
 @pytest.fixture
 def desk(tenant: TenantSession) -> dict[str, Any]:
     api = tenant.api
     family = api.post("/api/families", {"label": "Mobilier", "metal_2093": False}).body["id"]
-    supplier = api.post("/api/suppliers", {
-        "title": "M", "last_name": "Lefèvre", "first_names": "Jean", "street_number": "3",
-        "street_name": "rue des Tanneurs", "postcode": "54000", "city": "Nancy",
-        "id_document_type": "CNI", "id_document_number": "880254301234", "id_document_date": "2018-06-11",
-        "id_document_authority": "Préfecture de Meurthe-et-Moselle"}).body["id"]
+    supplier = api.post("/api/suppliers", IDENTIFIED_SELLER).body["id"]
     return {"api": api, "tenant": tenant, "family": family, "supplier": supplier}
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support import TenantSession, commit_lot
+from tests.support import IDENTIFIED_SELLER, TenantSession, commit_lot
 
 ROOT = Path(__file__).resolve().parents[2]
 VERIFIER = ROOT / "chalicelib" / "verifier" / "lotbook_verify.py"
@@ -84,11 +84,7 @@ def sealed(tenant: TenantSession) -> TenantSession:
 
     api = tenant.api
     family = api.post("/api/families", {"label": "Mobilier", "metal_2093": False}).body["id"]
-    supplier = api.post("/api/suppliers", {
-        "title": "M", "last_name": "Lefèvre", "first_names": "Jean", "street_number": "3",
-        "street_name": "rue des Tanneurs", "postcode": "54000", "city": "Nancy",
-        "id_document_type": "CNI", "id_document_number": "880254301234", "id_document_date": "2018-06-11",
-        "id_document_authority": "Préfecture de Meurthe-et-Moselle"}).body["id"]
+    supplier = api.post("/api/suppliers", IDENTIFIED_SELLER).body["id"]
     refs = []
     for prices in (["10.00", "20.00"], ["35.50"], ["120.00"]):
         refs.append(commit_lot(api, family_id=family, supplier_id=supplier, prices=prices)["articles"][0]["ref"])
