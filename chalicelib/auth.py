@@ -30,6 +30,9 @@ class Principal:
     # When the ID token was issued (its ``iat``, seconds): a token older than its user's record
     # (deleted, then created again with the same e-mail) or than a password change is refused.
     issued_at: int = 0
+    # An inspector's read-only session (DOMAIN.md "Inspector access"): the grant's
+    # ``{"id", "name", "service", "purpose"}``, recorded with every read of the register.
+    inspector: dict[str, str] | None = None
 
     def require(self, permission: str) -> None:
         if not may(self.profile, permission):

@@ -48,6 +48,9 @@ class Settings:
     mail_from: str = ""
     # Where the caller's address is when a proxy stands in front (cloud: CloudFront-Viewer-Address).
     client_ip_header: str = ""
+    # The software's version, recorded in the event log each time it changes: the build's
+    # (template parameter) in the cloud, the git commit on the local stack and in tests.
+    software_version: str = "unknown"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -110,6 +113,7 @@ def load_settings() -> Settings:
         mail_dir=env.get("LOTBOOK_MAIL_DIR", ""),
         mail_from=env.get("LOTBOOK_MAIL_FROM", ""),
         client_ip_header=env.get("LOTBOOK_CLIENT_IP_HEADER", ""),
+        software_version=env.get("LOTBOOK_VERSION", "") or "unknown",
     )
 
 

@@ -34,9 +34,14 @@ POLICE_REGISTER = "police_register"
 RECEIPT = "receipt"
 CLOSING = "closing"
 INSPECTION = "inspection"
+# The event log (journal des événements techniques), the police register's consultation
+# log (arrêté of 15 May 2020, art. 3) and the receipts of training mode (mode formation).
+EVENT = "event"
+CONSULTATION = "consultation"
+TRAINING = "training"
 CHAIN_HEAD = "chain_head"
 # In the order verification reports them.
-CHAINS = (POLICE_REGISTER, RECEIPT, CLOSING, INSPECTION, CHAIN_HEAD)
+CHAINS = (POLICE_REGISTER, RECEIPT, CLOSING, INSPECTION, EVENT, CONSULTATION, TRAINING, CHAIN_HEAD)
 
 # Journal kind → chain. Every journal kind is sealed: a kind missing here is
 # refused by the sealer (reported), never silently skipped.
@@ -48,6 +53,9 @@ CHAIN_OF_KIND = {
     "sale_return": RECEIPT,
     "closing": CLOSING,
     "inspection": INSPECTION,
+    "event": EVENT,
+    "consultation": CONSULTATION,
+    "training_sale": TRAINING,
     "chain_head": CHAIN_HEAD,
 }
 
