@@ -10,7 +10,7 @@ help:
 	@echo "make run    - start the local stack (site + API + local AWS) with a demo tenant"
 	@echo "make test   - run every test"
 	@echo "make browser - install Debian's chromium for the site's tests (make test does it)"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff and mypy"
 	@echo "make template - generate and lint the cloud template into build/"
 	@echo "make bench  - run the benchmarks in bench/"
 
@@ -32,10 +32,12 @@ browser:
 
 test: $(STAMP) browser
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 template: $(STAMP)
 	$(PY) -m infrastructure.template --stage dev --out build/ --lint

@@ -65,7 +65,7 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def _group(digits: str) -> str:
-    groups = []
+    groups: list[str] = []
     while len(digits) > 3:
         groups.insert(0, digits[-3:])
         digits = digits[:-3]

@@ -7,6 +7,7 @@ number (counting every line of the file, header included) and a French reason.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -111,11 +112,11 @@ def _line(
         if family_id is None:
             reasons.append(f"Famille inconnue : « {cells['family']} ».")
 
-    def amount(name: str, label: str, parse_one: object = money) -> Decimal | None:
+    def amount(name: str, label: str, parse_one: Callable[[object], Decimal] = money) -> Decimal | None:
         if not cells[name]:
             return None
         try:
-            return parse_one(cells[name])  # type: ignore[operator]
+            return parse_one(cells[name])
         except AmountError as exc:
             reasons.append(f"{label} : {exc}")
             return None

@@ -243,4 +243,5 @@ def default_medium(media: list[Medium]) -> Medium | None:
     """The one marked as default, or else the lightest; among the usable media only."""
     usable = display_order([m for m in media if m.usable])
     marked = [m for m in usable if m.marked_default]
-    return (marked or usable or [None])[0]
+    found = marked or usable
+    return found[0] if found else None

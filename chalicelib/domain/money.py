@@ -45,7 +45,7 @@ def parse_decimal(raw: object, *, places: Decimal = CENT, negative: bool = False
         limit = f"{maximum:,.0f}".replace(",", "\u202f")
         raise AmountError(f"La valeur dépasse le maximum accepté ({limit}).")
     if value != value.quantize(places, rounding=ROUND_HALF_UP):
-        raise AmountError(f"Au plus {abs(places.as_tuple().exponent)} décimales.")
+        raise AmountError(f"Au plus {-int(places.as_tuple().exponent)} décimales.")
     result = value.quantize(places)
     return result.copy_abs() if result.is_zero() else result  # "-0" is 0.00, never a sealed "-0.00"
 

@@ -61,7 +61,7 @@ def new_lot(
     purchase = kind == "purchase"
     lot_price = header.purchase_price if purchase else None
     taxed = purchase and header.tmp and lot_price is not None
-    lot = {
+    lot: dict[str, Any] = {
         "ref": ref,
         "kind": kind,
         "status": "committed",

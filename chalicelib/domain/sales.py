@@ -106,7 +106,7 @@ def sale_lines(articles: list[dict[str, Any]], prices: dict[str, Decimal], rates
             "condition": article.get("condition") or "used",
             "notes": invoice_notes(article.get("condition") or "used", vat.rate,
                                    (categories or {}).get(article["ref"])),
-            **({"margin_category": categories[article["ref"]]} if article["ref"] in (categories or {}) else {}),
+            **({"margin_category": categories[article["ref"]]} if categories and article["ref"] in categories else {}),
         })
     return lines
 

@@ -62,11 +62,11 @@ class Filters:
                 out[f"{name}_from"] = low
             if high:
                 out[f"{name}_to"] = high
-        for name, (low, high) in (("price", self.price), ("weight", self.weight)):
-            if low is not None:
-                out[f"{name}_min"] = str(low)
-            if high is not None:
-                out[f"{name}_max"] = str(high)
+        for name, (least, most) in (("price", self.price), ("weight", self.weight)):
+            if least is not None:
+                out[f"{name}_min"] = str(least)
+            if most is not None:
+                out[f"{name}_max"] = str(most)
         if self.has_traces is not None:
             out["has_traces"] = "true" if self.has_traces else "false"
         if self.in_selection is not None:

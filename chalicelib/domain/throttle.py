@@ -51,7 +51,7 @@ def lockout_seconds(failures: int) -> int:
     """How long an account stays locked after ``failures`` failed attempts in a row."""
     if failures < LOCKOUT_AFTER:
         return 0
-    return min(LOCKOUT_MAX_SECONDS, LOCKOUT_FIRST_SECONDS * 2 ** (failures - LOCKOUT_AFTER))
+    return int(min(LOCKOUT_MAX_SECONDS, LOCKOUT_FIRST_SECONDS * 2 ** (failures - LOCKOUT_AFTER)))
 
 
 class LoginLockout:
