@@ -58,7 +58,7 @@ def files_bucket_name(stage: str) -> str:
 
 
 def media_bucket_name(stage: str) -> str:
-    """Locally; the cloud's adds the account and region (infrastructure/template.py)."""
+    """Locally; the cloud's adds the account and region (infrastructure/cloud/base.py)."""
     return f"lotbook-{stage}-media"
 
 

@@ -8,7 +8,7 @@ machine that builds it::
     python -m infrastructure.layers --out build/dev/packaged
 
 writes ``build/dev/packaged/documents-layer.zip`` beside the ``sam.json`` whose
-``DocumentsLayer`` names it (infrastructure/template.py), so ``aws cloudformation
+``DocumentsLayer`` names it (infrastructure/cloud/api.py), so ``aws cloudformation
 package`` uploads both. ``python -m infrastructure.template --layers`` does the
 same after packaging.
 """

@@ -513,11 +513,14 @@ def test_the_sealer_may_do_exactly_what_sealing_needs(cfn: dict[str, Any]) -> No
         "NoteSealingFailures": ({"dynamodb:UpdateItem"}, {"Fn::GetAtt": [table("seal_failures"), "Arn"]}),
         "ClaimJournalEntries": ({"dynamodb:BatchGetItem", "dynamodb:PutItem"},
                                 {"Fn::GetAtt": [table("seal_claims"), "Arn"]}),
-        "MoveChainHeads": ({"dynamodb:GetItem", "dynamodb:UpdateItem"},
+        "MoveChainHeads": ({"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"},
                            {"Fn::GetAtt": [table("chain_heads"), "Arn"]}),
         "WriteVault": ({"s3:PutObject", "s3:PutObjectRetention", "s3:GetObject"},
                        {"Fn::Sub": "${VaultBucket.Arn}/*"}),
         "ReportUnsealedBatches": ({"sqs:SendMessage"}, {"Fn::GetAtt": ["SealerDeadLetterQueue", "Arn"]}),
+        # a sealing failure is an event of the event log, with the software version it ran
+        "RecordFailureEvents": ({"dynamodb:PutItem"}, {"Fn::GetAtt": [table("journal"), "Arn"]}),
+        "RecordSoftwareVersion": ({"dynamodb:UpdateItem"}, {"Fn::GetAtt": [table("counters"), "Arn"]}),
     }
     # The role chalice made holds logs and traces only: nothing else to remove.
     role = cfn["Resources"][tpl.SEALER_ROLE]["Properties"]
@@ -534,12 +537,13 @@ def test_unsealed_entries_are_retried_every_5_minutes_by_a_job_that_may_only_sea
     assert (event["Type"], event["Properties"]["Schedule"]) == ("Schedule", "rate(5 minutes)")
     granted = _policy_actions(cfn, "RetrySealingAccessPolicy")
     sealer = _policy_actions(cfn, "SealerAccessPolicy")
-    for sid in ("ReadJournal", "WriteSealIndex", "ClaimJournalEntries", "MoveChainHeads", "WriteVault"):
+    for sid in ("ReadJournal", "WriteSealIndex", "ClaimJournalEntries", "MoveChainHeads", "WriteVault",
+                "RecordFailureEvents", "RecordSoftwareVersion"):
         assert granted[sid] == sealer[sid], sid  # the sealer's own work, nothing more
     assert granted["RetryFailures"] == ({"dynamodb:Scan", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
                                         {"Fn::GetAtt": [tpl.table_logical_id("seal_failures"), "Arn"]})
     assert set(granted) == {"ReadJournal", "WriteSealIndex", "ClaimJournalEntries", "MoveChainHeads", "WriteVault",
-                            "RetryFailures"}
+                            "RetryFailures", "RecordFailureEvents", "RecordSoftwareVersion"}
     # The alarms that call a human when sealing fails: the dead-letter queue and the sealer's lag.
     alarms = {k for k, v in cfn["Resources"].items() if v["Type"] == "AWS::CloudWatch::Alarm"}
     assert {"SealerDeadLetterAlarm", "SealerIteratorAgeAlarm"} <= alarms
