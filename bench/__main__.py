@@ -17,6 +17,7 @@ BENCHMARKS = {
     "labels": "documents: labels of a 999-article lot, renderer vs bare ReportLab",
     "year_end": "the 2093 file of 20,000 purchases from 5,000 sellers",
     "sealing": "the legal vault: sealing throughput, verification of a 10,000-record chain",
+    "consultations": "the consultation log's list with 10,000 records: whole index vs newest first",
     "closure": "year end: backup and closure of 100,000 articles",
     "load": "load: 10 tills searching, scanning, selling and printing for 60 s on a local stack over HTTP",
 }

@@ -26,7 +26,8 @@ from bench._inprocess import RequestCounter, moto_account, new_tenant, timed
 from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import ArticleModel, LotModel, SearchModel
 from chalicelib.adapters.repositories import sigma as sigma_repo
-from chalicelib.adapters.repositories.articles import article_item, search_item
+from chalicelib.adapters.repositories.article_items import article_item
+from chalicelib.adapters.repositories.search_index import search_item
 from chalicelib.domain import search
 from chalicelib.services import actions, articles
 

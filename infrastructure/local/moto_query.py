@@ -296,14 +296,15 @@ def _fast_query(original: Any) -> Any:
             if not isinstance(result, Item):
                 continue
             reached_length_limit = len(results) == limit
-            reached_size_limit = (result_size + result.size()) > RESULT_SIZE_LIMIT
+            size = result.size()  # measured once (moto measures each item twice: half the page's cost)
+            reached_size_limit = (result_size + size) > RESULT_SIZE_LIMIT
             if reached_length_limit or reached_size_limit:
                 last_evaluated_key = self._get_last_evaluated_key(results[-1], index_name)
                 break
 
             if not range_comparison:
                 results.append(result)
-                result_size += result.size()
+                result_size += size
                 scanned_count += 1
                 continue
 
@@ -320,7 +321,7 @@ def _fast_query(original: Any) -> Any:
                 matched = result.range_key.compare(range_comparison, range_objs)
             if matched:
                 results.append(result)
-                result_size += result.size()
+                result_size += size
                 scanned_count += 1
                 matched_before = True
             elif matched_before and result_size + _MAX_ITEM_SIZE <= RESULT_SIZE_LIMIT:

@@ -272,7 +272,7 @@ def create_state_machines(sfn: Any, iam: Any, stage: str, arns: dict[str, str]) 
         definition = path.read_text(encoding="utf-8")
         for handler, arn in arns.items():
             definition = definition.replace("${" + handler + "}", arn)
-            # The cloud template's form: ${<LogicalId>Arn} (infrastructure/template.py).
+            # The cloud template's form: ${<LogicalId>Arn} (infrastructure/cloud/statemachines.py).
             definition = definition.replace("${" + to_cfn_resource_name(handler) + "Arn}", arn)
         if _UNRESOLVED.search(definition):
             continue  # a task this app does not declare (e.g. a probe app in the tests)

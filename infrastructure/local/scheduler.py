@@ -11,8 +11,11 @@ On demand, against a running ``make run``::
     python -m infrastructure.local.scheduler list
     python -m infrastructure.local.scheduler fire anchor_chain_heads
 
-Supported cron fields: ``*``, ``?``, numbers, ``a-b``, lists, ``*/n`` and
-``a/n``, month and weekday names; not ``L``, ``W`` nor ``#``. Times are UTC.
+Cron expressions are AWS's six fields (weekdays 1 = SUN to 7, a year field, one of
+day-of-month and day-of-week ``?``), evaluated by cronsim: ``*``, numbers, ``a-b``,
+lists, ``*/n`` and ``a/n``, month and weekday names, ``L`` and ``LW`` in the
+day-of-month, ``nL`` and ``n#k`` in the day-of-week; years as ``*``, years, ranges and
+lists. Not ``nW`` nor a lone ``L`` in the day-of-week (cronsim has neither). Times are UTC.
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from cronsim import CronSim, CronSimError
 
 from infrastructure.local.bridge import function_name
 
@@ -37,9 +42,6 @@ log = logging.getLogger("lotbook.scheduler")
 
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")
-_MONTHS = {name: n for n, name in enumerate(
-    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)}
-_WEEKDAYS = {name: n for n, name in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), start=1)}
 
 
 @dataclass(frozen=True)
@@ -64,67 +66,46 @@ def schedules(app: Any) -> list[Schedule]:
 # ---------------------------------------------------------------- expressions
 
 
-def _values(spec: str, low: int, high: int, names: dict[str, int] | None = None) -> set[int] | None:
-    """The values a cron field allows; ``None`` for any (``*`` or ``?``)."""
-    if spec in ("*", "?"):
+# AWS numbers the weekdays 1 (SUN) to 7 (SAT); cron (cronsim) 0 (SUN) to 6. A weekday number
+# is one not following "/" (a step) or "#" (the nth weekday of the month).
+_AWS_WEEKDAY = re.compile(r"(?<![/#\d])(\d+)")
+_YEAR_RANGE = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
+
+
+def _cron_weekdays(spec: str) -> str:
+    def shift(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        if not 1 <= number <= 7:
+            raise ValueError(f"day-of-week {number} is outside 1-7 (1 is Sunday, as in AWS)")
+        return str(number - 1)
+
+    return _AWS_WEEKDAY.sub(shift, spec)
+
+
+def _years(spec: str) -> set[int] | None:
+    """The years the sixth field allows (``*``, years, ranges, lists); ``None`` for any."""
+    if spec == "*":
         return None
     allowed: set[int] = set()
     for part in spec.split(","):
-        step, stepped = 1, "/" in part
-        if stepped:
-            part, step_text = part.split("/", 1)
-            step = _number(step_text, None)
-            if step < 1:
-                raise ValueError(f"bad step in {spec!r}")
-        if part == "*":
-            start, end = low, high
-        elif "-" in part:
-            first, last = part.split("-", 1)
-            start, end = _number(first, names), _number(last, names)
-        else:
-            start = _number(part, names)
-            end = high if stepped else start
-        if not low <= start <= end <= high:
-            raise ValueError(f"{spec!r} is outside {low}-{high}")
-        allowed.update(range(start, end + 1, step))
+        match = _YEAR_RANGE.match(part)
+        if match is None:
+            raise ValueError(f"unsupported cron year {part!r} (years, ranges and lists only)")
+        first = int(match.group(1))
+        allowed.update(range(first, int(match.group(2) or first) + 1))
     return allowed
 
 
-def _number(text: str, names: dict[str, int] | None) -> int:
-    text = text.strip().upper()
-    if names and text in names:
-        return names[text]
-    if not text.isdigit():
-        raise ValueError(f"unsupported cron value {text!r} (no L, W or #)")
-    return int(text)
-
-
-@dataclass(frozen=True)
-class _Cron:
-    minutes: set[int] | None
-    hours: set[int] | None
-    days: set[int] | None
-    months: set[int] | None
-    weekdays: set[int] | None  # 1 = Sunday, as in AWS
-    years: set[int] | None
-
-    def day_matches(self, day: date) -> bool:
-        weekday = (day.isoweekday() % 7) + 1  # Monday=1 → 2, Sunday=7 → 1
-        return ((self.years is None or day.year in self.years)
-                and (self.months is None or day.month in self.months)
-                and (self.days is None or day.day in self.days)
-                and (self.weekdays is None or weekday in self.weekdays))
-
-
-def _parse_cron(fields: str) -> _Cron:
+def _parse_cron(fields: str) -> tuple[str, set[int] | None]:
+    """AWS's six fields as a five-field cron expression (cronsim's) and the years allowed."""
     parts = fields.split()
     if len(parts) != 6:
         raise ValueError(f"a cron expression has six fields, got {fields!r}")
     minutes, hours, days, months, weekdays, years = parts
     if days != "?" and weekdays != "?":
         raise ValueError("one of day-of-month and day-of-week must be '?'")
-    return _Cron(_values(minutes, 0, 59), _values(hours, 0, 23), _values(days, 1, 31),
-                 _values(months, 1, 12, _MONTHS), _values(weekdays, 1, 7, _WEEKDAYS), _values(years, 1970, 2199))
+    days, weekdays = ("*" if days == "?" else days), ("*" if weekdays == "?" else _cron_weekdays(weekdays))
+    return f"{minutes} {hours} {days} {months} {weekdays}", _years(years)
 
 
 def rate_interval(expression: str) -> timedelta | None:
@@ -145,19 +126,24 @@ def next_fire(expression: str, after: datetime) -> datetime:
     match = _CRON.match(expression)
     if match is None:
         raise ValueError(f"unsupported schedule expression {expression!r}")
-    cron = _parse_cron(match.group(1))
+    cron, years = _parse_cron(match.group(1))
     after = after.astimezone(UTC)
-    hours = sorted(cron.hours) if cron.hours is not None else list(range(24))
-    minutes = sorted(cron.minutes) if cron.minutes is not None else list(range(60))
-    day = after.date()
-    for _ in range(366 * 5):
-        if cron.day_matches(day):
-            for hour in hours:
-                for minute in minutes:
-                    candidate = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
-                    if candidate > after:
-                        return candidate
-        day += timedelta(days=1)
+    last_year = after.year + 5
+    # From ``after``; with a year field, from the start of each year it allows in turn.
+    starts = [after] if years is None else [
+        after if year == after.year else datetime(year, 1, 1, tzinfo=UTC) - timedelta(seconds=1)
+        for year in sorted(years) if after.year <= year <= last_year]
+    for start in starts:
+        try:
+            candidate = next(CronSim(cron, start))
+        except CronSimError as error:
+            raise ValueError(f"{expression!r}: {error}") from None
+        except StopIteration:
+            break
+        if candidate.year > last_year:
+            break
+        if years is None or candidate.year in years:
+            return candidate
     raise ValueError(f"{expression!r} does not fire in the next five years")
 
 

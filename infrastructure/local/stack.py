@@ -58,7 +58,22 @@ class StackConfig:
         return config
 
 
+def software_version(root: Path = ROOT) -> str:
+    """This checkout's commit (``git rev-parse --short HEAD``), "unknown" outside a git
+    checkout: the app's ``LOTBOOK_VERSION``, recorded in each tenant's event log when it changes."""
+    import subprocess
+
+    try:
+        found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                               timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    commit = found.stdout.strip()
+    return commit if found.returncode == 0 and re.fullmatch(r"[0-9a-f]{4,40}", commit) else "unknown"
+
+
 def _prepare_process_environment(config: StackConfig) -> None:
+    os.environ.setdefault("LOTBOOK_VERSION", software_version())
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-3")

@@ -505,3 +505,77 @@ def test_a_version_listing_answers_per_prefix_page_by_page_and_leaves_the_object
     assert s3.get_object(Bucket=bucket, Key="b/4")["Body"].read() == b"other prefix"
     listed = s3.list_object_versions(Bucket=bucket, Prefix="a/")
     assert all(v["Key"].startswith("a/") for v in listed["Versions"])
+
+
+def test_conditions_of_one_text_with_other_values_are_each_checked_against_their_own_values(
+        table: tuple[Any, Any, str]) -> None:
+    """Fix 12 keeps a condition's tokens per text: values must still be each request's own."""
+    from collections import deque
+
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    from infrastructure.local import moto_fixes
+
+    ddb, _, name = table
+    for key, value in (("a", "1"), ("b", "2"), ("c", "3")):
+        ddb.put_item(TableName=name, Item={"k": {"S": key}, "v": {"N": value}})
+
+    def delete(key: str, value: str) -> dict[str, Any]:
+        return {"Delete": {"TableName": name, "Key": {"k": {"S": key}}, "ConditionExpression": "#v = :v",
+                           "ExpressionAttributeNames": {"#v": "v"}, "ExpressionAttributeValues": {":v": {"N": value}}}}
+
+    with pytest.raises(ClientError, match="ConditionalCheckFailed"):  # c holds 3, not 2: nothing goes
+        ddb.transact_write_items(TransactItems=[delete("a", "1"), delete("b", "2"), delete("c", "2")])
+    assert ddb.scan(TableName=name)["Count"] == 3
+    ddb.transact_write_items(TransactItems=[delete("a", "1"), delete("b", "2"), delete("c", "3")])
+    assert ddb.scan(TableName=name)["Count"] == 0
+
+    # The kept tokens are moto's own lexer's, and it runs once per text.
+    calls: list[str] = []
+
+    def moto_lexer(parser: Any) -> Any:
+        calls.append(parser.condition_expression)
+        return _moto_tokens(parser)
+
+    text = "(#0 = :0 AND attribute_exists(#1)) OR size(#2) > :1"
+    parser = ConditionExpressionParser(text, {"#0": "a", "#1": "b", "#2": "c"}, {":0": {"S": "x"}, ":1": {"N": "1"}})
+    lex = moto_fixes._lexed_once(moto_lexer)
+    assert lex(parser) == lex(parser) == deque(_moto_tokens(parser)) and calls == [text]
+
+
+def _moto_tokens(parser: Any) -> Any:
+    """moto's own lexer, as it was before any fix."""
+    from collections import deque
+
+    nodes: deque[Any] = deque()
+    remaining = parser.condition_expression
+    while remaining:
+        node, remaining = parser._lex_one_node(remaining)
+        if node.nonterminal != parser.Nonterminal.WHITESPACE:
+            nodes.append(node)
+    return nodes
+
+
+def test_item_sizes_and_serialized_timestamps_are_moto_s_own() -> None:
+    """Fix 11 (moto_scalars.py): the same sizes and timestamps as moto's long way."""
+    import random
+
+    import moto.core.serialize
+    from moto.dynamodb.models.dynamo_type import Item
+
+    from infrastructure.local import moto_fixes
+
+    moto_fixes.apply()
+    rng = random.Random(11)
+    values = [{"S": "é" * rng.randint(0, 9) + "x"}, {"N": str(rng.randint(-10**6, 10**6))}, {"N": "3.25"},
+              {"BOOL": True}, {"BOOL": False}, {"NULL": True}, {"B": b"\x00\x01"}, {"SS": ["a", "bé"]},
+              {"L": [{"S": "a"}, {"N": "1"}]}, {"M": {"k": {"S": "v"}, "n": {"N": "12"}}}]
+    for _ in range(300):
+        attrs = {f"n{i}é"[: rng.randint(1, 4)] + str(i): rng.choice(values) for i in range(rng.randint(1, 8))}
+        item = Item(hash_key=None, range_key=None, attrs=attrs)
+        assert Item.size(item) == Item.size.moto(item), attrs  # type: ignore[attr-defined]
+    parse = moto.core.serialize.parse_to_aware_datetime
+    for value in ("2026-12-07T11:20:00.000Z", "2026-12-07T11:20:00+02:00", "2026-12-07T11:20:00", "2026-12-07",
+                  "1700000000", "Mon, 07 Dec 2026 11:20:00 GMT"):
+        assert parse(value) == parse.moto(value), value  # type: ignore[attr-defined]
+        assert parse(value).utcoffset() == parse.moto(value).utcoffset()  # type: ignore[attr-defined]

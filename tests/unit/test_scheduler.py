@@ -26,6 +26,13 @@ def test_a_daily_cron_fires_at_its_minute_today_then_tomorrow() -> None:
     ("cron(0 2 ? * 1 *)", datetime(2024, 5, 5, 2, 0, tzinfo=UTC)),  # 1 is Sunday, as in AWS
     ("cron(0 0 1 JAN ? *)", datetime(2025, 1, 1, 0, 0, tzinfo=UTC)),
     ("cron(30 6 31 * ? *)", datetime(2024, 5, 31, 6, 30, tzinfo=UTC)),
+    ("cron(0 2 ? * 2-6 *)", datetime(2024, 5, 3, 2, 0, tzinfo=UTC)),  # Monday to Friday
+    ("cron(0 2 ? * 1/2 *)", datetime(2024, 5, 4, 2, 0, tzinfo=UTC)),  # Sunday, Tuesday, Thursday, Saturday
+    ("cron(0 2 L * ? *)", datetime(2024, 5, 31, 2, 0, tzinfo=UTC)),  # the month's last day
+    ("cron(0 2 ? * 2#1 *)", datetime(2024, 5, 6, 2, 0, tzinfo=UTC)),  # the month's first Monday
+    ("cron(0 2 ? * 6L *)", datetime(2024, 5, 31, 2, 0, tzinfo=UTC)),  # the month's last Friday
+    ("cron(0 0 29 2 ? *)", datetime(2028, 2, 29, 0, 0, tzinfo=UTC)),
+    ("cron(0 12 1 1 ? 2027,2030)", datetime(2027, 1, 1, 12, 0, tzinfo=UTC)),
     ("rate(5 minutes)", T0 + timedelta(minutes=5)),
     ("rate(1 day)", T0 + timedelta(days=1)),
 ])
@@ -34,8 +41,8 @@ def test_expressions_give_their_next_time(expression: str, expected: datetime) -
 
 
 @pytest.mark.parametrize("expression", [
-    "cron(0 2 * * MON *)", "cron(0 2 L * ? *)", "cron(0 2 ? * 2#1 *)", "cron(61 2 * * ? *)", "cron(0 2 * *)",
-    "every day", "rate(0 days)",
+    "cron(0 2 * * MON *)", "cron(61 2 * * ? *)", "cron(0 2 * *)", "cron(0 2 ? * 0 *)", "cron(0 2 ? * 8 *)",
+    "cron(0 0 30 2 ? *)", "cron(0 12 1 1 ? 2020-2023)", "cron(0 2 15W * ? *)", "every day", "rate(0 days)",
 ])
 def test_expressions_it_cannot_honour_are_refused(expression: str) -> None:
     with pytest.raises(ValueError):
