@@ -8,6 +8,7 @@ The local stack and the tests set the environment, then call
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -51,6 +52,10 @@ class Settings:
     # The software's version, recorded in the event log each time it changes: the build's
     # (template parameter) in the cloud, the git commit on the local stack and in tests.
     software_version: str = "unknown"
+    # The site's address (links e-mailed or shown: an inspector's access). Empty: the request's own.
+    site_url: str = ""
+    # Key of the hash under which an inspector's one-time code is looked up (a secret in the cloud).
+    inspector_code_key: str = "lotbook-local-inspector-codes"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -114,6 +119,8 @@ def load_settings() -> Settings:
         mail_from=env.get("LOTBOOK_MAIL_FROM", ""),
         client_ip_header=env.get("LOTBOOK_CLIENT_IP_HEADER", ""),
         software_version=env.get("LOTBOOK_VERSION", "") or "unknown",
+        site_url=env.get("LOTBOOK_SITE_URL", ""),
+        inspector_code_key=env.get("LOTBOOK_INSPECTOR_CODE_KEY", "") or "lotbook-local-inspector-codes",
     )
 
 
@@ -122,10 +129,19 @@ def get_settings() -> Settings:
     return load_settings()
 
 
+# What is built from the settings (the AWS clients, adapters/aws.py) registers here how to
+# forget it: adapters depend on config, never the other way round.
+_resets: list[Callable[[], None]] = []
+
+
+def on_reset(forget: Callable[[], None]) -> None:
+    """Call ``forget`` each time the settings are reset."""
+    if forget not in _resets:
+        _resets.append(forget)
+
+
 def reset_settings() -> None:
     """Forget the cached settings and everything bound to them."""
     get_settings.cache_clear()
-    # Late import: adapters depend on config, not the other way round.
-    from chalicelib.adapters import aws
-
-    aws.reset_clients()
+    for forget in list(_resets):
+        forget()

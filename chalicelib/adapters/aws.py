@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 from chalicelib.adapters.models import ALL_MODELS, bind_models
-from chalicelib.config import get_settings
+from chalicelib.config import get_settings, on_reset
 
 # One botocore session and one client per service for the whole process, built once under
 # a lock: a client reads its service model from disk (~20 ms of CPU), and botocore's session
@@ -43,6 +43,47 @@ def client(service: str) -> Any:
             _clients[service] = _boto3_session().client(service, region_name=settings.region,
                                                         endpoint_url=settings.aws_endpoint_url)
         return _clients[service]
+
+
+def _iso_timestamp(value: Any) -> Any:
+    """An ISO 8601 timestamp with its offset (what S3 lists); anything else as botocore parses it."""
+    from datetime import datetime
+
+    from botocore.utils import parse_timestamp
+
+    if isinstance(value, str):
+        try:
+            found = datetime.fromisoformat(value)
+        except ValueError:
+            found = None
+        if found is not None and found.tzinfo is not None:
+            return found
+    return parse_timestamp(value)
+
+
+def listing_client(service: str) -> Any:
+    """A client of ``service`` that parses timestamps with ``datetime.fromisoformat``.
+
+    botocore parses each one with dateutil (~0.1 ms): a third of the CPU of listing a
+    10,000-record chain's versions (every version has its LastModified). The parser is a
+    botocore session's component, so this client has a session of its own (built once).
+    """
+    name = f"listing:{service}"
+    found = _clients.get(name)
+    if found is not None:
+        return found
+    with _lock:
+        if name not in _clients:
+            import botocore.session
+            from botocore.parsers import ResponseParserFactory
+
+            settings = get_settings()
+            factory = ResponseParserFactory()
+            factory.set_parser_defaults(timestamp_parser=_iso_timestamp)
+            session = botocore.session.Session()
+            session.register_component("response_parser_factory", factory)
+            _clients[name] = session.create_client(service, settings.region, endpoint_url=settings.aws_endpoint_url)
+        return _clients[name]
 
 
 def dynamodb_client() -> Any:
@@ -89,6 +130,9 @@ def reset_clients() -> None:
     with _lock:
         _clients.clear()
         _bound = False
+
+
+on_reset(reset_clients)  # reset_settings() forgets the clients built from the settings
 
 # What AWS answers when a table, a bucket or an API is over its rate (after the SDK's own
 # retries), and when two transactions touch one item at the same moment.

@@ -125,3 +125,65 @@ def refresh(refresh_token: str) -> dict[str, Any]:
     except idp.exceptions.NotAuthorizedException:
         raise InvalidCredentialsError("Session expirée : reconnectez-vous.") from None
     return _tokens(result)
+
+
+def open_inspector_session(login: str, tenant_id: str) -> dict[str, Any]:
+    """An inspector's session (chalicelib/services/inspectors.py): the grant's own account in
+    the ``inspector`` group, created on its first login with a password nobody knows, reset
+    at each login and thrown away; returns its tokens."""
+    import secrets
+
+    idp = _idp()
+    pool = get_settings().user_pool_id
+    try:
+        idp.admin_create_user(
+            UserPoolId=pool,
+            Username=login,
+            MessageAction="SUPPRESS",
+            UserAttributes=[
+                {"Name": "email", "Value": login},
+                {"Name": "email_verified", "Value": "true"},
+                {"Name": TENANT_ATTRIBUTE, "Value": tenant_id},
+            ],
+        )
+        idp.admin_add_user_to_group(UserPoolId=pool, Username=login, GroupName=Profile.INSPECTOR.value)
+    except idp.exceptions.UsernameExistsException:
+        pass
+    password = secrets.token_urlsafe(24) + "aA1!"
+    idp.admin_set_user_password(UserPoolId=pool, Username=login, Password=password, Permanent=True)
+    result = idp.initiate_auth(
+        ClientId=get_settings().user_pool_client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": login, "PASSWORD": password},
+    )
+    return _tokens(result)
+
+
+def close_inspector_session(login: str) -> None:
+    """The grant's account signed out everywhere and deleted (a revoked grant)."""
+    sign_out_everywhere(login)
+    delete_user(login)
+
+
+def tenant_of(email: str) -> str | None:
+    """The company an account belongs to (None for an address with no account): a refused
+    login is recorded in that company's event log."""
+    idp = _idp()
+    try:
+        user = idp.admin_get_user(UserPoolId=get_settings().user_pool_id, Username=email)
+    except idp.exceptions.UserNotFoundException:
+        return None
+    attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
+    return attributes.get(TENANT_ATTRIBUTE) or None
+
+
+def token_tenant(id_token: str) -> str | None:
+    """The company of an ID token Cognito just issued (read, not verified: it comes
+    straight from the pool, and the API verifies it on every request)."""
+    import jwt  # lazy, as in chalicelib/auth.py
+
+    try:
+        claims = jwt.decode(id_token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    return str(claims.get(TENANT_ATTRIBUTE) or "") or None

@@ -18,6 +18,7 @@ from pynamodb.attributes import (
     JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
@@ -45,6 +46,9 @@ class TenantModel(_Base):
     user_count = NumberAttribute(default=0)
     max_users = NumberAttribute()
     created_at = UTCDateTimeAttribute()
+    # The e-mails (lower case) of the users in training mode: a sale reads the tenant anyway,
+    # so it knows the seller's mode from the table, never from a container's cache.
+    training_users = UnicodeSetAttribute(null=True)
 
 
 class RegistryModel(_Base):
@@ -80,6 +84,8 @@ class UserModel(_Base):
     status = UnicodeAttribute(null=True)
     # Tokens issued before this moment are refused (a password change ends every session).
     tokens_after = UTCDateTimeAttribute(null=True)
+    # Training mode (mode formation, DOMAIN.md "Audit trail"): this user's sales are fictitious.
+    training = BooleanAttribute(null=True)
 
 
 class FamilyModel(_Base):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.aws import client
+from chalicelib.adapters.aws import client, listing_client
 from chalicelib.config import get_settings
 
 RETENTION_MODE = "COMPLIANCE"
@@ -82,7 +82,8 @@ def head(key: str, version_id: str | None = None) -> StoredObject:
                         _iso(reply.get("ObjectLockRetainUntilDate")), _hex(reply.get("ChecksumSHA256")))
 
 
-def put_sealed(key: str, body: bytes, sha256: str, retain_until: datetime) -> StoredObject:
+def put_sealed(key: str, body: bytes, sha256: str, retain_until: datetime,
+               content_type: str = CONTENT_TYPE) -> StoredObject:
     """Store ``body`` once at ``key``, locked until ``retain_until``.
 
     S3 checks the SHA-256 we send against what it receives and keeps it. If the
@@ -96,7 +97,7 @@ def put_sealed(key: str, body: bytes, sha256: str, retain_until: datetime) -> St
     name = bucket()
     try:
         reply = s3.put_object(
-            Bucket=name, Key=key, Body=body, ContentType=CONTENT_TYPE,
+            Bucket=name, Key=key, Body=body, ContentType=content_type,
             ChecksumAlgorithm="SHA256", ChecksumSHA256=_b64(sha256),
             ObjectLockMode=RETENTION_MODE, ObjectLockRetainUntilDate=retain_until,
             IfNoneMatch="*",
@@ -170,7 +171,7 @@ def versions(prefix: str) -> dict[str, set[str]]:
     written over, whatever its latest version or the index now say.
     """
     found: dict[str, set[str]] = {}
-    pages = client("s3").get_paginator("list_object_versions").paginate(Bucket=bucket(), Prefix=prefix)
+    pages = listing_client("s3").get_paginator("list_object_versions").paginate(Bucket=bucket(), Prefix=prefix)
     for page in pages:
         for version in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
             found.setdefault(version["Key"], set()).add(str(version.get("VersionId") or ""))
@@ -198,3 +199,24 @@ def latest_checkpoint(tenant_id: str, chain: str) -> tuple[str, set[str]] | None
         return None
     key = max(found)
     return key, found[key]
+
+
+# Fiscal archives (chalicelib/services/fiscal_archives.py): zips and manifests stored once
+# under Object Lock, outside the tenants' prefixes (like the checkpoints), so that no
+# chain listing, verification or offline verifier of the vault sees them.
+ARCHIVES = "archives"
+
+
+def archive_prefix(tenant_id: str, period: str, generation: int) -> str:
+    return f"{ARCHIVES}/{tenant_id}/{period}/{generation}/"
+
+
+def link(key: str, filename: str, version_id: str | None = None) -> str:
+    """A time-limited download link to one version of an object of the vault."""
+    from chalicelib.adapters.files import LINK_SECONDS
+
+    params: dict[str, Any] = {"Bucket": bucket(), "Key": key,
+                              "ResponseContentDisposition": f'attachment; filename="{filename}"'}
+    if version_id:
+        params["VersionId"] = version_id
+    return str(client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=LINK_SECONDS))

@@ -1,52 +1,17 @@
-"""Articles, sales and selections: storage, index keys, and the searches' access paths."""
+"""Articles: reading them (one, many, along each access path) and writing them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
-from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.adapters.aws import ensure_models_bound
-from chalicelib.adapters.models import ArticleModel, CounterModel, SaleModel, SearchModel, SelectionModel
-from chalicelib.adapters.repositories import sigma as sigma_repo
-from chalicelib.adapters.repositories._common import cancellation_codes, connection, pack, unpack
-from chalicelib.domain.sigma import Figures
+from chalicelib.adapters.models import ArticleModel
+from chalicelib.adapters.repositories.article_items import article_from_item
 from chalicelib.domain.sigma import from_slim as slim_fields
-from chalicelib.domain.sigma import slim as slim_copy
-from chalicelib.errors import ConcurrentChangeError, ConflictError, NotFoundError, StatusChangedError
-
-if TYPE_CHECKING:
-    from chalicelib.adapters.repositories.pending import PendingWrite
-
-_DATA_EXCLUDED = ("ref", "lot_ref", "status")
-
-
-def article_item(tenant_id: str, article: dict[str, Any]) -> ArticleModel:
-    """The stored item of an article record, with every index key that applies."""
-
-    def link(field: str) -> str | None:
-        return f"{tenant_id}#{article[field]}" if article.get(field) else None
-
-    def dated(field: str) -> str | None:
-        return f"{article[field]}#{article['ref']}" if article.get(field) else None
-
-    return ArticleModel(
-        tenant_id, article["ref"], lot_ref=article["lot_ref"], status=article["status"],
-        data={k: v for k, v in article.items() if k not in _DATA_EXCLUDED},
-        tenant_status=f"{tenant_id}#{article['status']}",
-        tenant_supplier=link("supplier_id"), tenant_client=link("client_id"), tenant_family=link("family_id"),
-        tenant_transaction=link("transaction_ref"), tenant_invoice=link("invoice_number"),
-        purchase_key=dated("purchase_date"), sale_key=dated("sale_date"), deposit_key=dated("deposit_date"),
-        slim=slim_copy(article),
-    )
-
-
-def article_from_item(item: ArticleModel) -> dict[str, Any]:
-    return {"ref": item.ref, "lot_ref": item.lot_ref, "status": item.status, **(item.data or {})}
+from chalicelib.errors import NotFoundError
 
 
 def get_article(tenant_id: str, ref: str) -> dict[str, Any]:
@@ -145,36 +110,15 @@ def by_date(tenant_id: str, index: str, date_from: str | None, date_to: str | No
     return (article_from_item(i) for i in getattr(ArticleModel, index).query(tenant_id, condition))
 
 
+def lot_articles(tenant_id: str, lot_ref: str) -> list[dict[str, Any]]:
+    """Article refs are the lot ref plus three digits: one range query."""
+    ensure_models_bound()
+    items = ArticleModel.query(tenant_id, ArticleModel.ref.startswith(lot_ref), consistent_read=True)
+    return [article_from_item(i) for i in items if len(i.ref) == len(lot_ref) + 3]
+
+
 # ---------------------------------------------------------------- writes
-
-
-class CounterMovedError(ConflictError):
-    """A number sequence moved between the read and the write: retry."""
-
-    code = "concurrent_change"
-    message = "Une autre opération vient d'avoir lieu : réessayez."
-
-
-def _condition(expected: str | None) -> Any:
-    """An article must still have the status it was read with; a new one must not exist."""
-    return ArticleModel.ref.does_not_exist() if expected is None else ArticleModel.status == expected
-
-
-def write_changes(tenant_id: str, changes: list[tuple[dict[str, Any], str | None]],
-                  pending: PendingWrite | None = None) -> None:
-    """One transaction of article records, each conditioned on its expected status.
-
-    A chunk of a larger write marks each article with its ``pending`` write (see pending.py).
-    """
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            for article, expected in changes:
-                item = article_item(tenant_id, article)
-                tx.save(pending.mark(item) if pending is not None else item, condition=_condition(expected))
-    except TransactWriteError as exc:
-        if "ConditionalCheckFailed" in cancellation_codes(exc):
-            raise StatusChangedError() from None
-        raise
+# (an article changed or created with a use case: chalicelib/adapters/unit_of_work.py)
 
 
 def delete_articles(tenant_id: str, refs: list[str]) -> None:
@@ -182,165 +126,3 @@ def delete_articles(tenant_id: str, refs: list[str]) -> None:
     with ArticleModel.batch_write() as batch:
         for ref in refs:
             batch.delete(ArticleModel(tenant_id, ref))
-
-
-def counter_value(tenant_id: str, key: str) -> int:
-    ensure_models_bound()
-    try:
-        return int(CounterModel.get(tenant_id, key, consistent_read=True).value)
-    except DoesNotExist:
-        return 0
-
-
-def counter_state(tenant_id: str, key: str) -> tuple[int, dict[str, Any]]:
-    """A counter and the small state it carries (a cash register's running totals)."""
-    ensure_models_bound()
-    try:
-        item = CounterModel.get(tenant_id, key, consistent_read=True)
-    except DoesNotExist:
-        return 0, {}
-    return int(item.value), dict(item.state or {})
-
-
-@dataclass
-class CounterMove:
-    """Move a counter from the value read to a new one, only if nobody moved it since."""
-
-    seen: int
-    new: int
-    state: dict[str, Any] | None = None
-
-
-def finish(tenant_id: str, changes: list[tuple[dict[str, Any], str | None]], counters: dict[str, CounterMove],
-           puts: list[tuple[Model, Any]], pending: PendingWrite | None = None,
-           sigma: dict[str, Figures] | None = None) -> None:
-    """The last step of an action, in one transaction: counters, records, articles,
-    and the Σ buckets' changes of the whole action (``sigma``, see repositories/sigma.py).
-
-    A counter that moved since it was read means another sale or entry took the
-    numbers: :class:`CounterMovedError`, and the caller starts again. Numbers
-    therefore only advance with a committed action: no gaps. With ``pending``
-    (the action wrote chunks before), the transaction also settles its record.
-    """
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            if pending is not None:
-                pending.settle(tx)
-            for model, condition in puts:
-                tx.save(model, condition=condition)
-            for article, expected in changes:
-                tx.save(article_item(tenant_id, article), condition=_condition(expected))
-            sigma_repo.add_to(tx, tenant_id, sigma or {})  # before the counters: their reasons come last
-            for key, move in counters.items():
-                actions = [CounterModel.value.set(move.new)]
-                if move.state is not None:
-                    actions.append(CounterModel.state.set(move.state))
-                tx.update(CounterModel(tenant_id, key), actions=actions,
-                          condition=(CounterModel.value == move.seen) if move.seen
-                          else CounterModel.key.does_not_exist())
-    except TransactWriteError as exc:
-        codes = cancellation_codes(exc)
-        if pending is not None:  # deletes come first: the pending record's reason
-            if codes and codes[0] == "ConditionalCheckFailed":
-                raise ConcurrentChangeError() from None  # rolled back meanwhile: nothing to finish
-            codes = codes[1:]
-        # pynamodb sends puts before updates: the counters' reasons come last.
-        if "ConditionalCheckFailed" in codes[len(codes) - len(counters):] or (
-                "ConditionalCheckFailed" in codes[:len(puts)]):
-            raise CounterMovedError() from None
-        if "ConditionalCheckFailed" in codes:
-            raise StatusChangedError() from None
-        raise
-
-
-# ---------------------------------------------------------------- sales
-
-
-def get_sale(tenant_id: str, transaction_ref: str) -> dict[str, Any]:
-    ensure_models_bound()
-    try:
-        return dict(SaleModel.get(tenant_id, transaction_ref, consistent_read=True).data)
-    except DoesNotExist:
-        raise NotFoundError("Vente introuvable.") from None
-
-
-def save_sale(tenant_id: str, sale: dict[str, Any]) -> None:
-    ensure_models_bound()
-    SaleModel(tenant_id, sale["transaction_ref"], data=sale).save()
-
-
-def list_sales(tenant_id: str) -> list[dict[str, Any]]:
-    ensure_models_bound()
-    return [dict(i.data) for i in SaleModel.query(tenant_id)]
-
-
-# ---------------------------------------------------------------- selection
-
-
-def get_selection(tenant_id: str, user_id: str) -> tuple[list[str], int | None]:
-    ensure_models_bound()
-    try:
-        item = SelectionModel.get(tenant_id, user_id, consistent_read=True)
-    except DoesNotExist:
-        return [], None
-    return unpack(item.refs), item.version
-
-
-def save_selection(tenant_id: str, user_id: str, refs: list[str], version: int | None) -> None:
-    ensure_models_bound()
-    item = SelectionModel(tenant_id, user_id, refs=pack(refs))
-    if version is not None:
-        item.version = version
-    try:
-        item.save()
-    except PutError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
-            raise ConflictError("La sélection vient d'être modifiée ailleurs : réessayez.") from None
-        raise
-
-
-# ---------------------------------------------------------------- text search index
-
-
-def search_item(tenant_id: str, lot_ref: str, articles: list[dict[str, Any]]) -> SearchModel:
-    """The search document of one lot, from its articles (all of them)."""
-    from chalicelib.domain.search import indexed_words
-
-    words = {a["ref"]: indexed_words(a) for a in articles}
-    return SearchModel(tenant_id, lot_ref, words=pack(words))
-
-
-def text_candidates(tenant_id: str, typed: list[str]) -> list[str]:
-    """References whose words start with every word typed, from the lots' search documents."""
-    from chalicelib.domain.search import text_matches
-
-    ensure_models_bound()
-    found = []
-    for item in SearchModel.query(tenant_id):
-        for ref, words in unpack(item.words).items():
-            if text_matches(words, typed):
-                found.append(ref)
-    return found
-
-
-# ---------------------------------------------------------------- closings
-
-
-def closing_markers(tenant_id: str) -> dict[str, dict[str, Any] | None]:
-    """The markers of the closings made, with the state each keeps (a daily closing's high-water mark)."""
-    ensure_models_bound()
-    return {i.key: dict(i.state) if i.state else None
-            for i in CounterModel.query(tenant_id, CounterModel.key.startswith("closing#"), consistent_read=True)}
-
-
-def record_closing(tenant_id: str, key: str, journal: Model, state: dict[str, Any] | None = None) -> bool:
-    """The closing's marker (with its state) and its journal entry together; False if already closed."""
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.save(CounterModel(tenant_id, key, value=1, state=state), condition=CounterModel.key.does_not_exist())
-            tx.save(journal)
-    except TransactWriteError as exc:
-        if "ConditionalCheckFailed" in cancellation_codes(exc):
-            return False
-        raise
-    return True

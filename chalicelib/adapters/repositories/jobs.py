@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,8 +23,10 @@ from chalicelib.adapters.models import (
     TenantModel,
     UserModel,
 )
-from chalicelib.adapters.repositories.articles import article_from_item, article_item, search_item
+from chalicelib.adapters.repositories.article_items import article_from_item, article_item
 from chalicelib.adapters.repositories.bulk import batch_delete, query_in_ranges
+from chalicelib.adapters.repositories.search_index import search_item
+from chalicelib.adapters.repositories.sigma import MOVE_PREFIX
 from chalicelib.errors import NotFoundError
 
 
@@ -173,7 +175,7 @@ def restore_records(tenant_id: str, records: Iterator[dict[str, Any]]) -> dict[s
             elif kind == "search":
                 writers[SearchModel].save(SearchModel(tenant_id, record["lot_ref"],
                                                       words=base64.b64decode(record["words"])))
-            elif kind == "counter" and not record["key"].startswith("sigma#"):  # rebuilt from the articles
+            elif kind == "counter" and not record["key"].startswith(("sigma#", MOVE_PREFIX)):  # from the articles
                 writers[CounterModel].save(CounterModel(tenant_id, record["key"], value=record["value"],
                                                         state=record["state"]))
     finally:
@@ -182,14 +184,20 @@ def restore_records(tenant_id: str, records: Iterator[dict[str, Any]]) -> dict[s
     return counts
 
 
-def delete_articles_and_lots(tenant_id: str, refs: list[str], lot_refs: list[str]) -> None:
-    """A closure's deletions: the articles out of their Σ buckets in the same transactions."""
+def delete_articles_and_lots(tenant_id: str, articles: list[dict[str, Any]], lot_refs: list[str], *,
+                             tag: str = "closure", progress: Callable[[int], None] | None = None) -> set[str]:
+    """A closure's deletions: the articles (as its snapshot has them; each only if still so)
+    by several transactions at once, then out of their Σ buckets; the lots left empty.
+    Returns the articles kept because they changed since the snapshot (their lots stay)."""
     from chalicelib.adapters.repositories.sigma import delete_counted
 
     ensure_models_bound()
-    delete_counted(tenant_id, refs)
+    kept = delete_counted(tenant_id, articles, tag, progress)
+    holding = {a["lot_ref"] for a in articles if a["ref"] in kept}
+    lot_refs = [ref for ref in lot_refs if ref not in holding]
     for model in (LotModel, SearchModel):  # several writers, throttled batches retried
         batch_delete(model, tenant_id, lot_refs)
+    return kept
 
 
 def save_search_documents(tenant_id: str, remaining: dict[str, list[dict[str, Any]]]) -> None:

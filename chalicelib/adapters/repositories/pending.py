@@ -2,7 +2,8 @@
 
 DESIGN.md "Data": a bulk action on more than DynamoDB's 100 items per transaction
 writes its articles in chunks, then one last transaction carrying everything
-else (counters, the sale, the journal entry). Compensation in the same process
+else (counters, the sale, the journal entry): chalicelib/adapters/unit_of_work.py
+does it, with the records and the rollback here. Compensation in the same process
 puts the chunks back when a later step fails — but a Lambda killed halfway (its
 timeout, out of memory) runs no compensation, and a compensation can fail too.
 
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +38,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import ArticleModel, CounterModel
 from chalicelib.adapters.repositories._common import cancellation_codes, chunks, connection, pack, unpack
+from chalicelib.adapters.repositories.article_items import article_item
 from chalicelib.observability import logger
 
 KEY_PREFIX = "pending#"
@@ -89,50 +91,16 @@ def begin(tenant_id: str, before: dict[str, dict[str, Any] | None]) -> PendingWr
     return pending
 
 
-def write_in_chunks(tenant_id: str, before: dict[str, dict[str, Any] | None], head: list[Any],
-                    write_chunk: Callable[[list[Any], PendingWrite], None],
-                    finish: Callable[[PendingWrite | None], None]) -> None:
-    """The one way to write more than a transaction holds, all or nothing.
-
-    ``head`` (the articles in ``before``, as written) goes in chunks of 100 marked with
-    a pending record, then ``finish`` writes the last transaction, which settles the
-    record. Without a head, ``finish`` alone runs (``None``: no record). On failure the
-    chunks are put back at once; what cannot be put back now is left to :func:`recover`,
-    and the write's own error is the one raised.
-    """
-    if not head:
-        finish(None)
-        return
-    pending = begin(tenant_id, before)
-    try:
-        for chunk in chunks(head):
-            write_chunk(chunk, pending)
-        finish(pending)
-    except Exception:
-        try:
-            pending.roll_back()
-        except Exception:  # noqa: BLE001 - the write's own error is the one to report
-            logger.exception("compensation failed: left to recovery", extra={"tenant_id": tenant_id,
-                                                                             "pending": pending.id})
-        raise
-
-
 def _put_back_one(tenant_id: str, pending_id: str, item: ArticleModel) -> None:
     condition = ArticleModel.pending == pending_id
     try:
         if item.undo is None:
             ArticleModel(tenant_id, item.ref).delete(condition=condition)
         else:
-            _article_item(tenant_id, unpack(item.undo)).save(condition=condition)
+            article_item(tenant_id, unpack(item.undo)).save(condition=condition)
     except (PutError, DeleteError) as exc:
         if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
             raise  # else: put back by someone else meanwhile
-
-
-def _article_item(tenant_id: str, article: dict[str, Any]) -> ArticleModel:
-    from chalicelib.adapters.repositories.articles import article_item
-
-    return article_item(tenant_id, article)
 
 
 def _put_back(tenant_id: str, pending_id: str, items: list[ArticleModel]) -> None:
@@ -144,7 +112,7 @@ def _put_back(tenant_id: str, pending_id: str, items: list[ArticleModel]) -> Non
                 if item.undo is None:
                     tx.delete(ArticleModel(tenant_id, item.ref), condition=condition)
                 else:
-                    tx.save(_article_item(tenant_id, unpack(item.undo)), condition=condition)
+                    tx.save(article_item(tenant_id, unpack(item.undo)), condition=condition)
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" not in cancellation_codes(exc):
             raise
@@ -172,14 +140,21 @@ def roll_back(tenant_id: str, pending_id: str, refs: Iterable[str]) -> int:
 
 def recover(tenant_id: str, now: float | None = None) -> int:
     """Roll back the tenant's pending writes whose deadline passed; how many articles were put back.
+    A closure's Σ moves not yet folded into the buckets (``sigma.MOVE_PREFIX``) are folded.
 
     Called before the tenant's writes act on articles, so none acts on a half-applied write.
     One strongly consistent query, usually empty.
     """
+    from chalicelib.adapters.repositories import sigma as sigma_repo
+
     ensure_models_bound()
     now = time.time() if now is None else now
     restored = 0
+    moves = False
     for record in CounterModel.query(tenant_id, CounterModel.key.startswith(KEY_PREFIX), consistent_read=True):
+        if sigma_repo.is_move(record.key):
+            moves = True  # a closure's deletions not yet in the Σ buckets: folded below
+            continue
         if int(record.value or 0) > now:
             continue  # its writer may still be at work
         pending_id = record.key[len(KEY_PREFIX):]
@@ -187,6 +162,8 @@ def recover(tenant_id: str, now: float | None = None) -> int:
         logger.warning("rolling back an unfinished write", extra={"tenant_id": tenant_id, "pending": pending_id,
                                                                  "articles": len(refs)})
         restored += roll_back(tenant_id, pending_id, refs)
+    if moves:
+        sigma_repo.fold(tenant_id)
     return restored
 
 

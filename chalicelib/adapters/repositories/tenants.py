@@ -11,15 +11,11 @@ from chalicelib.adapters.repositories import sigma as sigma_repo
 from chalicelib.adapters.repositories._common import cancellation_codes, connection
 from chalicelib.domain.entities import Tenant, User
 from chalicelib.domain.verification import PendingSignup
-from chalicelib.errors import ConflictError, NotFoundError
+from chalicelib.errors import NotFoundError, SubscriberRefTakenError
 
 SUBSCRIBER_KEY = "subscriber#"
 PENDING_KEY = "signup#"
 PENDING_EMAIL = "pending_email"
-
-
-class SubscriberRefTakenError(ConflictError):
-    code = "subscriber_ref_taken"
 
 
 def _tenant(item: TenantModel) -> Tenant:
@@ -29,6 +25,7 @@ def _tenant(item: TenantModel) -> Tenant:
         settings=dict(item.settings or {}),
         user_count=int(item.user_count or 0),
         max_users=int(item.max_users),
+        training_users=frozenset(item.training_users or ()),
     )
 
 

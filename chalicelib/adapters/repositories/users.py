@@ -22,6 +22,7 @@ def _user(item: UserModel) -> User:
         first_name=item.first_name,
         last_name=item.last_name,
         created_at=item.created_at,
+        training=bool(item.training),
     )
 
 
@@ -53,12 +54,16 @@ def add_user(user: User) -> None:
         raise
 
 
-def remove_user(tenant_id: str, user_id: str) -> None:
-    """Delete a user and free its seat, both or neither."""
+def remove_user(tenant_id: str, user_id: str, email: str | None = None) -> None:
+    """Delete a user and free its seat, both or neither (``email``: and take it out of the
+    users in training mode, so that an account created again with it starts out of it)."""
+    actions = [TenantModel.user_count.add(-1)]
+    if email:
+        actions.append(TenantModel.training_users.delete({email.lower()}))
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.delete(UserModel(tenant_id, user_id), condition=UserModel.id.exists())
-            tx.update(TenantModel(tenant_id), actions=[TenantModel.user_count.add(-1)])
+            tx.update(TenantModel(tenant_id), actions=actions)
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" in cancellation_codes(exc):
             raise NotFoundError("Utilisateur introuvable.") from None
@@ -90,9 +95,10 @@ def update_user(user: User) -> None:
     )
 
 
-def standing(tenant_id: str, email: str) -> tuple[Profile, str | None, int] | None:
-    """The profile, status and "no token issued before" second of the tenant's user with this
-    e-mail, or None when the tenant has no such user: one query of its few users (its seats).
+def standing(tenant_id: str, email: str) -> tuple[Profile, str | None, int, bool] | None:
+    """The profile, status, "no token issued before" second and training mode of the tenant's
+    user with this e-mail, or None when the tenant has no such user: one query of its few
+    users (its seats).
 
     The record's creation counts: a user deleted then created again with the same e-mail
     is a new user, whose predecessor's tokens must not come back to life."""
@@ -100,8 +106,28 @@ def standing(tenant_id: str, email: str) -> tuple[Profile, str | None, int] | No
     wanted = email.lower()
     for item in UserModel.query(tenant_id, filter_condition=UserModel.email == wanted, consistent_read=True):
         moments = [m for m in (item.created_at, item.tokens_after) if m is not None]
-        return Profile(item.profile), item.status, int(max(moments).timestamp()) if moments else 0
+        return (Profile(item.profile), item.status, int(max(moments).timestamp()) if moments else 0,
+                bool(item.training))
     return None
+
+
+def set_training(tenant_id: str, user_id: str, email: str, on: bool) -> None:
+    """Switch the user's training mode (mode formation) on or off: on the user's item (what
+    ``GET /api/me`` and the token check read) and in the tenant's ``training_users`` (what a
+    sale reads), both or neither."""
+    ensure_models_bound()
+    member = {email.lower()}
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(UserModel(tenant_id, user_id), actions=[UserModel.training.set(on)],
+                      condition=UserModel.id.exists())
+            tx.update(TenantModel(tenant_id), actions=[TenantModel.training_users.add(member) if on
+                                                       else TenantModel.training_users.delete(member)],
+                      condition=TenantModel.tenant_id.exists())
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
+            raise NotFoundError("Utilisateur introuvable.") from None
+        raise
 
 
 def revoke_tokens(tenant_id: str, user_id: str, at: datetime) -> None:
