@@ -3,6 +3,8 @@
 from chalice import ConvertToMiddleware, Cron, Rate
 
 from chalicelib.api import accounts, articles, catalog, compliance, documents, exports, lots, openapi, year_end
+from chalicelib.api import fiscal_archives as fiscal_archives_api
+from chalicelib.api import inspectors as inspectors_api
 from chalicelib.api import media as media_api
 from chalicelib.api.routing import ThreadSafeChalice
 from chalicelib.observability import logger, metrics
@@ -15,13 +17,13 @@ app.api.binary_types.append("application/pdf")  # chalicelib/api/documents.py
 
 API_PREFIX = "/api"
 for blueprint in (accounts.bp, catalog.bp, lots.bp, articles.bp, compliance.bp, documents.bp, year_end.bp,
-                  exports.bp, openapi.bp, media_api.bp):
+                  exports.bp, openapi.bp, media_api.bp, inspectors_api.bp, fiscal_archives_api.bp):
     app.register_blueprint(blueprint, url_prefix=API_PREFIX)
 
 
 # The journal's stream: every legal record is sealed from here (chalicelib/services/sealing.py).
 # The ARN is a placeholder: the local stack maps it to the journal table's stream and the
-# cloud template replaces it with the table's StreamArn (infrastructure/template.py).
+# cloud template replaces it with the table's StreamArn (infrastructure/cloud/sealing.py).
 @app.on_dynamodb_record(stream_arn="arn:aws:dynamodb:eu-west-3:123456789012:table/journal/stream/local",
                         batch_size=100, starting_position="TRIM_HORIZON")
 @traced

@@ -8,6 +8,7 @@ from typing import Any
 from chalice import Response
 
 from chalicelib.api.common import created, json_body, no_content, page
+from chalicelib.api.doc import BOOLEAN, Doc, obj, page_of, ref
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import (
     CompanyBody,
@@ -16,6 +17,7 @@ from chalicelib.api.schemas import (
     SignupBody,
     SignupConfirmBody,
     SignupResendBody,
+    TrainingBody,
     UserCreateBody,
     UserUpdateBody,
     changed_fields,
@@ -29,7 +31,7 @@ from chalicelib.services import accounts
 bp = ApiBlueprint(__name__)
 
 
-@bp.route("/health", public=True, methods=["GET"])
+@bp.route("/health", public=True, methods=["GET"], doc=Doc("Liveness", ref("Health")))
 def health() -> dict[str, Any]:
     """``{"status": "ok"}``, or ``degraded`` with counts (never a tenant's data) when journal
     entries wait to be sealed (issue: sealing must never stop silently)."""
@@ -69,7 +71,9 @@ def _source_address() -> str:
     return str(((request.context or {}).get("identity") or {}).get("sourceIp") or "")
 
 
-@bp.route("/signup", public=True, methods=["POST"])
+@bp.route("/signup", public=True, methods=["POST"], doc=Doc(
+    "Create a company and its manager, unusable until the e-mail is confirmed (a code is e-mailed; 429 past a few "
+    "signups per address)", ref("SignupResult"), 201, body=SignupBody))
 def signup() -> Response:
     body = parse(SignupBody, json_body(bp.current_request))
     tenant = accounts.signup(
@@ -80,55 +84,74 @@ def signup() -> Response:
     return created(tenant)
 
 
-@bp.route("/signup/confirm", public=True, methods=["POST"])
+@bp.route("/signup/confirm", public=True, methods=["POST"], doc=Doc(
+    "Confirm the signup's e-mail with the code it received (400 if wrong or expired)", ref("SignupVerification"),
+    body=SignupConfirmBody))
 def confirm_signup() -> dict[str, Any]:
     body = parse(SignupConfirmBody, json_body(bp.current_request))
     accounts.confirm_signup(body.email, body.code)
     return {"verification": "confirmed"}
 
 
-@bp.route("/signup/resend", public=True, methods=["POST"])
+@bp.route("/signup/resend", public=True, methods=["POST"], doc=Doc(
+    "E-mail a new confirmation code (same answer for any address)", ref("SignupVerification"), body=SignupResendBody))
 def resend_signup_code() -> dict[str, Any]:
     body = parse(SignupResendBody, json_body(bp.current_request))
     accounts.resend_code(body.email, source=_source_address())
     return {"verification": "email_sent"}
 
 
-@bp.route("/auth/login", public=True, methods=["POST"])
+@bp.route("/auth/login", public=True, methods=["POST"],
+          doc=Doc("Log in: the Cognito ID token to send as bearer", ref("Tokens"), body=LoginBody))
 def login() -> dict[str, Any]:
     body = parse(LoginBody, json_body(bp.current_request))
-    return accounts.login(body.email, body.password)
+    return accounts.login(body.email, body.password, source=_source_address())
 
 
-@bp.route("/auth/refresh", public=True, methods=["POST"])
+@bp.route("/auth/refresh", public=True, methods=["POST"],
+          doc=Doc("A new ID token from a refresh token", ref("Tokens"), body=RefreshBody))
 def refresh() -> dict[str, Any]:
     body = parse(RefreshBody, json_body(bp.current_request))
     return accounts.refresh(body.refresh_token)
 
 
-@bp.route("/me", methods=["GET"])
+@bp.route("/me", methods=["GET"],
+          doc=Doc("Who the token is, and the permissions of their profile (the site's menus)", ref("Me")))
 def me() -> dict[str, Any]:
     return accounts.me(principal())
 
 
-@bp.route("/company", methods=["GET"])
+@bp.route("/me/training", methods=["PUT"], doc=Doc(
+    "Switch the caller's training mode (mode formation) on or off: in training, sales are fictitious (receipts "
+    "marked « FICTIF — MODE FORMATION », sealed in the `training` chain) and other writes answer 409 "
+    "`training_mode`", obj({"training": BOOLEAN}, ("training",)), body=TrainingBody))
+def put_training() -> dict[str, Any]:
+    """Training mode (mode formation) of the caller: ``{"on": bool}``."""
+    from chalicelib.services import training
+
+    body = parse(TrainingBody, json_body(bp.current_request))
+    return training.switch(principal(), body.on)
+
+
+@bp.route("/company", methods=["GET"], doc=Doc("Company settings", ref("Company")))
 def get_company() -> dict[str, Any]:
     return accounts.company_view(principal())
 
 
-@bp.route("/company", methods=["PUT"])
+@bp.route("/company", methods=["PUT"],
+          doc=Doc("Change company settings (fields sent only)", ref("Company"), body=CompanyBody))
 def put_company() -> dict[str, Any]:
     body = parse(CompanyBody, json_body(bp.current_request))
     return accounts.update_company(principal(), changed_fields(body))
 
 
-@bp.route("/users", methods=["GET"])
+@bp.route("/users", methods=["GET"], doc=Doc("List users (manager)", page_of(ref("User")), query="PageQuery"))
 def list_users() -> dict[str, Any]:
     users = accounts.list_users(principal())
     return page(bp.current_request, users, lambda u: u.to_json())
 
 
-@bp.route("/users", methods=["POST"])
+@bp.route("/users", methods=["POST"], doc=Doc("Create a user (manager)", ref("User"), 201, body=UserCreateBody))
 def create_user() -> Response:
     body = parse(UserCreateBody, json_body(bp.current_request))
     user, generated = accounts.create_user(
@@ -140,18 +163,19 @@ def create_user() -> Response:
     return created(view)
 
 
-@bp.route("/users/{user_id}", methods=["GET"])
+@bp.route("/users/{user_id}", methods=["GET"], doc=Doc("One user (manager)", ref("User")))
 def get_user(user_id: str) -> dict[str, Any]:
     return accounts.get_user(principal(), user_id).to_json()
 
 
-@bp.route("/users/{user_id}", methods=["PATCH"])
+@bp.route("/users/{user_id}", methods=["PATCH"],
+          doc=Doc("Change a user (manager)", ref("User"), body=UserUpdateBody))
 def patch_user(user_id: str) -> dict[str, Any]:
     body = parse(UserUpdateBody, json_body(bp.current_request))
     return accounts.update_user(principal(), user_id, changed_fields(body)).to_json()
 
 
-@bp.route("/users/{user_id}", methods=["DELETE"])
+@bp.route("/users/{user_id}", methods=["DELETE"], doc=Doc("Delete a user (manager)", None, 204))
 def delete_user(user_id: str) -> Response:
     accounts.delete_user(principal(), user_id)
     return no_content()

@@ -1,4 +1,4 @@
-"""What every route needs: the JSON body, the caller, pagination."""
+"""What every route needs: the JSON body, pagination (query strings: ``schemas.parse_query``)."""
 
 from __future__ import annotations
 
@@ -9,36 +9,18 @@ from typing import Any, TypeVar
 
 from chalice import Response
 
-from chalicelib.api.schemas import load_json
-from chalicelib.errors import ValidationError
+from chalicelib.api.schemas import load_json, parse_query
 
 T = TypeVar("T")
-
-MAX_PAGE_SIZE = 500
-
 
 def json_body(request: Any) -> Any:
     return load_json(request.raw_body)
 
 
-def query_param(request: Any, name: str) -> str | None:
-    params = request.query_params or {}
-    value = params.get(name)
-    return value if value not in (None, "") else None
-
-
-def _positive(request: Any, name: str, default: int, maximum: int) -> int:
-    raw = query_param(request, name)
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or not 1 <= int(raw) <= maximum:
-        raise ValidationError(details={name: f"Nombre entier entre 1 et {maximum} attendu."})
-    return int(raw)
-
-
 def page(request: Any, items: Sequence[T], render: Callable[[T], Any]) -> dict[str, Any]:
-    number = _positive(request, "page", 1, 10**6)
-    size = _positive(request, "page_size", 50, MAX_PAGE_SIZE)
+    """One page of ``items`` (``?page=``, ``?page_size=``: ``queries.PageQuery``)."""
+    paging = parse_query("PageQuery", request)
+    number, size = paging.page, paging.page_size
     start = (number - 1) * size
     return {
         "items": [render(i) for i in items[start : start + size]],

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 
 from chalice import Response
 
-from chalicelib.api.common import lazy_service, query_param
+from chalicelib.api.articles import FILTERS as ARTICLE_FILTERS
+from chalicelib.api.common import lazy_service
+from chalicelib.api.doc import pdf
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.schemas import parse_query
 from chalicelib.auth import principal
-from chalicelib.errors import NotAcceptableError, ValidationError
-from chalicelib.services import lots
+from chalicelib.errors import NotAcceptableError
 
 if TYPE_CHECKING:
     from chalicelib.services.documents import Pdf
@@ -56,42 +58,29 @@ def _params(exclude: tuple[str, ...] = _LIST_PARAMS) -> dict[str, str]:
 
 def _refs() -> list[str] | None:
     """``?refs=a,b`` or nothing (the caller's selection)."""
-    raw = query_param(bp.current_request, "refs")
-    if raw is None:
-        return None
-    refs = [r.strip() for r in raw.split(",") if r.strip()]
-    if not refs:
-        raise ValidationError(details={"refs": "Références séparées par des virgules."})
-    return refs
-
-
-def _flag(name: str) -> bool:
-    raw = (query_param(bp.current_request, name) or "0").lower()
-    if raw not in ("0", "1", "true", "false", "oui", "non"):
-        raise ValidationError(details={name: "Valeur attendue : 1 ou 0."})
-    return raw in ("1", "true", "oui")
+    return parse_query("RefsQuery", bp.current_request).refs
 
 
 def _lot_filters() -> dict[str, str]:
-    return {name: value for name, value in _params().items() if name in lots.LOT_FILTERS}
+    return parse_query("LotFilters", bp.current_request).model_dump(exclude_none=True)
 
 
 # ---------------------------------------------------------------- labels
 
 
-@bp.route("/lots/{ref}/labels.pdf", methods=["GET"])
+@bp.route("/lots/{ref}/labels.pdf", methods=["GET"], doc=pdf("Labels of a lot's articles"))
 def lot_labels(ref: str) -> Response:
     _require_pdf_accepted()
     return _pdf(documents.lot_labels(principal(), ref))
 
 
-@bp.route("/articles/{ref}/labels.pdf", methods=["GET"])
+@bp.route("/articles/{ref}/labels.pdf", methods=["GET"], doc=pdf("Label of an article"))
 def article_labels(ref: str) -> Response:
     _require_pdf_accepted()
     return _pdf(documents.article_labels(principal(), ref))
 
 
-@bp.route("/selection/labels.pdf", methods=["GET"])
+@bp.route("/selection/labels.pdf", methods=["GET"], doc=pdf("Labels of the selection (or `refs`)", "RefsQuery"))
 def selection_labels() -> Response:
     _require_pdf_accepted()
     return _pdf(documents.selection_labels(principal(), _refs()))
@@ -100,13 +89,13 @@ def selection_labels() -> Response:
 # ---------------------------------------------------------------- sales
 
 
-@bp.route("/sales/{transaction_ref}/receipt.pdf", methods=["GET"])
+@bp.route("/sales/{transaction_ref}/receipt.pdf", methods=["GET"], doc=pdf("The receipt of a sale"))
 def receipt(transaction_ref: str) -> Response:
     _require_pdf_accepted()
     return _pdf(documents.receipt(principal(), transaction_ref))
 
 
-@bp.route("/sales/{transaction_ref}/invoice.pdf", methods=["GET"])
+@bp.route("/sales/{transaction_ref}/invoice.pdf", methods=["GET"], doc=pdf("The invoice of a sale"))
 def invoice(transaction_ref: str) -> Response:
     _require_pdf_accepted()
     return _pdf(documents.invoice(principal(), transaction_ref))
@@ -114,7 +103,8 @@ def invoice(transaction_ref: str) -> Response:
 
 # API Gateway allows one variable name per path level: the credit note's number sits
 # where sales have their transaction reference (it is the stored key of the avoir).
-@bp.route("/sales/{transaction_ref}/credit-note.pdf", methods=["GET"])
+@bp.route("/sales/{transaction_ref}/credit-note.pdf", methods=["GET"],
+          doc=pdf("A credit note (its number in place of the sale's)"))
 def credit_note(transaction_ref: str) -> Response:
     _require_pdf_accepted()
     return _pdf(documents.credit_note(principal(), transaction_ref))
@@ -123,26 +113,31 @@ def credit_note(transaction_ref: str) -> Response:
 # ---------------------------------------------------------------- lots
 
 
-@bp.route("/lots/{ref}/contract.pdf", methods=["GET"])
+# The contract holds the lot's register entry: the seller's identity and ID document, the goods, the prices.
+@bp.route("/lots/{ref}/contract.pdf", methods=["GET"], register_read="contract:{ref}",
+          doc=pdf("The purchase contract of a lot", "ContractQuery"))
 def contract(ref: str) -> Response:
     _require_pdf_accepted()
-    legal = query_param(bp.current_request, "legal") or "default"
-    return _pdf(documents.contract(principal(), ref, legal, _flag("agreement"), _flag("withdrawal")))
+    options = parse_query("ContractQuery", bp.current_request)
+    return _pdf(documents.contract(principal(), ref, options.legal, options.agreement, options.withdrawal))
 
 
-@bp.route("/lots/{ref}/police-sheet.pdf", methods=["GET"])
+@bp.route("/lots/{ref}/police-sheet.pdf", methods=["GET"], register_read="police_sheet:{ref}",
+          doc=pdf("The police-register sheet of a lot"))
 def police_sheet(ref: str) -> Response:
     _require_pdf_accepted()
     return _pdf(documents.police_sheet(principal(), ref))
 
 
-@bp.route("/lots/police-sheets.pdf", methods=["GET"])
+@bp.route("/lots/police-sheets.pdf", methods=["GET"], register_read="police_sheets",
+          doc=pdf("The police-register sheets of the filtered lots", "LotFilters"))
 def police_sheets() -> Response:
     _require_pdf_accepted()
     return _pdf(documents.police_sheets(principal(), _lot_filters()))
 
 
-@bp.route("/lots/list.pdf", methods=["GET"])
+@bp.route("/lots/list.pdf", methods=["GET"], register_read="lots_list_pdf",
+          doc=pdf("The filtered lots, printable", "LotFilters"))
 def lot_list() -> Response:
     _require_pdf_accepted()
     return _pdf(documents.lot_list(principal(), _lot_filters()))
@@ -151,19 +146,20 @@ def lot_list() -> Response:
 # ---------------------------------------------------------------- articles, selection
 
 
-@bp.route("/articles/list.pdf", methods=["GET"])
+@bp.route("/articles/list.pdf", methods=["GET"], doc=pdf("The filtered articles, printable", filters=ARTICLE_FILTERS))
 def article_list() -> Response:
     _require_pdf_accepted()
     return _pdf(documents.article_list(principal(), _params()))
 
 
-@bp.route("/articles/summary.pdf", methods=["GET"])
+@bp.route("/articles/summary.pdf", methods=["GET"], doc=pdf("The Σ summary, printable", filters=ARTICLE_FILTERS))
 def articles_summary() -> Response:
     _require_pdf_accepted()
     return _pdf(documents.articles_summary(principal(), _params()))
 
 
-@bp.route("/selection/deposit-list.pdf", methods=["GET"])
+@bp.route("/selection/deposit-list.pdf", methods=["GET"],
+          doc=pdf("Deposit list of the selection (or `refs`)", "RefsQuery"))
 def deposit_list() -> Response:
     _require_pdf_accepted()
     return _pdf(documents.deposit_list(principal(), _refs()))

@@ -2,11 +2,13 @@
 
 Paths and methods come from the Chalice route table, so no route can be left out,
 and whether a route needs a token from the route's own ``public`` flag
-(``routing.py``). What each operation takes and answers is ``OPERATIONS`` below:
-request bodies are the pydantic models of ``schemas.py`` (their JSON schema), the
-main objects and the error format of API.md are ``components.schemas``. A route
-without an entry is still published, marked ``x-undocumented``, and fails
-``tests/reliability/test_openapi.py``.
+(``routing.py``). What each operation takes and answers is written beside the route
+(``@bp.route(..., doc=Doc(...))``, ``api/doc.py``): request bodies and query strings are
+the pydantic models of ``schemas.py`` and ``queries.py`` (their JSON schema), the
+objects answered are ``components.schemas``
+(the pydantic models of ``responses.py`` and ``COMPONENTS`` below), with the error
+format of API.md. A route without documentation is still published, marked
+``x-undocumented``, and fails ``tests/reliability/test_openapi.py``.
 
 Imported by the first ``GET /api/openapi.json`` only (``openapi.py``): nothing
 here runs at cold start.
@@ -16,70 +18,36 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.api import schemas
-from chalicelib.api.common import MAX_PAGE_SIZE
-from chalicelib.api.compliance import InspectionBody
-from chalicelib.domain import search
-from chalicelib.domain.actions import REQUIRED_PARAMS, STATUS_LABELS
-from chalicelib.domain.media import OWNER_KINDS
+from chalicelib.api import queries, responses, schemas
+from chalicelib.api.doc import (  # the shorthands the table below and COMPONENTS use
+    ANY,
+    BOOLEAN,
+    INTEGER,
+    JSON,
+    MONEY,
+    N_DATE,
+    N_INTEGER,
+    N_MONEY,
+    N_STRING,
+    NO_BODY,
+    PDF,
+    REF,
+    STRING,
+    Doc,
+    array,
+    nullable,
+    obj,
+    ref,
+)
+from chalicelib.domain.actions import STATUS_LABELS
+from chalicelib.domain.audit import EVENT_KINDS, PURPOSE_MAX, PURPOSE_PARAM, ROUTINE_PURPOSE
 from chalicelib.domain.profiles import Profile, permissions
 from chalicelib.domain.transfers import PUBLIC_COMPANY_FIELDS
-from chalicelib.domain.vat import RATES
-from chalicelib.services.lots import LOT_FILTERS
-
-JSON = "application/json"
-CSV = "text/csv"
-PDF = "application/pdf"
-REF = "#/components/schemas/{model}"
-
-# ---------------------------------------------------------------- schema shorthands
-
-
-def ref(name: str) -> dict[str, Any]:
-    return {"$ref": REF.format(model=name)}
-
-
-def nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    if "$ref" in schema:
-        return {"anyOf": [schema, {"type": "null"}]}
-    return {**schema, "type": [schema["type"], "null"]}
-
-
-def obj(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        out["required"] = list(required)
-    return out
-
-
-def array(items: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "array", "items": items}
-
-
-STRING = {"type": "string"}
-INTEGER = {"type": "integer"}
-BOOLEAN = {"type": "boolean"}
-ANY: dict[str, Any] = {}
-N_STRING = nullable(STRING)
-N_INTEGER = nullable(INTEGER)
-# API.md: money is a decimal string with 2 decimals, never a float.
-MONEY = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$"}
-N_MONEY = nullable(MONEY)
-DATE = {"type": "string", "format": "date"}
-N_DATE = nullable(DATE)
-
-
-def page_of(items: dict[str, Any]) -> dict[str, Any]:
-    """API.md "Lists": ``{items, total, page, page_size}``."""
-    return obj({"items": array(items), "total": INTEGER, "page": INTEGER, "page_size": INTEGER},
-               ("items", "total", "page", "page_size"))
-
 
 _PARTY_FIELDS = tuple(schemas.PartyBody.model_fields)
 _COMPANY_TEXT = tuple(name for name in schemas.CompanyBody.model_fields
@@ -94,16 +62,10 @@ TRACE = obj({"at": STRING, "user": N_STRING, "field": STRING, "old": ANY, "new":
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Error": obj({"error": obj({"code": {"type": "string", "pattern": "^[a-z0-9_]+$"}, "message": STRING,
                                 "details": ANY}, ("code", "message"))}, ("error",)),
-    "Health": obj({"status": {"type": "string", "enum": ["ok", "degraded"]},
-                   "details": {"type": "object", "description": "Counts only: journal entries waiting to be sealed"}},
-                  ("status",)),
-    "Tokens": obj({"id_token": STRING, "refresh_token": STRING, "expires_in": INTEGER}, ("id_token", "expires_in")),
-    "SignupResult": obj({"tenant_id": STRING, "subscriber_ref": STRING, "verification": {"const": "email_sent"}},
-                        ("tenant_id", "subscriber_ref", "verification")),
-    "SignupVerification": obj({"verification": {"enum": ["email_sent", "confirmed"]}}, ("verification",)),
     "Me": obj({"id": N_STRING, "email": STRING, "profile": {"type": "string", "enum": [p.value for p in Profile]},
                "tenant_id": STRING, "company_name": N_STRING,
-               "permissions": array({"type": "string", "enum": list(permissions())}), "training": BOOLEAN},
+               "permissions": array({"type": "string", "enum": list(permissions())}), "training": BOOLEAN,
+               "inspector": nullable(obj({"id": STRING, "name": STRING, "service": STRING, "purpose": STRING}))},
               ("email", "profile", "tenant_id", "permissions", "training")),
     "Company": obj({**{name: N_STRING for name in _COMPANY_TEXT}, "creation_year": N_INTEGER,
                     "invoicing": nullable({"type": "object"}), "label_options": nullable({"type": "object"}),
@@ -112,8 +74,6 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "User": obj({"id": STRING, "email": STRING, "first_name": N_STRING, "last_name": N_STRING,
                  "profile": {"type": "string", "enum": [p.value for p in Profile]}, "created_at": N_STRING,
                  "temporary_password": STRING}, ("id", "email", "profile")),
-    "Family": obj({"id": STRING, "label": STRING, "metal_2093": BOOLEAN, "margin_category": STRING},
-                  ("id", "label", "metal_2093", "margin_category")),
     "Party": obj({"id": STRING, **{name: N_STRING for name in _PARTY_FIELDS}, "display_name": N_STRING,
                   "police_register_missing": {"type": "object"}}, ("id",)),
     "Trace": TRACE,
@@ -139,24 +99,34 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                 "payment_method": N_STRING, "condition": N_STRING, "comment": N_STRING, "article_count": INTEGER,
                 "traces": array(ref("Trace")), "articles": array(ref("Article"))}, ("ref", "kind")),
     "Commit": obj({"lot": ref("Lot"), "articles": array(ref("Article"))}, ("lot", "articles")),
-    "LotsSummary": obj({"count": INTEGER, "article_count": INTEGER, "purchase_total": MONEY}, ("count",)),
-    "Summary": obj({"count": INTEGER, "purchase_total": MONEY, "sale_total": MONEY, "margin_total": MONEY,
-                    "vat": {"type": "object"}}, ("count",)),
-    "History": obj({"ref": STRING, "events": array(obj({"at": N_STRING, "event": STRING}, ("event",)))},
-                   ("ref", "events")),
-    "Selection": obj({"refs": array(STRING), "count": INTEGER}, ("refs", "count")),
     "Scan": obj({"article": ref("Article"), "selection": ref("Selection")}, ("article", "selection")),
     "ActionResult": obj({"articles": array(ref("Article")),
                          "sale": obj({"transaction_ref": STRING, "invoice_number": N_STRING,
                                       "receipt_number": N_STRING, "total": MONEY}, ("transaction_ref",))},
                         ("articles",)),
-    "Sale": obj({"transaction_ref": STRING, "kind": STRING, "date": DATE, "total": MONEY, "lines": array(ANY)},
-                ("transaction_ref",)),
     "SealedRecord": obj({"id": STRING, "kind": STRING, "number": STRING, "sealed_at": STRING, "sha256": STRING,
                          "prev_sha256": STRING,
                          "storage": obj({"bucket": STRING, "key": STRING, "version_id": N_STRING,
                                          "retention_mode": N_STRING, "retain_until": N_STRING})},
                         ("id", "sha256", "storage")),
+    # The consultation log (arrêté of 15 May 2020, art. 3): a sealed record and who read what, when, why.
+    "Consultation": obj({"id": STRING, "rank": INTEGER, "sealed_at": STRING, "sha256": STRING,
+                         "prev_sha256": STRING, "storage": {"type": "object"}, "at": STRING, "who": STRING,
+                         "what": STRING, "purpose": STRING,
+                         # `what` and `access` in French (chalicelib/domain/audit.py's one table of labels)
+                         "label": STRING, "access_label": STRING,
+                         "inspector": nullable(obj({"name": STRING, "service": N_STRING, "service_label": STRING},
+                                                   ("name",))),
+                         # an inspector's request: a read of the register or another access, refused or not
+                         "access": {"type": "string", "enum": ["register_read", "access"]},
+                         "refused": {"type": "boolean"}},
+                        ("id", "rank", "sha256", "at", "who", "what", "purpose")),
+    # The event log (NF525): a sealed record and the event's kind, time, user and details.
+    "Event": obj({"id": STRING, "rank": INTEGER, "sealed_at": STRING, "sha256": STRING, "prev_sha256": STRING,
+                  "storage": {"type": "object"}, "kind": {"type": "string", "enum": sorted(EVENT_KINDS)},
+                  "label": STRING, "at": STRING, "user": N_STRING, "details": {"type": "object"},
+                  "software_version": N_STRING},
+                 ("id", "rank", "sha256", "kind", "label", "at", "details")),
     "Verification": obj({"ok": BOOLEAN, "checked": INTEGER, "first_broken": ANY, "chains": array(ANY),
                          # "incremental" (from each chain's checkpoint) or "full"; records read again
                          "mode": STRING, "reread": INTEGER,
@@ -170,28 +140,22 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                                                  "reason": STRING, "message": STRING, "mode": N_STRING,
                                                  "retain_until": N_STRING, "required_until": STRING},
                                                 ("chain", "rank", "reason", "required_until"))),
-                         "retention_years": INTEGER},
+                         "retention_years": INTEGER,
+                         # each built fiscal archive's stored files against its sealed archive_built event
+                         "archives": array(obj({"period": STRING, "ok": BOOLEAN, "reason": N_STRING,
+                                                "file": STRING}, ("period", "ok", "reason")))},
                         ("ok", "checked")),
-    "Inspection": obj({"id": STRING, "at": STRING, "inspector": STRING, "service": STRING, "email": STRING,
-                       "text": STRING, "md5": STRING, "sha256": STRING}, ("id", "md5", "sha256")),
-    "JobStarted": obj({"job_id": STRING, "archive_id": STRING}, ("job_id",)),
-    "Job": obj({"id": STRING, "kind": STRING, "status": {"type": "string", "enum": ["running", "succeeded", "failed"]},
-                "progress": {"type": "number", "minimum": 0, "maximum": 1}, "result": ANY, "error": ANY},
-               ("status",)),
-    "Archive": obj({"id": STRING, "kind": STRING, "status": STRING, "title": N_STRING, "created_at": STRING},
-                   ("id", "kind", "status")),
+    "FiscalArchive": obj({
+        "id": STRING, "period": STRING, "period_label": STRING,
+        "kind": {"type": "string", "enum": ["monthly", "yearly"]},
+        "status": {"type": "string", "enum": ["running", "ready", "failed"]}, "created_at": STRING,
+        "built_at": N_STRING, "automatic": BOOLEAN, "job_id": N_STRING, "files": N_INTEGER,
+        "records": nullable({"type": "object"}), "manifest_sha256": N_STRING, "archive_sha256": N_STRING,
+        "size": N_INTEGER, "event_rank": N_INTEGER, "error": N_STRING},
+        ("id", "period", "kind", "status")),
     "Report": {"type": "object", "description": "A JSON report (API.md, /api/reports/...)."},
-    "PendingLot": obj({"id": STRING, "kind": STRING, "from_subscriber_ref": STRING, "date": N_DATE,
-                       "article_count": INTEGER, "total": N_MONEY, "articles": array({"type": "object"})},
-                      ("id", "kind", "from_subscriber_ref", "articles")),
     "SubscriberCard": obj({"subscriber_ref": STRING, **{name: N_STRING for name in PUBLIC_COMPANY_FIELDS}},
                           ("subscriber_ref",)),
-    "Medium": obj({"id": STRING, "owner_kind": {"type": "string", "enum": list(OWNER_KINDS)}, "owner_id": STRING,
-                   "type": STRING, "title": N_STRING, "active": BOOLEAN, "default": BOOLEAN, "weight": INTEGER,
-                   "status": N_STRING, "url": N_STRING, "thumbnail_url": N_STRING}, ("id", "type")),
-    "MediumCreated": obj({"id": STRING, "upload": nullable({"type": "object"}), "medium": ref("Medium")},
-                         ("id", "medium")),
-    "Document": obj({"openapi": STRING, "paths": {"type": "object"}}, ("openapi", "paths")),
 }
 
 
@@ -202,227 +166,11 @@ def _query(schema: dict[str, Any], description: str = "") -> dict[str, Any]:
     return {"schema": schema, **({"description": description} if description else {})}
 
 
-PAGE = {"page": _query({"type": "integer", "minimum": 1, "maximum": 10**6}),
-        "page_size": _query({"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE})}
-TEXT = {"q": _query(STRING, "words that start a word of the item, accents and case ignored")}
-DATES = {"date_from": _query(DATE), "date_to": _query(DATE)}
-FROM_TO = {"from": _query(DATE), "to": _query(DATE)}
-ARTICLE_FILTERS = {name: _query(STRING) for name in sorted(search.KNOWN_PARAMS - {"page", "page_size"})}
-LOTS = {name: _query(STRING) for name in LOT_FILTERS}
-REFS = {"refs": _query(STRING, "comma-separated references; the caller's selection when absent")}
-MEDIA_OWNER = {"owner_kind": {"type": "string", "enum": list(OWNER_KINDS)}}
-
-# ---------------------------------------------------------------- operations
-
-
-@dataclass(frozen=True)
-class Op:
-    """What one route takes and answers."""
-
-    summary: str
-    answer: dict[str, Any] | None = None  # the success body's schema; None: no body
-    status: int = 200
-    media: str = JSON
-    body: type[BaseModel] | dict[str, Any] | None = None  # a pydantic model or a JSON schema
-    body_media: str = JSON
-    query: dict[str, dict[str, Any]] = field(default_factory=dict)
-    path: dict[str, dict[str, Any]] = field(default_factory=dict)  # path parameters narrower than a string
-    description: str = ""
-
-
-def _pdf(summary: str, query: dict[str, dict[str, Any]] | None = None) -> Op:
-    return Op(summary, {"type": "string", "format": "binary"}, media=PDF, query=query or {},
-              description="Needs `Accept: application/pdf` (or `*/*`): 406 otherwise.")
-
-
-def _csv(summary: str, query: dict[str, dict[str, Any]] | None = None) -> Op:
-    return Op(summary, STRING, media=CSV, query=query or {})
-
-
-def _crud(plural: str, one: str, body: type[BaseModel], param: str) -> dict[str, Op]:
-    return {
-        f"GET /api/{plural}": Op(f"List {plural}", page_of(ref(one)), query={**TEXT, **PAGE}),
-        f"POST /api/{plural}": Op(f"Create a {one.lower()}", ref(one), 201, body=body),
-        f"GET /api/{plural}/{{{param}}}": Op(f"One {one.lower()}", ref(one)),
-        f"PUT /api/{plural}/{{{param}}}": Op(f"Replace a {one.lower()}", ref(one), body=body),
-        f"DELETE /api/{plural}/{{{param}}}": Op(f"Delete a {one.lower()} (409 when articles are linked)", None, 204),
-        f"GET /api/{plural}/export.csv": _csv(f"The {plural} as CSV", TEXT),
-    }
-
-
-SEALED_CONTENT = Op("The sealed record's content, byte for byte as the vault keeps it",
-                    {"type": "object"}, description="Headers `X-Lotbook-Sha256`, `X-Lotbook-Storage-Key`, "
-                    "`X-Lotbook-Version-Id` say where it is stored.")
-NO_BODY: dict[str, Any] = {"type": "object", "maxProperties": 0, "description": "No parameters: send nothing or {}."}
-
-OPERATIONS: dict[str, Op] = {
-    "GET /api/health": Op("Liveness", ref("Health")),
-    "GET /api/openapi.json": Op("This document", ref("Document")),
-    "POST /api/signup": Op("Create a company and its manager, unusable until the e-mail is confirmed "
-                           "(a code is e-mailed; 429 past a few signups per address)", ref("SignupResult"), 201,
-                           body=schemas.SignupBody),
-    "POST /api/signup/confirm": Op("Confirm the signup's e-mail with the code it received (400 if wrong or "
-                                   "expired)", ref("SignupVerification"), body=schemas.SignupConfirmBody),
-    "POST /api/signup/resend": Op("E-mail a new confirmation code (same answer for any address)",
-                                  ref("SignupVerification"), body=schemas.SignupResendBody),
-    "POST /api/auth/login": Op("Log in: the Cognito ID token to send as bearer", ref("Tokens"),
-                               body=schemas.LoginBody),
-    "POST /api/auth/refresh": Op("A new ID token from a refresh token", ref("Tokens"), body=schemas.RefreshBody),
-    "GET /api/me": Op("Who the token is, and the permissions of their profile (the site's menus)", ref("Me")),
-    "GET /api/company": Op("Company settings", ref("Company")),
-    "PUT /api/company": Op("Change company settings (fields sent only)", ref("Company"), body=schemas.CompanyBody),
-    "GET /api/users": Op("List users (manager)", page_of(ref("User")), query=PAGE),
-    "POST /api/users": Op("Create a user (manager)", ref("User"), 201, body=schemas.UserCreateBody),
-    "GET /api/users/{user_id}": Op("One user (manager)", ref("User")),
-    "PATCH /api/users/{user_id}": Op("Change a user (manager)", ref("User"), body=schemas.UserUpdateBody),
-    "DELETE /api/users/{user_id}": Op("Delete a user (manager)", None, 204),
-    **_crud("families", "Family", schemas.FamilyBody, "family_id"),
-    **_crud("suppliers", "Party", schemas.PartyBody, "party_id"),
-    **_crud("clients", "Party", schemas.PartyBody, "party_id"),
-    # purchases
-    "GET /api/lots/draft": Op("The caller's draft lot", ref("Draft")),
-    "PUT /api/lots/draft": Op("Set the draft's header", ref("Draft"), body=schemas.DraftHeaderBody),
-    "DELETE /api/lots/draft": Op("Empty the draft", None, 204),
-    "POST /api/lots/draft/lines": Op("Add a line (`quantity` makes that many articles)", ref("Draft"), 201,
-                                     body=schemas.LineBody),
-    "PUT /api/lots/draft/lines/{n}": Op("Replace line n", ref("Draft"), body=schemas.LineBody,
-                                        path={"n": {"type": "string", "pattern": "^[0-9]+$"}}),
-    "DELETE /api/lots/draft/lines/{n}": Op("Remove line n", ref("Draft"),
-                                           path={"n": {"type": "string", "pattern": "^[0-9]+$"}}),
-    "POST /api/lots/draft/import": Op(
-        "Add the lines of a CSV file (400 `invalid_csv` with every bad line, nothing imported)", ref("Draft"),
-        body={"type": "string"}, body_media=CSV,
-        query={"separator": _query(STRING, "one character, or `tab`; default `;`"),
-               "skip": _query({"type": "integer", "minimum": 0, "maximum": 100}, "header lines to skip"),
-               "family": _query(STRING, "family (label or id) of lines without one"),
-               "vat_rate": _query({"type": "string", "enum": list(RATES)})}),
-    "GET /api/lots/draft/template.csv": _csv("The CSV template", {"separator": _query(STRING)}),
-    "POST /api/lots/draft/distribute-by-weight": Op("Spread the lot price over the lines by weight", ref("Draft"),
-                                                    body=NO_BODY),
-    "POST /api/lots/draft/commit": Op("Commit the draft: the lot and its articles", ref("Commit"), 201,
-                                      body=schemas.CommitBody),
-    "GET /api/lots": Op("Lots, filtered", page_of(ref("Lot")), query={**LOTS, **PAGE}),
-    "GET /api/lots/summary": Op("Totals of the filtered lots", ref("LotsSummary"), query=LOTS),
-    "GET /api/lots/export.csv": _csv("The filtered lots as CSV", LOTS),
-    "GET /api/lots/{ref}": Op("One lot with its articles and traces", ref("Lot")),
-    "PATCH /api/lots/{ref}": Op("Correct a lot (register fields need a `reason`)", ref("Lot"),
-                                body=schemas.LotCorrectionBody),
-    "POST /api/lots/{ref}/retract": Op("Retract a lot", ref("Lot"), body=schemas.RetractBody),
-    "GET /api/lots/{ref}/police-files": Op("The sealed police-register versions of a lot",
-                                           page_of(ref("SealedRecord")), query=PAGE),
-    # articles
-    "GET /api/articles": Op("Articles, filters AND-combined", page_of(ref("Article")),
-                            query={**ARTICLE_FILTERS, **PAGE}),
-    "GET /api/articles/summary": Op("The Σ summary of the same filters", ref("Summary"), query=ARTICLE_FILTERS),
-    "GET /api/articles/export.csv": _csv("The filtered articles as CSV (`|`-separated)", ARTICLE_FILTERS),
-    "GET /api/articles/{ref}": Op("One article", ref("Article")),
-    "PATCH /api/articles/{ref}": Op("Correct an article (register fields need a `reason`)", ref("Article"),
-                                    body=schemas.ArticleCorrectionBody),
-    "GET /api/articles/{ref}/history": Op("Every event of an article, oldest first", ref("History")),
-    "GET /api/selection": Op("The caller's selection", ref("Selection")),
-    "DELETE /api/selection": Op("Empty the selection", None, 204),
-    "POST /api/selection/add": Op("Select refs, or every result of a filter", ref("Selection"),
-                                  body=schemas.SelectionBody),
-    "POST /api/selection/remove": Op("Deselect refs, or every result of a filter", ref("Selection"),
-                                     body=schemas.SelectionBody),
-    "POST /api/selection/scan": Op("Find one article by reference and select it", ref("Scan"),
-                                   body=schemas.ScanBody),
-    "POST /api/actions/{action}": Op(
-        "A bulk action on `refs` (default: the selection)", ref("ActionResult"), body=schemas.ActionBody,
-        path={"action": {"type": "string", "enum": sorted(REQUIRED_PARAMS)}},
-        description="Parameters per action: API.md \"Action parameters\". Accepts an `Idempotency-Key` header."),
-    "GET /api/sales/{transaction_ref}": Op("One sale", ref("Sale")),
-    # between subscribers (lots received from another subscriber), media
-    "GET /api/lots/pending": Op("Lots received from other subscribers", page_of(ref("PendingLot")), query=PAGE),
-    "GET /api/lots/pending/{pending_id}": Op("One received lot", ref("PendingLot")),
-    "POST /api/lots/pending/{pending_id}/finalize": Op("Enter a received lot, with families of ours",
-                                                       ref("Commit"), 201, body=schemas.FinalizePendingBody),
-    "DELETE /api/lots/pending/{pending_id}": Op("Refuse a received lot", None, 204),
-    "GET /api/subscribers/{subscriber_ref}": Op("Another subscriber's public card", ref("SubscriberCard")),
-    "GET /api/media/{owner_kind}/{owner_id}": Op(
-        "An owner's media, in display order", obj({"items": array(ref("Medium")), "total": INTEGER}, ("items",)),
-        path=MEDIA_OWNER),
-    "POST /api/media/{owner_kind}/{owner_id}": Op(
-        "Add a medium: a presigned upload (none for external videos)", ref("MediumCreated"), 201,
-        body=schemas.MediaBody, path=MEDIA_OWNER,
-        description="Owner ids: suppliers and clients by id, lots and articles by ref, the company as `company` "
-                    "(always the caller's own). Upload: a multipart POST to `upload.url` with every field of "
-                    "`upload.fields`, then the file as `file`; the medium turns `ready` (or `rejected`) once "
-                    "the stored file is checked."),
-    "PATCH /api/media/{owner_kind}/{owner_id}/{media_id}": Op("Change a medium", ref("Medium"),
-                                                              body=schemas.MediaPatchBody, path=MEDIA_OWNER),
-    "DELETE /api/media/{owner_kind}/{owner_id}/{media_id}": Op("Delete a medium", None, 204, path=MEDIA_OWNER),
-    "GET /api/reports/vat-returns": Op("VAT to recover on credit notes, by month", ref("Report"),
-                                       query={"from": _query(DATE), "to": _query(DATE)}),
-    "GET /api/reports/lots-state": Op("State of the lots", ref("Report"),
-                                      query={**FROM_TO, "supplier_id": _query(STRING)}),
-    "GET /api/reports/purchases-by-supplier": Op("Purchases by supplier", ref("Report"), query=FROM_TO),
-    "GET /api/reports/sales-by-client": Op("Sales by client", ref("Report"), query=FROM_TO),
-    # documents
-    "GET /api/lots/{ref}/labels.pdf": _pdf("Labels of a lot's articles"),
-    "GET /api/articles/{ref}/labels.pdf": _pdf("Label of an article"),
-    "GET /api/selection/labels.pdf": _pdf("Labels of the selection (or `refs`)", REFS),
-    "GET /api/selection/deposit-list.pdf": _pdf("Deposit list of the selection (or `refs`)", REFS),
-    "GET /api/sales/{transaction_ref}/receipt.pdf": _pdf("The receipt of a sale"),
-    "GET /api/sales/{transaction_ref}/invoice.pdf": _pdf("The invoice of a sale"),
-    "GET /api/sales/{transaction_ref}/credit-note.pdf": _pdf("A credit note (its number in place of the sale's)"),
-    "GET /api/lots/{ref}/contract.pdf": _pdf("The purchase contract of a lot", {
-        "legal": _query({"type": "string", "enum": ["default", "own", "both", "none"]}),
-        "agreement": _query({"type": "string", "enum": ["0", "1"]}),
-        "withdrawal": _query({"type": "string", "enum": ["0", "1"]})}),
-    "GET /api/lots/{ref}/police-sheet.pdf": _pdf("The police-register sheet of a lot"),
-    "GET /api/lots/police-sheets.pdf": _pdf("The police-register sheets of the filtered lots", LOTS),
-    "GET /api/lots/list.pdf": _pdf("The filtered lots, printable", LOTS),
-    "GET /api/articles/list.pdf": _pdf("The filtered articles, printable", ARTICLE_FILTERS),
-    "GET /api/articles/summary.pdf": _pdf("The Σ summary, printable", ARTICLE_FILTERS),
-    # legal records
-    "GET /api/compliance/police-files": Op("The sealed police-register entries", page_of(ref("SealedRecord")),
-                                           query={"lot": _query(STRING), **DATES, **PAGE}),
-    "GET /api/compliance/police-files/{id}": SEALED_CONTENT,
-    "GET /api/compliance/receipts": Op("The sealed receipts", page_of(ref("SealedRecord")),
-                                       query={**DATES, **PAGE}),
-    "GET /api/compliance/receipts/{number}": SEALED_CONTENT,
-    "GET /api/compliance/closings": Op("The sealed cash-register closings", page_of(ref("SealedRecord")),
-                                       query={**DATES, **PAGE}),
-    "GET /api/compliance/closings/{number}": Op(
-        SEALED_CONTENT.summary, SEALED_CONTENT.answer,
-        description=SEALED_CONTENT.description + " `{number}.pdf` answers the closing printed from those bytes "
-        "(`application/pdf`, needs `Accept: application/pdf`): totals, per VAT rate and payment method, its seal."),
-    "GET /api/compliance/verify": Op(
-        "Verify every chain of the vault: from each chain's checkpoint on, or all of it (`full=1`)",
-        ref("Verification"), query={"full": _query({"type": "string", "enum": ["0", "1"]},
-                                                   "`1`: re-read every record, not only those since the checkpoint")}),
-    "GET /api/compliance/sealing": Op(
-        "Journal entries the sealer failed on, still unsealed (retried by the `retry_sealing` schedule)",
-        obj({"ok": BOOLEAN, "unsealed": array(obj({
-            "seq": STRING, "kind": STRING, "since": STRING, "last_attempt": STRING, "attempts": INTEGER,
-            "error": STRING, "needs_a_human": BOOLEAN}))}, ("ok", "unsealed"))),
-    "GET /api/compliance/verifier": Op(
-        "The standalone verifier: one Python file, standard library only (public)", STRING, media="text/x-python",
-        description="Served as a download (`Content-Disposition: attachment`); the seal format it checks is "
-                    "described in docs/sealing.md."),
-    "POST /api/compliance/verify": Op("The same verification as a job", ref("JobStarted"), 202, body=NO_BODY),
-    "GET /api/compliance/inspections": Op("Inspection reports", page_of(ref("Inspection")), query=PAGE),
-    "POST /api/compliance/inspections": Op("Add an inspection report (append-only)", ref("Inspection"), 201,
-                                           body=InspectionBody),
-    # year end
-    "GET /api/jobs/{job_id}": Op("A job's status", ref("Job")),
-    "POST /api/declarations/2093": Op("Prepare the 2093 file of a year (a job)", ref("JobStarted"), 202,
-                                      body=obj({"year": {"type": "integer", "minimum": 1900, "maximum": 2100}})),
-    "GET /api/declarations/2093/precheck": Op("What blocks the 2093 file of a year", ref("Report"),
-                                              query={"year": _query({"type": "integer"})}),
-    "GET /api/declarations/2093/key": Op("The DGFiP public key the file is encrypted to", ref("Report")),
-    "PUT /api/declarations/2093/key": Op("Set the DGFiP public key (armored OpenPGP)", ref("Report"),
-                                         body=obj({"key": STRING}, ("key",))),
-    "DELETE /api/declarations/2093/key": Op("Remove the key", None, 204),
-    "GET /api/backups": Op("Backups and closures", page_of(ref("Archive")), query=PAGE),
-    "POST /api/backups": Op("Back up the company's data (a job); 409 `archive_limit` past 7", ref("JobStarted"),
-                            202, body=obj({"title": N_STRING})),
-    "GET /api/backups/{archive_id}": Op("One backup or closure, with its download link", ref("Archive")),
-    "DELETE /api/backups/{archive_id}": Op("Delete a backup", None, 204),
-    "POST /api/closures": Op("Close the years up to `until` (a job: back up, then delete)", ref("JobStarted"), 202,
-                             body=obj({"title": N_STRING, "until": DATE}, ("until",))),
-}
+# Reads of the police register (api/routing.py ``register_read``) take the reader's purpose.
+PURPOSE = _query({"type": "string", "maxLength": PURPOSE_MAX},
+                 f"why the register is read, logged with the read (default: « {ROUTINE_PURPOSE} »)")
+REGISTER_READ_NOTE = ("A read of the police register: each answer leaves one record in the consultation log "
+                      "(`GET /api/compliance/consultations`) with the caller, what was read and `purpose`.")
 
 # ---------------------------------------------------------------- the document
 
@@ -449,7 +197,7 @@ def _operation_id(method: str, path: str) -> str:
     return method.lower() + "_" + re.sub(r"[^a-z0-9]+", "_", path.removeprefix("/api/").lower()).strip("_")
 
 
-def _operation(method: str, path: str, public: bool, op: Op | None) -> dict[str, Any]:
+def _operation(method: str, path: str, public: bool, op: Doc | None, register_read: bool = False) -> dict[str, Any]:
     area = path.split("/")[2]
     out: dict[str, Any] = {"operationId": _operation_id(method, path), "tags": [area]}
     if op is None:
@@ -469,7 +217,10 @@ def _operation(method: str, path: str, public: bool, op: Op | None) -> dict[str,
                    "schema": (op.path.get(name) if op else None) or {"type": "string", "minLength": 1}}
                   for name in re.findall(r"{(\w+)}", path)]
     parameters += [{"name": name, "in": "query", "required": False, **spec}
-                   for name, spec in (op.query.items() if op else ())]
+                   for name, spec in (_query_parameters(op) if op else ())]
+    if register_read:  # api/routing.py: a read of the police register, logged with its purpose
+        parameters.append({"name": PURPOSE_PARAM, "in": "query", "required": False, **PURPOSE})
+        out["description"] = (out.get("description", "") + " " + REGISTER_READ_NOTE).strip()
     if parameters:
         out["parameters"] = parameters
     if public:
@@ -477,20 +228,48 @@ def _operation(method: str, path: str, public: bool, op: Op | None) -> dict[str,
     return out
 
 
-def _request_models() -> list[type[BaseModel]]:
-    return sorted({op.body for op in OPERATIONS.values() if isinstance(op.body, type)}, key=lambda m: m.__name__)
+def _query_parameters(op: Doc) -> list[tuple[str, dict[str, Any]]]:
+    """The query model's fields (their types' own schemas, queries.py) or a dict of schemas,
+    then the free filters a domain parser reads."""
+    model = getattr(queries, op.query) if isinstance(op.query, str) else op.query
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        found = []
+        for name, prop in model.model_json_schema(mode="validation")["properties"].items():
+            spec = {key: value for key, value in prop.items() if key not in ("title", "default", "description")}
+            found.append((name, _query(spec, prop.get("description", ""))))
+    else:
+        found = list((op.query or {}).items())
+    return found + [(name, _query(schema)) for name, schema in op.filters.items()]
+
+
+def _docs(app: Any) -> dict[str, Doc]:
+    """Each route's documentation, written beside the route (``doc=``)."""
+    found: dict[str, Doc] = {}
+    for path, methods in app.routes.items():
+        for method, entry in methods.items():
+            doc = getattr(entry.view_function, "lotbook_doc", None)
+            if doc is not None:
+                found[f"{method} {path}"] = doc
+    return found
+
+
+def _request_models(docs: dict[str, Doc]) -> list[type[BaseModel]]:
+    return sorted({op.body for op in docs.values() if isinstance(op.body, type)}, key=lambda m: m.__name__)
 
 
 @functools.lru_cache(maxsize=4)
 def document(app: Any) -> dict[str, Any]:
     """The whole document for this Chalice app (built once per app)."""
-    _, defs = models_json_schema([(model, "validation") for model in _request_models()], ref_template=REF)
+    docs = _docs(app)
+    _, defs = models_json_schema([(model, "validation") for model in _request_models(docs)], ref_template=REF)
+    _, answers = models_json_schema([(model, "serialization") for model in responses.MODELS], ref_template=REF)
     paths: dict[str, dict[str, Any]] = {}
     for path, methods in sorted(app.routes.items()):
         for method, entry in sorted(methods.items()):
             public = bool(getattr(entry.view_function, "lotbook_public", False))
-            op = OPERATIONS.get(f"{method} {path}")
-            paths.setdefault(path, {})[method.lower()] = _operation(method, path, public, op)
+            op = docs.get(f"{method} {path}")
+            register_read = bool(getattr(entry.view_function, "lotbook_register_read", False))
+            paths.setdefault(path, {})[method.lower()] = _operation(method, path, public, op, register_read)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -508,6 +287,6 @@ def document(app: Any) -> dict[str, Any]:
                 "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                 "description": "The Cognito ID token (`id_token` of POST /api/auth/login); the tenant and the "
                                "profile come from its claims."}},
-            "schemas": {**defs.get("$defs", {}), **COMPONENTS},
+            "schemas": {**defs.get("$defs", {}), **answers.get("$defs", {}), **COMPONENTS},
         },
     }

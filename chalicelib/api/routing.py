@@ -16,9 +16,20 @@ from typing import Any
 from chalice import Blueprint, Chalice, Response
 
 from chalicelib.adapters.aws import CONFLICT_CODES, THROTTLING_CODES, error_codes
+from chalicelib.api.doc import Doc
 from chalicelib.auth import Principal, authenticate, reset_principal, set_principal
+from chalicelib.domain import audit as audit_rules
+from chalicelib.domain import training
 from chalicelib.domain.profiles import known, route_permission
-from chalicelib.errors import ConcurrentChangeError, ForbiddenError, LotbookError, NotFoundError, ServiceBusyError
+from chalicelib.errors import (
+    ConcurrentChangeError,
+    ForbiddenError,
+    LotbookError,
+    NotFoundError,
+    ServiceBusyError,
+    TrainingModeError,
+    ValidationError,
+)
 from chalicelib.observability import logger
 
 INTERNAL_ERROR = {
@@ -63,6 +74,8 @@ def authorize(who: Principal, request: Any, uri_params: dict[str, Any]) -> None:
     if not known(needed):  # e.g. an action that does not exist
         raise NotFoundError()
     who.require(needed)
+    if who.training and not training.write_allowed(method, path):
+        raise TrainingModeError()  # in training mode nothing real changes (chalicelib/domain/training.py)
 
 
 # Bodies are read as JSON whatever the client calls them (curl says form data),
@@ -70,8 +83,83 @@ def authorize(who: Principal, request: Any, uri_params: dict[str, Any]) -> None:
 ACCEPTED_CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
 
 
+# A read of the police register (DOMAIN.md "Audit trail": arrêté of 15 May 2020, art. 3):
+# the route's ``what`` template (``"police_sheet:{ref}"``, filled by domain/audit.read_subject),
+# or a function of the path parameters and the view's answer, None when that answer holds no
+# part of the register (a backup not ready: no link handed out).
+RegisterRead = str | Callable[[dict[str, Any], Any], str | None]
+
+
+def request_purpose(request: Any) -> str | None:
+    """``?purpose=``: why the dealer's staff read the register (an inspector's grant gives its own);
+    400 when it is not one line of readable text."""
+    try:
+        return audit_rules.clean_purpose((request.query_params or {}).get(audit_rules.PURPOSE_PARAM))
+    except audit_rules.PurposeError as error:
+        raise ValidationError(details={audit_rules.PURPOSE_PARAM: str(error)}) from None
+
+
+def _read_of(register_read: RegisterRead, request: Any, uri_params: dict[str, Any], answer: Any) -> str | None:
+    if isinstance(answer, Response) and answer.status_code >= 400:
+        return None  # nothing was read
+    if callable(register_read):
+        return register_read(uri_params, answer)
+    return audit_rules.read_subject(register_read, uri_params, request.query_params or {})
+
+
+def log_register_read(who: Principal, register_read: RegisterRead, request: Any, uri_params: dict[str, Any],
+                      answer: Any, purpose: str | None) -> None:
+    """One consultation record per read of the register that answered (a refused or failed
+    read read nothing). Its write failing fails the request: an unlogged read is not allowed."""
+    if who.inspector is not None:
+        return  # an inspector's request is logged once, before it runs (log_inspector_request)
+    what = _read_of(register_read, request, uri_params, answer)
+    if what:
+        from chalicelib.services import audit  # lazy: the journal's models load on the first read
+
+        audit.consulted(who, what, purpose)
+
+
+def log_inspector_request(who: Principal, request: Any, reads_register: bool = False,
+                          refused: bool = False) -> None:
+    """Every request of an inspector's session is one consultation, logged before it runs
+    (refused ones included: the log shows every access): its method and path as asked,
+    whether the route reads the police register (``register_read``) or is another access,
+    and whether the session was refused it."""
+    from urllib.parse import urlencode
+
+    from chalicelib.services import audit  # lazy: only an inspector's requests pay for it
+
+    query = urlencode(request.query_params or {})
+    path = (request.context or {}).get("path") or request.path
+    audit.consulted(who, f"{request.method} {path}{'?' + query if query else ''}",
+                    access=audit_rules.REGISTER_READ if reads_register else audit_rules.ACCESS, refused=refused)
+
+
+def _service_logged(request: Any) -> bool:
+    context = request.context or {}
+    route = f"{context.get('httpMethod') or request.method} {context.get('resourcePath') or ''}"
+    return route in audit_rules.SERVICE_LOGGED_READS
+
+
+def _authorize_inspector(who: Principal, request: Any, uri_params: dict[str, Any], reads_register: bool) -> None:
+    """An inspector's request: authorized, then logged (refused or not) before it runs."""
+    try:
+        authorize(who, request, uri_params)
+    except LotbookError as error:  # 403 refused; 404 an action that does not exist
+        log_inspector_request(who, request, reads_register, refused=isinstance(error, ForbiddenError))
+        raise
+    log_inspector_request(who, request, reads_register)
+
+
 class ApiBlueprint(Blueprint):
-    def route(self, path: str, public: bool = False, **kwargs: Any) -> Callable[..., Any]:
+    def route(self, path: str, public: bool = False, register_read: RegisterRead | None = None,
+              doc: Doc | None = None, **kwargs: Any) -> Callable[..., Any]:
+        """``register_read``: the route reads the police register; each successful answer is
+        logged in the consultation log with the caller, what it read and ``?purpose=``.
+        ``doc``: what the route takes and answers, for the OpenAPI document (``api/doc.py``)."""
+        if public and register_read is not None:
+            raise ValueError("a read of the police register is never public")
         kwargs.setdefault("content_types", ACCEPTED_CONTENT_TYPES)
         register = super().route(path, **kwargs)
 
@@ -83,8 +171,17 @@ class ApiBlueprint(Blueprint):
                     if not public:
                         who = authenticate(self.current_request.headers)
                         token = set_principal(who)
-                        authorize(who, self.current_request, uri_params)
-                    return view(*args, **uri_params)
+                        if who.inspector is not None:
+                            _authorize_inspector(who, self.current_request, uri_params,
+                                                 register_read is not None or _service_logged(self.current_request))
+                        else:
+                            authorize(who, self.current_request, uri_params)
+                    if register_read is None:
+                        return view(*args, **uri_params)
+                    purpose = request_purpose(self.current_request)
+                    answer = view(*args, **uri_params)
+                    log_register_read(who, register_read, self.current_request, uri_params, answer, purpose)
+                    return answer
                 except LotbookError as error:
                     return error_response(error)
                 except Exception as exc:
@@ -99,6 +196,8 @@ class ApiBlueprint(Blueprint):
                         reset_principal(token)
 
             guarded.lotbook_public = public  # type: ignore[attr-defined]  # read by api/openapi_spec.py
+            guarded.lotbook_register_read = register_read is not None  # type: ignore[attr-defined]  # idem
+            guarded.lotbook_doc = doc  # type: ignore[attr-defined]  # idem
             return register(guarded)
 
         return decorator
@@ -107,7 +206,12 @@ class ApiBlueprint(Blueprint):
 class ThreadSafeChalice(Chalice):
     """Chalice keeps the current request on the app object: fine in Lambda (one
     event at a time), wrong in the local server and the tests, which serve
-    requests from several threads. Here each thread sees its own request."""
+    requests from several threads. Here each thread sees its own request.
+
+    Not ``chalice.local.LocalChalice``: chalice packages only ``chalice/app.py`` into the
+    Lambda zip (``chalice.local`` would not import there); it keeps ``current_request``
+    per thread but not ``lambda_context`` (api/articles.py reads its remaining time); and
+    its getter raises AttributeError on a thread that has no request instead of None."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._per_thread = threading.local()

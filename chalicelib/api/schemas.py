@@ -87,6 +87,20 @@ class SignupResendBody(Strict):
     email: Email
 
 
+class InspectorAccessBody(Strict):
+    """A manager's grant (chalicelib/services/inspectors.py): ``days`` from 1 to 7."""
+
+    inspector: Name
+    service: Literal["police", "gendarmerie", "dgfip", "dgccrf"]
+    purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    days: Annotated[int, Field(ge=1, le=7, strict=True)] = 3
+    email: Email | None = None
+
+
+class InspectorLoginBody(Strict):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
 class UserCreateBody(Strict):
     email: Email
     first_name: Text | None = None
@@ -100,6 +114,12 @@ class UserUpdateBody(Strict):
     last_name: Text | None = None
     profile: Profile | None = None
     password: Password | None = None
+
+
+class TrainingBody(Strict):
+    """``PUT /api/me/training``: the caller's training mode (mode formation) on or off."""
+
+    on: Annotated[bool, Field(strict=True)]
 
 
 class InvoicingSettings(Strict):
@@ -419,3 +439,34 @@ class MediaPatchBody(Strict):
     default: bool | None = None
     weight: MediaWeight | None = None
     url: MediaUrl | None = None
+
+
+# ---------------------------------------------------------------- fiscal archives
+
+
+class FiscalArchiveBody(Strict):
+    # "2026-11" (a month) or "2026" (a fiscal year); its form is checked with a French
+    # message by chalicelib/domain/fiscal_archive.py.
+    period: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+
+
+# ---------------------------------------------------------------- query strings
+
+
+def parse_query(model: str | type[BaseModel], request: Any) -> Any:
+    """The request's query string as its model (``api/queries.py``, by name: that module is
+    imported with the first request that reads a query string); a bad parameter answers 400
+    ``invalid_input`` with its French message (``details: {"param": "message"}``), every bad
+    one at once, before anything is done."""
+    if isinstance(model, str):
+        from chalicelib.api import queries
+
+        model = getattr(queries, model)
+    params = {name: value for name, value in (request.query_params or {}).items() if value not in (None, "")}
+    try:
+        return model.model_validate(params)
+    except PydanticValidationError as exc:
+        details: dict[str, str] = {}
+        for error in exc.errors():
+            details.setdefault(str(error["loc"][0]) if error["loc"] else "query", _french(error))
+        raise ValidationError(details=details) from None
