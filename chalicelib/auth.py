@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.config import get_settings
@@ -33,6 +33,9 @@ class Principal:
     # An inspector's read-only session (DOMAIN.md "Inspector access"): the grant's
     # ``{"id", "name", "service", "purpose"}``, recorded with every read of the register.
     inspector: dict[str, str] | None = None
+    # Training mode (mode formation) of the user, from the users table (check_standing):
+    # their sales are fictitious, their other writes refused (chalicelib/domain/training.py).
+    training: bool = False
 
     def require(self, permission: str) -> None:
         if not may(self.profile, permission):
@@ -60,7 +63,7 @@ def _profile_from_groups(groups: Any) -> Profile:
     if not isinstance(groups, list):
         raise InvalidTokenError()
     # A user is in exactly one profile group; the strongest wins if not.
-    for profile in (Profile.MANAGER, Profile.COLLABORATOR, Profile.SHOP):
+    for profile in (Profile.MANAGER, Profile.COLLABORATOR, Profile.SHOP, Profile.INSPECTOR):
         if profile.value in groups:
             return profile
     raise InvalidTokenError()
@@ -94,9 +97,9 @@ def verify_token(token: str) -> Principal:
 
 
 # The token's user as the users table last said, per container: (tenant, e-mail) →
-# (read at, profile or None when gone, status). Trusted for at most 60 s.
+# (read at, profile or None when gone, status, not before, training). Trusted for at most 60 s.
 _standing_lock = threading.Lock()
-_standing: dict[tuple[str, str], tuple[float, Profile | None, str | None, int]] = {}
+_standing: dict[tuple[str, str], tuple[float, Profile | None, str | None, int, bool]] = {}
 
 
 def _clock() -> float:
@@ -112,11 +115,55 @@ def forget_user(tenant_id: str, email: str) -> None:
 def forget_all_users() -> None:
     with _standing_lock:
         _standing.clear()
+        _grants.clear()
+
+
+# An inspector's grant as the counters table last said, per container: (tenant, grant) →
+# (read at, its session or None when gone or revoked, expires at, epoch seconds).
+_grants: dict[tuple[str, str], tuple[float, dict[str, str] | None, float]] = {}
+
+
+def forget_inspector(tenant_id: str, grant_id: str) -> None:
+    """A grant was revoked here: this container refuses its session at once."""
+    with _standing_lock:
+        _grants.pop((tenant_id, grant_id), None)
+
+
+def _inspector_standing(who: Principal) -> Principal:
+    """An inspector's token stands while its grant does (not revoked, not expired; other
+    containers notice a revocation within the same 60 s as a user's); its requests then
+    carry the grant (``Principal.inspector``)."""
+    from chalicelib.domain import inspector
+
+    grant_id = inspector.grant_of_login(who.email)
+    if grant_id is None:
+        raise TokenRevokedError()
+    key = (who.tenant_id, grant_id)
+    now = _clock()
+    with _standing_lock:
+        cached = _grants.get(key)
+    if cached is None or now - cached[0] >= get_settings().auth_cache_seconds:
+        from chalicelib.adapters.repositories import inspectors  # lazy, like users below
+
+        grant = inspectors.get(who.tenant_id, grant_id)
+        valid = grant is not None and grant.revoked_at is None and grant.used_at is not None
+        cached = (now, grant.session() if grant and valid else None,
+                  grant.expires_at.timestamp() if grant else 0.0)
+        with _standing_lock:
+            if len(_grants) > 10_000:
+                _grants.clear()
+            _grants[key] = cached
+    _, session, expires_at = cached
+    if session is None or time.time() >= expires_at:
+        raise TokenRevokedError("L'accès inspecteur a expiré ou a été révoqué : demandez un nouvel accès au gérant.")
+    return replace(who, inspector=dict(session))
 
 
 def check_standing(who: Principal) -> Principal:
     """The token's user still exists in the token's company, is active and holds the
     token's profile; else the token is refused although its signature is good."""
+    if who.profile is Profile.INSPECTOR:
+        return _inspector_standing(who)
     key = (who.tenant_id, who.email.lower())
     now = _clock()
     ttl = get_settings().auth_cache_seconds
@@ -126,15 +173,15 @@ def check_standing(who: Principal) -> Principal:
         from chalicelib.adapters.repositories import users  # lazy: keeps pynamodb off the cold start
 
         found = users.standing(who.tenant_id, who.email) if who.email else None
-        cached = (now, *found) if found else (now, None, None, 0)
+        cached = (now, *found) if found else (now, None, None, 0, False)
         with _standing_lock:
             if len(_standing) > 10_000:
                 _standing.clear()
             _standing[key] = cached
-    _, profile, status, not_before = cached
+    _, profile, status, not_before, training = cached
     if profile is None or status is not None or profile is not who.profile or who.issued_at < not_before:
         raise TokenRevokedError()
-    return who
+    return replace(who, training=True) if training else who
 
 
 def authenticate(headers: Any) -> Principal:

@@ -78,6 +78,14 @@ class TokenRevokedError(LotbookError):
     message = "Votre session n'est plus valable : reconnectez-vous."
 
 
+class InvalidInspectorCodeError(LotbookError):
+    """A wrong, used, revoked or expired inspector access code: all refused alike."""
+
+    status = 401
+    code = "invalid_inspector_code"
+    message = "Code d'accès inspecteur invalide, expiré ou déjà utilisé : demandez un nouvel accès au gérant."
+
+
 # 403
 class ForbiddenError(LotbookError):
     status = 403
@@ -278,6 +286,56 @@ class InvalidKeyError(ValidationError):
     message = "Clé publique OpenPGP illisible : envoyez la clé « armored » fournie par la DGFiP."
 
 
+# Fiscal archives (chalicelib/services/fiscal_archives.py)
+class NothingToArchiveError(ConflictError):
+    code = "period_before_first_record"
+    message = ("Cette période précède de plus d'un an le premier enregistrement scellé de l'entreprise : "
+               "il n'y a rien à archiver.")
+
+
+class PeriodNotClosedError(ConflictError):
+    code = "period_not_closed"
+    message = "Cette période n'est pas encore clôturée : son archive fiscale se constitue après sa clôture de caisse."
+
+
+class FiscalArchiveExistsError(ConflictError):
+    code = "fiscal_archive_exists"
+    message = "L'archive fiscale de cette période est déjà constituée : téléchargez-la."
+
+
+class FiscalArchiveNotReadyError(ConflictError):
+    code = "fiscal_archive_not_ready"
+    message = "L'archive fiscale de cette période n'est pas prête : attendez la fin de sa constitution."
+
+
+class FiscalArchiveNotFoundError(NotFoundError):
+    code = "fiscal_archive_not_found"
+    message = "Aucune archive fiscale pour cette période."
+
+
+class FiscalArchiveAlteredError(ConflictError):
+    """The stored zip or manifest is no longer what the ``archive_built`` event sealed."""
+
+    code = "fiscal_archive_altered"
+    message = ("L'archive fiscale stockée ne correspond plus à l'empreinte scellée lors de sa constitution : "
+               "elle n'est pas remise. L'anomalie est consignée au journal des événements ; lancez la "
+               "vérification des registres (Conformité).")
+
+
+class ClosingNotSealedError(ConflictError):
+    code = "closing_not_sealed"
+    message = ("La clôture de la période n'est pas encore scellée : l'archive n'a pas été constituée. "
+               "Réessayez dans quelques minutes.")
+
+
+class FiscalArchiveSourceError(BusinessRuleError):
+    """The vault does not hold what the index says: nothing is archived from it."""
+
+    code = "fiscal_archive_source"
+    message = ("Un enregistrement scellé de la période est illisible ou ne correspond plus à son empreinte : "
+               "lancez la vérification des registres (Conformité) ; aucune archive n'a été constituée.")
+
+
 # Media (chalicelib/services/media.py)
 class MediaTypeError(ValidationError):
     code = "media_type_not_allowed"
@@ -292,3 +350,131 @@ class MediaTooLargeError(ValidationError):
 class MediaLimitError(ConflictError):
     code = "media_limit"
     message = "Cent médias au plus par fiche : supprimez-en un avant d'en ajouter un autre."
+
+
+# Training mode (chalicelib/domain/training.py)
+class TrainingModeError(ConflictError):
+    """A real write asked in training mode: only the till's fictitious sales run."""
+
+    code = "training_mode"
+    message = ("Désactivez le mode formation pour effectuer cette opération : en formation, seules les "
+               "ventes fictives de la caisse sont possibles.")
+
+
+# Purchases: drafts, lot commits, corrections (chalicelib/services/lots.py)
+class IncompleteDraftError(ValidationError):
+    code = "incomplete_draft"
+    message = "Le lot en cours de saisie est incomplet."
+
+
+class InvalidCsvError(ValidationError):
+    code = "invalid_csv"
+    message = "Le fichier contient des lignes invalides : rien n'a été importé."
+
+
+class LotTotalMismatchError(BusinessRuleError):
+    code = "lot_total_mismatch"
+
+
+class CashMetalPurchaseError(BusinessRuleError):
+    code = "cash_metal_purchase"
+    message = ("Achat de métaux refusé en espèces (art. L112-6 du code monétaire et financier) : "
+               "choisissez un autre moyen de paiement.")
+
+
+class DateBeforeCreationYearError(BusinessRuleError):
+    code = "date_before_creation_year"
+
+
+class TooManyArticlesError(BusinessRuleError):
+    code = "too_many_articles"
+    message = "Un lot compte au plus 999 articles."
+
+
+class PoliceIdentityIncompleteError(BusinessRuleError):
+    code = "police_identity_incomplete"
+    message = "L'identité du vendeur est incomplète pour le livre de police."
+
+
+class MetalSellerUnidentifiedError(BusinessRuleError):
+    code = "metal_seller_unidentified"
+    message = ("Achat de métaux refusé : l'identité du vendeur est incomplète (art. R321-3 du code pénal). "
+               "Complétez la fiche du fournisseur.")
+
+
+class NoWeightToDistributeError(BusinessRuleError):
+    code = "no_weight"
+
+
+class ReferenceUnavailableError(BusinessRuleError):
+    code = "reference_unavailable"
+
+
+class ReasonRequiredError(ValidationError):
+    code = "reason_required"
+    message = "Indiquez le motif de la correction : il est conservé dans les traces."
+
+
+class AlreadyRetractedError(ConflictError):
+    code = "already_retracted"
+    message = "Ce lot est déjà rétracté."
+
+
+# Bulk actions and idempotency (chalicelib/services/actions.py)
+class EmptySelectionError(ValidationError):
+    code = "empty_selection"
+    message = "Aucun article sélectionné."
+
+
+class InvoiceNumberRequiredError(BusinessRuleError):
+    code = "invoice_number_required"
+    message = "La facturation automatique est désactivée : saisissez le numéro de facture."
+
+
+class InvoiceNumberTakenError(ConflictError):
+    code = "invoice_number_taken"
+    message = "Ce numéro de facture est déjà utilisé."
+
+
+class RetriesExhaustedError(ConflictError):
+    """An action found its numbers moved by others on every one of its attempts (409, unlike
+    the 503 of :class:`ServiceBusyError`, which AWS throttling gives)."""
+
+    code = "busy"
+    message = "Beaucoup d'opérations simultanées : réessayez dans un instant."
+
+
+class IdempotencyKeyReusedError(BusinessRuleError):
+    code = "idempotency_key_reused"
+    message = "Cette clé d'idempotence a déjà servi pour une autre requête."
+
+
+class RequestInProgressError(ConflictError):
+    code = "request_in_progress"
+    message = "La même requête est déjà en cours de traitement."
+
+
+# Sealed records (chalicelib/services/compliance.py)
+class SealedRecordNotFoundError(NotFoundError):
+    code = "sealed_record_not_found"
+    message = "Enregistrement scellé introuvable."
+
+
+# Number sequences and subscriber references (adapters/repositories)
+class CounterMovedError(ConflictError):
+    """A number sequence moved between the read and the write: retry."""
+
+    code = "concurrent_change"
+    message = "Une autre opération vient d'avoir lieu : réessayez."
+
+
+class TooWideWriteError(ValidationError):
+    """A write whose last transaction has no room left for articles (chalicelib/adapters/unit_of_work.py):
+    too many Σ buckets (months of sale, statuses) moved at once."""
+
+    message = ("Trop d'articles de périodes et de statuts différents en une seule action : "
+               "faites-la en plusieurs fois.")
+
+
+class SubscriberRefTakenError(ConflictError):
+    code = "subscriber_ref_taken"

@@ -27,7 +27,10 @@ def aws_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         "LOTBOOK_SIGNUP_LIMIT": "100000",
         "LOTBOOK_MAIL_DIR": str(tmp_path_factory.mktemp("mail")),
     })
-    from infrastructure.local.stack import start_moto
+    from infrastructure.local.stack import software_version, start_moto
+
+    # The commit, as the local stack sets it: recorded in each tenant's event log when it changes.
+    os.environ.setdefault("LOTBOOK_VERSION", software_version())
 
     server = start_moto("127.0.0.1", port)
     from app import app

@@ -65,6 +65,9 @@ class ReceiptRenderer:
         buffer = io.BytesIO()
         doc = document(buffer, (self.WIDTH, height), self.MARGIN_X, self.MARGIN_Y, f"Ticket {receipt.ticket_number}",
                        receipt.company.name)
+        if receipt.training_mark:  # a training-mode receipt: marked across every page too
+            for template in doc.pageTemplates:
+                template.onPage = self._watermark(receipt.training_mark)
         doc.build(story)
         return buffer.getvalue()
 
@@ -93,9 +96,33 @@ class ReceiptRenderer:
             "total_right": ParagraphStyle("ReceiptTotalRight", fontName=FONT_BOLD, fontSize=10, leading=12.5,
                                           alignment=TA_RIGHT),
             "heading": ParagraphStyle("ReceiptHeading", parent=small, fontName=FONT_BOLD, spaceBefore=1.5 * mm),
+            "training": ParagraphStyle("ReceiptTraining", fontName=FONT_BOLD, fontSize=10.5, leading=13,
+                                       alignment=TA_CENTER, borderWidth=1.2, borderColor=INK, borderPadding=1.5 * mm,
+                                       spaceBefore=1.5 * mm, spaceAfter=2.5 * mm),
             "legal": ParagraphStyle("ReceiptLegal", parent=sheet["Legal"], fontSize=6.5, leading=8,
                                     alignment=TA_CENTER, textColor=INK),
         }
+
+    @staticmethod
+    def _watermark(mark: str) -> Any:
+        """Draws ``mark`` slanted in light grey down the page, every 60 mm of roll."""
+
+        def draw(canvas: Any, doc: Any) -> None:
+            width, height = doc.pagesize
+            canvas.saveState()
+            canvas.setFillGray(0.82)
+            canvas.setFont(FONT_BOLD, 11)
+            y = 30 * mm
+            while y < height:
+                canvas.saveState()
+                canvas.translate(width / 2, y)
+                canvas.rotate(35)
+                canvas.drawCentredString(0, 0, mark)
+                canvas.restoreState()
+                y += 60 * mm
+            canvas.restoreState()
+
+        return draw
 
     def _logo(self, content: bytes, width: float) -> Image:
         """The company's logo, centred, at most LOGO_HEIGHT high and the roll wide."""
@@ -127,6 +154,8 @@ class ReceiptRenderer:
     def _story(self, receipt: Receipt, st: dict[str, Any], width: float) -> list[Flowable]:
         company = receipt.company
         story: list[Flowable] = []
+        if receipt.training_mark:
+            story.append(Paragraph(escape(receipt.training_mark), st["training"]))
         if company.logo:
             story.append(self._logo(company.logo, width))
         story.append(Paragraph(escape(company.name), st["company"]))
@@ -173,6 +202,8 @@ class ReceiptRenderer:
 
         story.append(self._grid([[Paragraph("TOTAL TTC", st["total"]),
                                   Paragraph(escape(receipt.total), st["total_right"])]], self.TOTALS_COLUMNS, width))
+        if receipt.training_mark:
+            story.append(Paragraph(escape(receipt.training_mark), st["training"]))
         for mention in receipt.vat_mentions:
             story.append(Paragraph(escape(mention), st["small"]))
         story.append(Spacer(1, 1 * mm))
@@ -183,6 +214,8 @@ class ReceiptRenderer:
         if receipt.legal_mention:
             story.append(self._rule())
             story.append(Paragraph(escape(receipt.legal_mention), st["legal"]))
+        if receipt.training_mark:
+            story.append(Paragraph(escape(receipt.training_mark), st["training"]))
         return story
 
     def _pairs(self, pairs: tuple[tuple[str, str], ...], st: dict[str, Any], width: float) -> Table:

@@ -60,6 +60,7 @@ class Receipt:
     show_excl_vat: bool = True  # False when every line is under the margin scheme: no "HT" at all
     vat_mentions: tuple[str, ...] = ()  # margin-scheme and exemption mentions of the lines
     duplicate: str | None = None  # "DUPLICATA n° 2" from the second print on
+    training_mark: str | None = None  # "FICTIF — MODE FORMATION": a training-mode receipt (header and every page)
 
 
 # ---------------------------------------------------------------- invoice, credit note

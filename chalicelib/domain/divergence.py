@@ -250,7 +250,8 @@ def beyond(copies: list[Divergence], found: list[Divergence], articles: Mapping[
     edited behind the application's back moves its bucket's sums too: reported once)."""
     from chalicelib.domain.sigma import bucket_of
 
-    explained = {bucket_of(articles[ref]) for d in found for ref in (d.article, d.ref) if ref is not None and ref in articles}
+    explained = {bucket_of(articles[ref]) for d in found for ref in (d.article, d.ref)
+                 if ref is not None and ref in articles}
     if any(d.record == "article" and d.field == "exists" for d in found):
         explained.add(bucket_of({"status": "stock"}))  # a deleted article in stock left its bucket's sums
     return [d for d in copies if d.ref not in explained]

@@ -19,6 +19,7 @@ class Tenant:
     settings: dict[str, Any]
     user_count: int
     max_users: int
+    training_users: frozenset[str] = frozenset()  # e-mails (lower case) of the users in training mode
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class User:
     first_name: str | None = None
     last_name: str | None = None
     created_at: datetime | None = None
+    training: bool = False  # training mode (mode formation): not in to_json, GET /api/me says it
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -30,9 +30,14 @@ class Profile(StrEnum):
     MANAGER = "manager"
     COLLABORATOR = "collaborator"
     SHOP = "shop"
+    # A control agent's read-only session, opened by a manager's grant (never a user account):
+    # the legal records and the inspection report, nothing else (``INSPECTOR_ROUTES``).
+    INSPECTOR = "inspector"
 
 
-EVERYONE = frozenset(Profile)
+# The company's own staff: the profiles a user account may have.
+STAFF = (Profile.MANAGER, Profile.COLLABORATOR, Profile.SHOP)
+EVERYONE = frozenset(STAFF)
 BACK_OFFICE = frozenset({Profile.MANAGER, Profile.COLLABORATOR})
 MANAGER_ONLY = frozenset({Profile.MANAGER})
 
@@ -60,8 +65,16 @@ ACTIONS: dict[str, frozenset[Profile]] = {
 _PERMISSIONS: dict[str, frozenset[Profile]] = {
     # Signed in: one's own account and the company card (without its price-code cipher).
     "sign_in": EVERYONE,
+    # Who one is and what one may do (GET /api/me): an inspector's session too.
+    "see_own_session": EVERYONE,
     # User accounts: the manager only.
     "manage_users": MANAGER_ONLY,
+    # Inspector accesses (grant, list, revoke): the manager, who answers for the register.
+    "manage_inspectors": MANAGER_ONLY,
+    # Training mode (mode formation) of one's own account: the till's training, every profile.
+    "training_mode": EVERYONE,
+    # The fictitious receipts of training mode, sealed in their own chain: the back office.
+    "read_training_receipts": BACK_OFFICE,
     # Company settings (and the 2093 public key) and families: the back office.
     "edit_settings": BACK_OFFICE,
     "edit_families": BACK_OFFICE,
@@ -91,6 +104,14 @@ _PERMISSIONS: dict[str, frozenset[Profile]] = {
     # The legal records: police register, receipts, closings, inspections, verification.
     "read_register": BACK_OFFICE,
     "verify_register": BACK_OFFICE,
+    # The event log (logins, settings, prints, closures...): the manager (and an inspector).
+    "read_events": MANAGER_ONLY,
+    # Who read the police register, when and why (arrêté of 15 May 2020, art. 3): the manager
+    # (and an inspector, INSPECTOR_ROUTES).
+    "read_consultations": MANAGER_ONLY,
+    # The verification as a job (POST /api/compliance/verify, read back from /api/jobs): the
+    # back office; an inspector verifies with GET /api/compliance/verify.
+    "verify_in_background": BACK_OFFICE,
     # Inspection reports are appended by the back office (later by an inspector's session).
     "append_inspection": BACK_OFFICE,
     # Media: everyone sees them (supplier and lot media only with see_purchase_data:
@@ -117,7 +138,9 @@ ROUTES: dict[str, str] = {
     "POST /api/auth/refresh": PUBLIC,
     "GET /api/openapi.json": PUBLIC,
     "GET /api/compliance/verifier": PUBLIC,
-    "GET /api/me": "sign_in",
+    "GET /api/compliance/guide": PUBLIC,
+    "GET /api/me": "see_own_session",
+    "PUT /api/me/training": "training_mode",
     "GET /api/company": "sign_in",
     "PUT /api/company": "edit_settings",
     "GET /api/users": "manage_users",
@@ -125,6 +148,11 @@ ROUTES: dict[str, str] = {
     "GET /api/users/{user_id}": "manage_users",
     "PATCH /api/users/{user_id}": "manage_users",
     "DELETE /api/users/{user_id}": "manage_users",
+    # inspector access
+    "POST /api/inspector-access": "manage_inspectors",
+    "GET /api/inspector-access": "manage_inspectors",
+    "DELETE /api/inspector-access/{grant_id}": "manage_inspectors",
+    "POST /api/inspector/login": PUBLIC,
     # families and parties
     "GET /api/families": "read_inventory",
     "POST /api/families": "edit_families",
@@ -206,8 +234,15 @@ ROUTES: dict[str, str] = {
     "GET /api/compliance/inspections": "read_register",
     "POST /api/compliance/inspections": "append_inspection",
     "GET /api/compliance/verify": "verify_register",
-    "POST /api/compliance/verify": "verify_register",
+    "POST /api/compliance/verify": "verify_in_background",
     "GET /api/compliance/sealing": "verify_register",
+    "GET /api/compliance/events": "read_events",
+    # fiscal archives: built by the back office (a job), listed and downloaded with the register
+    "GET /api/compliance/archives": "read_register",
+    "POST /api/compliance/archives": "year_end",
+    "GET /api/compliance/archives/{period}": "read_register",
+    "GET /api/compliance/training-receipts": "read_training_receipts",
+    "GET /api/compliance/consultations": "read_consultations",
     # media
     "GET /api/media/{owner_kind}/{owner_id}": "view_media",
     "POST /api/media/{owner_kind}/{owner_id}": "manage_media",
@@ -226,6 +261,35 @@ ROUTES: dict[str, str] = {
     "DELETE /api/backups/{archive_id}": "year_end",
     "POST /api/closures": "year_end",
 }
+
+# What an inspector's session reaches (DOMAIN.md "Inspector access"): the register, receipts,
+# closings, event log, consultations, archives, verification, and the inspection reports it
+# may append to. The inspector holds exactly the permissions of these routes (so a permission
+# shared with a write route would open it: tests/functional/test_inspector_access.py walks
+# every route to catch that); routes not yet built are skipped.
+INSPECTOR_ROUTES = (
+    "GET /api/me",
+    "GET /api/compliance/police-files",
+    "GET /api/compliance/police-files/{id}",
+    "GET /api/lots/{ref}/police-files",
+    "GET /api/lots/{ref}/police-sheet.pdf",
+    "GET /api/lots/police-sheets.pdf",
+    "GET /api/compliance/receipts",
+    "GET /api/compliance/receipts/{number}",
+    "GET /api/compliance/training-receipts",
+    "GET /api/compliance/closings",
+    "GET /api/compliance/closings/{number}",
+    "GET /api/compliance/events",
+    "GET /api/compliance/consultations",
+    "GET /api/compliance/archives",
+    "GET /api/compliance/archives/{period}",
+    "GET /api/compliance/verify",
+    "GET /api/compliance/inspections",
+    "POST /api/compliance/inspections",
+)
+for _route in INSPECTOR_ROUTES:
+    if _route in ROUTES and ROUTES[_route] != PUBLIC:
+        _PERMISSIONS[ROUTES[_route]] = _PERMISSIONS[ROUTES[_route]] | {Profile.INSPECTOR}
 
 _PLACEHOLDER = re.compile(r"{(\w+)}")
 

@@ -13,7 +13,7 @@ MAX_LOTS_PER_MONTH = 999
 MAX_ARTICLES_PER_LOT = 999
 
 
-class ReferenceError_(ValueError):
+class ReferenceFormatError(ValueError):
     """A reference cannot be made (year out of range, month full)."""
 
 
@@ -29,18 +29,18 @@ def counter_key(kind: str, purchase_date: date) -> str:
 def lot_ref(creation_year: int, purchase_date: date, rank: int, consignment: bool) -> str:
     year = year_of_activity(creation_year, purchase_date)
     if not 1 <= year <= 99:
-        raise ReferenceError_(
+        raise ReferenceFormatError(
             f"La date d'achat doit tomber entre {creation_year} et {creation_year + 98}."
         )
     if not 1 <= rank <= MAX_LOTS_PER_MONTH:
-        raise ReferenceError_("Plus de 999 lots dans le mois : limite atteinte.")
+        raise ReferenceFormatError("Plus de 999 lots dans le mois : limite atteinte.")
     middle = "C" if consignment else ""
     return f"{year:02d}{purchase_date.month:02d}{middle}{rank:03d}"
 
 
 def article_ref(lot: str, rank: int) -> str:
     if not 1 <= rank <= MAX_ARTICLES_PER_LOT:
-        raise ReferenceError_("Un lot compte au plus 999 articles.")
+        raise ReferenceFormatError("Un lot compte au plus 999 articles.")
     return f"{lot}{rank:03d}"
 
 

@@ -191,7 +191,8 @@ def parse(body: bytes) -> dict[str, Any]:
 
 
 # Where a record carries its own number (a receipt's ticket number...).
-_NUMBER_FIELDS = {RECEIPT: ("ticket_number", "receipt_number", "number"), CLOSING: ("closing_number", "number")}
+_NUMBER_FIELDS = {RECEIPT: ("ticket_number", "receipt_number", "number"), CLOSING: ("closing_number", "number"),
+                  TRAINING: ("ticket_number",)}
 
 
 def record_number(chain: str, rank: int, content: dict[str, Any]) -> str:

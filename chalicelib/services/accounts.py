@@ -14,9 +14,10 @@ from chalicelib.adapters.repositories import tenants as tenant_repo
 from chalicelib.adapters.repositories import users as user_repo
 from chalicelib.auth import Principal, forget_user
 from chalicelib.config import get_settings
+from chalicelib.domain import audit as audit_domain
 from chalicelib.domain import company, verification
 from chalicelib.domain.entities import Tenant, User
-from chalicelib.domain.profiles import Profile, permissions_of
+from chalicelib.domain.profiles import STAFF, Profile, permissions_of
 from chalicelib.domain.throttle import LoginLockout, SlidingWindowLimiter
 from chalicelib.domain.visibility import company_for
 from chalicelib.errors import (
@@ -28,7 +29,9 @@ from chalicelib.errors import (
     NotFoundError,
     TooManyAttemptsError,
     TooManyRequestsError,
+    ValidationError,
 )
+from chalicelib.services import audit
 
 _signups = SlidingWindowLimiter()
 _resends = SlidingWindowLimiter()
@@ -140,9 +143,14 @@ def resend_code(email: str, source: str = "") -> None:
     _send_code(email, code)
 
 
-def login(email: str, password: str) -> dict[str, Any]:
+def login(email: str, password: str, source: str = "") -> dict[str, Any]:
     """Cognito's check, after 5 failures a lockout per e-mail (emulated: moto has none),
-    and no session before the signup's e-mail is confirmed."""
+    and no session before the signup's e-mail is confirmed.
+
+    Each login and each refused password lands in the company's event log: a refusal
+    when the address is a user's (an unknown address belongs to no company's log); the
+    attempts refused during a lockout are not recorded one by one, the failure that
+    starts the lockout says so."""
     key = email.lower()
     wait = _lockout.retry_after(key, time.monotonic())
     if wait:
@@ -150,11 +158,23 @@ def login(email: str, password: str) -> dict[str, Any]:
     try:
         tokens = cognito.login(email, password)
     except InvalidCredentialsError:
-        _lockout.failed(key, time.monotonic())  # the 5th failure locks the next attempts
+        locked = _lockout.failed(key, time.monotonic())  # the 5th failure locks the next attempts
+        refused_in = cognito.tenant_of(email)
+        if refused_in:
+            details: dict[str, Any] = {"reason": "invalid_credentials", "source": source or None}
+            if locked:
+                details["locked_seconds"] = locked
+            audit.record_event(refused_in, "login_refused", user=key, details=details)
         raise
     _lockout.succeeded(key)
+    tenant_id = cognito.token_tenant(tokens["id_token"])
     if tenant_repo.get_pending_signup(email) is not None:
+        if tenant_id:
+            audit.record_event(tenant_id, "login_refused", user=key,
+                               details={"reason": "email_not_verified", "source": source or None})
         raise EmailNotVerifiedError()
+    if tenant_id:
+        audit.record_event(tenant_id, "login", user=key, details={"source": source or None})
     return tokens
 
 
@@ -180,7 +200,9 @@ def me(who: Principal) -> dict[str, Any]:
         "tenant_id": who.tenant_id,
         "company_name": company_view(who)["company_name"],
         "permissions": permissions_of(who.profile),
-        "training": False,  # training mode (DOMAIN.md "Audit trail") is not built yet
+        "training": bool(user and user.training),  # training mode (mode formation): PUT /api/me/training
+        # An inspector's read-only session: its grant (the site shows a banner), else None.
+        "inspector": dict(who.inspector) if who.inspector else None,
     }
 
 
@@ -201,7 +223,13 @@ def update_company(who: Principal, changes: dict[str, Any]) -> dict[str, Any]:
     if company.creation_year_changes(tenant.settings, changes):
         if tenant_repo.has_lots(who.tenant_id):
             raise CreationYearLockedError()
-    tenant_repo.save_settings(who.tenant_id, company.merge_settings(tenant.settings, changes))
+    merged = company.merge_settings(tenant.settings, changes)
+    tenant_repo.save_settings(who.tenant_id, merged)
+    changed = audit_domain.changes({**company.DEFAULT_SETTINGS, **tenant.settings},
+                                   {**company.DEFAULT_SETTINGS, **merged})
+    if changed:
+        audit.record_event(who.tenant_id, "settings_changed", user=who.email,
+                           details={"scope": "company", "changes": changed})
     return company_view(who)
 
 
@@ -228,6 +256,7 @@ def create_user(
 ) -> tuple[User, str | None]:
     """Returns the user and, when none was given, the generated first password."""
     who.require("manage_users")
+    _staff_only(profile)
     generated = None if password else secrets.token_urlsafe(12)
     user = User(who.tenant_id, "usr_" + uuid.uuid4().hex[:16], email, profile,
                 first_name, last_name)
@@ -238,7 +267,21 @@ def create_user(
     except Exception:
         user_repo.remove_user(who.tenant_id, user.id)
         raise
+    audit.record_event(who.tenant_id, "user_created", user=who.email, details=_user_facts(user))
     return user_repo.get_user(who.tenant_id, user.id), generated
+
+
+def _user_facts(user: User, status: str | None = None) -> dict[str, Any]:
+    """What the event log says of a user account (never a password)."""
+    return {"id": user.id, "email": user.email, "profile": user.profile.value, "first_name": user.first_name,
+            "last_name": user.last_name, "status": status or "active"}
+
+
+def _staff_only(profile: Profile) -> None:
+    """A user account is the company's staff: an inspector's session comes from a grant only."""
+    if profile not in STAFF:
+        raise ValidationError(details={"profile": "Profil attendu : manager, collaborator ou shop (un accès "
+                                                  "inspecteur s'accorde depuis « Accès inspecteurs »)."})
 
 
 def _managers(tenant_id: str) -> list[User]:
@@ -249,6 +292,7 @@ def update_user(who: Principal, user_id: str, changes: dict[str, Any]) -> User:
     who.require("manage_users")
     user = user_repo.get_user(who.tenant_id, user_id)
     new_profile = Profile(changes["profile"]) if changes.get("profile") else user.profile
+    _staff_only(new_profile)
     if user.profile is Profile.MANAGER and new_profile is not Profile.MANAGER:
         if len(_managers(who.tenant_id)) <= 1:
             raise LastManagerError()
@@ -260,6 +304,7 @@ def update_user(who: Principal, user_id: str, changes: dict[str, Any]) -> User:
         changes.get("first_name", user.first_name),
         changes.get("last_name", user.last_name),
         user.created_at,
+        user.training,  # a change of profile or name leaves training mode as it is
     )
     if new_profile is not user.profile:
         cognito.set_profile(user.email, user.profile, new_profile)
@@ -270,6 +315,14 @@ def update_user(who: Principal, user_id: str, changes: dict[str, Any]) -> User:
         user_repo.revoke_tokens(who.tenant_id, user.id, datetime.now(UTC))
         cognito.sign_out_everywhere(user.email)
     forget_user(who.tenant_id, user.email)  # this container refuses the old profile at once
+    before, after = _user_facts(user), _user_facts(updated)
+    changed = audit_domain.changes(before, after)
+    if changes.get("password"):
+        changed["password"] = {"from": None, "to": "modifié"}  # the fact, never the password
+    if changed:
+        audit.record_event(who.tenant_id, "user_changed", user=who.email,
+                           details={"id": user.id, "email": user.email, "before": before, "after": after,
+                                    "changes": changed})
     return user_repo.get_user(who.tenant_id, user_id)
 
 
@@ -278,10 +331,11 @@ def delete_user(who: Principal, user_id: str) -> None:
     user = user_repo.get_user(who.tenant_id, user_id)
     if user.profile is Profile.MANAGER and len(_managers(who.tenant_id)) <= 1:
         raise LastManagerError()
-    user_repo.remove_user(who.tenant_id, user.id)
+    user_repo.remove_user(who.tenant_id, user.id, email=user.email if user.training else None)
     forget_user(who.tenant_id, user.email)
     cognito.sign_out_everywhere(user.email)
     cognito.delete_user(user.email)
+    audit.record_event(who.tenant_id, "user_deleted", user=who.email, details=_user_facts(user, "deleted"))
 
 
 def forget_limits() -> None:

@@ -13,33 +13,42 @@ import random
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chalicelib.adapters.models import LotModel, SaleModel
-from chalicelib.adapters.repositories import articles as repo
+from chalicelib.adapters import unit_of_work
+from chalicelib.adapters.repositories import articles as articles_repo
 from chalicelib.adapters.repositories import catalog as catalog_repo
-from chalicelib.adapters.repositories import lots as lots_repo
-from chalicelib.adapters.repositories import pending as pending_repo
+from chalicelib.adapters.repositories import counters as counters_repo
+from chalicelib.adapters.repositories import sales as sales_repo
 from chalicelib.adapters.repositories import tenants as tenant_repo
-from chalicelib.adapters.repositories._common import TRANSACTION_ITEMS, new_id
+from chalicelib.adapters.repositories._common import new_id
 from chalicelib.auth import Principal
 from chalicelib.domain import actions as rules
-from chalicelib.domain import references, register, sales, sigma
+from chalicelib.domain import references, register, sales, training
 from chalicelib.domain import transfers as transfer_rules
 from chalicelib.domain.entities import Party
 from chalicelib.domain.money import ZERO, fmt
 from chalicelib.domain.profiles import Profile
+from chalicelib.domain.records import JournalEntry, NewLot, NewSale, Record, SearchDocument
 from chalicelib.domain.vat import DEFAULT_MARGIN_CATEGORY
 from chalicelib.errors import (
     BusinessRuleError,
-    ConflictError,
+    CounterMovedError,
     DateBeforePurchaseError,
     DateInFutureError,
+    EmptySelectionError,
+    IdempotencyKeyReusedError,
     InvoiceDateBeforeLastError,
+    InvoiceNumberRequiredError,
+    InvoiceNumberTakenError,
     NotFoundError,
+    RequestInProgressError,
+    RetriesExhaustedError,
+    TrainingModeError,
     ValidationError,
     WrongStatusError,
 )
@@ -47,29 +56,10 @@ from chalicelib.services import articles as articles_service
 from chalicelib.services import transfers
 
 PARIS = ZoneInfo("Europe/Paris")
-# Room left in the last transaction for counters, the sale, journal entries and lots.
+# At most this many articles in an action's last transaction: the sale, its receipt and the
+# journal entries there are large items.
 LAST_CHUNK = 80
 ATTEMPTS = 8
-
-
-class EmptySelectionError(ValidationError):
-    code = "empty_selection"
-    message = "Aucun article sélectionné."
-
-
-class InvoiceNumberRequiredError(BusinessRuleError):
-    code = "invoice_number_required"
-    message = "La facturation automatique est désactivée : saisissez le numéro de facture."
-
-
-class InvoiceNumberTakenError(ConflictError):
-    code = "invoice_number_taken"
-    message = "Ce numéro de facture est déjà utilisé."
-
-
-class BusyError(ConflictError):
-    code = "busy"
-    message = "Beaucoup d'opérations simultanées : réessayez dans un instant."
 
 
 def _now() -> datetime:
@@ -100,7 +90,7 @@ def _load(who: Principal, action: str, refs: list[str] | None) -> list[dict[str,
     wanted = [r.strip().upper() for r in refs] if refs is not None else articles_service.selection_refs(who)
     if not wanted:
         raise EmptySelectionError()
-    found = repo.get_articles(who.tenant_id, wanted)
+    found = articles_repo.get_articles(who.tenant_id, wanted)
     unknown = [r for r in wanted if r not in found]
     if unknown:
         raise NotFoundError("Référence(s) inconnue(s) : " + ", ".join(unknown) + ".", details={"refs": unknown})
@@ -116,31 +106,26 @@ def _load(who: Principal, action: str, refs: list[str] | None) -> list[dict[str,
 
 
 def _write(who: Principal, before: list[dict[str, Any]],
-           changes: list[rules.Change | tuple[dict[str, Any], str | None]],
-           counters: dict[str, repo.CounterMove] | None = None, puts: list[tuple[Any, Any]] | None = None) -> None:
-    """Chunks of 100 articles, then the last chunk with everything else in one transaction.
+           changes: Sequence[rules.Change | tuple[dict[str, Any], str | None]],
+           counters: dict[str, counters_repo.CounterMove] | None = None, records: list[Record] | None = None) -> None:
+    """The action's whole write, as one unit of work (chalicelib/adapters/unit_of_work.py):
+    its articles, counters and records, with the Σ buckets' changes, all or nothing.
 
-    With chunks, a pending record comes first (chalicelib/adapters/repositories/pending.py)
-    and the last transaction settles it. A failure after some chunks were written puts
-    them back as they were in ``before`` (the articles as the action read them); if the
-    process dies instead, or putting back fails, :func:`pending_repo.recover` does it.
+    ``before`` are the articles as the action read them; a change whose expected status is
+    None creates its article.
     """
-    pairs = [(c.article, c.expected_status) if isinstance(c, rules.Change) else c for c in changes]
     originals = {a["ref"]: a for a in before}
-    # The Σ buckets' changes of the whole action, all in its last transaction (all or nothing).
-    buckets = sigma.deltas((originals[a["ref"]] if expected is not None else None, a) for a, expected in pairs)
-    room = TRANSACTION_ITEMS - 1 - len(counters or {}) - len(puts or []) - len(buckets)
-    if room < 1:
-        raise ValidationError("Trop d'articles de périodes et de statuts différents en une seule action : "
-                              "faites-la en plusieurs fois.")
-    last = min(LAST_CHUNK, room)
-    head, tail = (pairs[:-last], pairs[-last:]) if len(pairs) > last else ([], pairs)
-    pending_repo.write_in_chunks(
-        who.tenant_id,
-        {article["ref"]: originals[article["ref"]] if expected is not None else None for article, expected in head},
-        head,
-        lambda chunk, pending: repo.write_changes(who.tenant_id, chunk, pending),
-        lambda pending: repo.finish(who.tenant_id, tail, counters or {}, puts or [], pending, buckets))
+    unit = unit_of_work.UnitOfWork(who.tenant_id, last_articles=LAST_CHUNK)
+    for change in changes:
+        article, expected = (change.article, change.expected_status) if isinstance(change, rules.Change) else change
+        if expected is None:
+            unit.create(article)
+        else:
+            unit.change(originals[article["ref"]], article)
+    for key, counter in (counters or {}).items():
+        unit.move_counter(key, counter)
+    unit.add(*(records or []))
+    unit.commit()
 
 
 def _retrying(attempt: Any) -> Any:
@@ -152,10 +137,10 @@ def _retrying(attempt: Any) -> Any:
     for n in range(ATTEMPTS):
         try:
             return attempt()
-        except repo.CounterMovedError:
+        except CounterMovedError:
             if n < ATTEMPTS - 1:
                 time.sleep(random.uniform(0, min(0.02 * 2 ** n, 0.5)))
-    raise BusyError()
+    raise RetriesExhaustedError()
 
 
 # ---------------------------------------------------------------- sell
@@ -167,6 +152,48 @@ def _check_not_before_purchase(when: date, articles: list[dict[str, Any]]) -> No
         raise DateBeforePurchaseError(details={"refs": early})
 
 
+def _sale_lines(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
+    used = [a for a in articles if (a.get("condition") or "used") == "used"]
+    margin = {f.id: f.margin_category for f in catalog_repo.list_families(who.tenant_id)} if used else {}
+    categories = {a["ref"]: margin.get(a.get("family_id") or "", DEFAULT_MARGIN_CATEGORY) for a in used}
+    try:
+        return sales.sale_lines(articles, params.get("prices") or {}, params.get("vat_rates") or {}, categories)
+    except sales.SaleInputError as exc:
+        raise ValidationError(details=exc.details) from None
+
+
+def _training_sell(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any],
+                   settings: dict[str, Any]) -> dict[str, Any]:
+    """A sale in training mode (chalicelib/domain/training.py): the same lines, VAT and
+    receipt as a real one, but no article, sale record, invoice number, real register
+    counter, Σ bucket or transfer written: one transaction of the training register's
+    counter and the ``training_sale`` journal entry, sealed in the ``training`` chain."""
+    when: date = params["date"]
+    lines = _sale_lines(who, articles, params)
+    total = sum((Decimal(line["total"]) for line in lines), ZERO)
+
+    def attempt() -> dict[str, Any]:
+        local = _now().astimezone(PARIS)
+        seen, state = counters_repo.counter_state(who.tenant_id, training.COUNTER_KEY)
+        totals = sales.next_totals(state, local, total)
+        sale = {"transaction_ref": training.transaction_ref(when), "at": local.strftime("%Y-%m-%dT%H:%M%z"),
+                "payment_method": params["payment_method"], "lines": lines, "vat": sales.vat_breakdown(lines),
+                "total": fmt(total), "invoice_number": None, "register": training.REGISTER,
+                "receipt_number": training.ticket_number(seen + 1)}
+        content = training.mark(sales.receipt(sale, totals, settings), date=when.isoformat(), seller=who.email,
+                                client_id=params.get("client_id"), lines=lines)
+        journal = JournalEntry(training.JOURNAL_KIND, sale["transaction_ref"], content)
+        (unit_of_work.UnitOfWork(who.tenant_id)
+         .move_counter(training.COUNTER_KEY, counters_repo.CounterMove(seen, seen + 1, totals.to_json()))
+         .add(journal).commit())
+        return {"articles": articles,
+                "sale": {"transaction_ref": sale["transaction_ref"], "invoice_number": None,
+                         "receipt_number": sale["receipt_number"], "total": sale["total"], "training": True,
+                         "mention": training.MENTION}}
+
+    return _retrying(attempt)
+
+
 def _sell(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
     when: date = params["date"]
     _check_date(when)
@@ -174,41 +201,37 @@ def _sell(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]
     client = _require_client(who, params.get("client_id"))
     tenant = tenant_repo.get_tenant(who.tenant_id)
     settings = tenant.settings
+    if who.email.lower() in tenant.training_users:  # the table's word, never a container's cached one
+        return _training_sell(who, articles, params, settings)
     auto = bool(settings.get("invoicing", {}).get("auto", True))
     typed_number = params.get("invoice_number")
     if not auto:
         if not typed_number:
             raise InvoiceNumberRequiredError()
-        if any(repo.refs_by_index("by_invoice", f"{who.tenant_id}#{typed_number}", limit=1)):  # keys only
+        if any(articles_repo.refs_by_index("by_invoice", f"{who.tenant_id}#{typed_number}", limit=1)):  # keys only
             raise InvoiceNumberTakenError()
-    used = [a for a in articles if (a.get("condition") or "used") == "used"]
-    margin = {f.id: f.margin_category for f in catalog_repo.list_families(who.tenant_id)} if used else {}
-    categories = {a["ref"]: margin.get(a.get("family_id") or "", DEFAULT_MARGIN_CATEGORY) for a in used}
-    try:
-        lines = sales.sale_lines(articles, params.get("prices") or {}, params.get("vat_rates") or {}, categories)
-    except sales.SaleInputError as exc:
-        raise ValidationError(details=exc.details) from None
+    lines = _sale_lines(who, articles, params)
     total = sum((Decimal(line["total"]) for line in lines), ZERO)
     by_ref = {line["ref"]: line for line in lines}
 
     def attempt() -> dict[str, Any]:
         now = _now()
         local = now.astimezone(PARIS)
-        counters: dict[str, repo.CounterMove] = {}
+        counters: dict[str, counters_repo.CounterMove] = {}
         number = typed_number
         if auto:
             key = sales.invoice_counter_key(settings, when)
-            seen, state = repo.counter_state(who.tenant_id, key)
+            seen, state = counters_repo.counter_state(who.tenant_id, key)
             last = state.get("last_date")
             if last and when.isoformat() < last:  # invoices numbered in date order (art. 242 nonies A, I-2°)
                 raise InvoiceDateBeforeLastError(details={"date": f"La dernière facture est datée du "
                                                                   f"{date.fromisoformat(last):%d/%m/%Y}."})
-            counters[key] = repo.CounterMove(seen, seen + 1, {"last_date": max(last or "", when.isoformat())})
+            counters[key] = counters_repo.CounterMove(seen, seen + 1, {"last_date": max(last or "", when.isoformat())})
             number = sales.invoice_number(settings, when, seen + 1)
         register_key = f"register#{sales.REGISTER}"
-        seen_receipts, state = repo.counter_state(who.tenant_id, register_key)
+        seen_receipts, state = counters_repo.counter_state(who.tenant_id, register_key)
         totals = sales.next_totals(state, local, total)
-        counters[register_key] = repo.CounterMove(seen_receipts, seen_receipts + 1, totals.to_json())
+        counters[register_key] = counters_repo.CounterMove(seen_receipts, seen_receipts + 1, totals.to_json())
         sale = {
             "kind": "sale", "transaction_ref": sales.transaction_ref(when), "date": when.isoformat(),
             "at": local.strftime("%Y-%m-%dT%H:%M%z"), "client_id": params.get("client_id"),
@@ -231,13 +254,11 @@ def _sell(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]
                    "vat_rate": line["vat_rate"], "vat_rate_before_sale": article.get("vat_rate"),
                    "events": [*article.get("events", []), event]}
             changes.append(rules.Change(new, article["status"]))
-        journal = lots_repo.journal_item(who.tenant_id, "sale", sale["transaction_ref"], receipt)
-        sale_item = SaleModel(who.tenant_id, sale["transaction_ref"], data=sale)
-        new_sale = (sale_item, SaleModel.transaction_ref.does_not_exist())
+        journal = JournalEntry("sale", sale["transaction_ref"], receipt)
         transfer = transfers.outgoing_put(who, client, lambda own, to: transfer_rules.from_sale(
             sale["transaction_ref"], own, to, when, params["payment_method"], articles, lines),
             tenant.subscriber_ref)
-        _write(who, articles, changes, counters, [new_sale, (journal, None), *transfer])
+        _write(who, articles, changes, counters, [NewSale(sale), journal, *transfer])
         return {"articles": [c.article for c in changes],
                 "sale": {"transaction_ref": sale["transaction_ref"], "invoice_number": number,
                          "receipt_number": sale["receipt_number"], "total": sale["total"]}}
@@ -255,7 +276,7 @@ def _customer_return(who: Principal, articles: list[dict[str, Any]], params: dic
     by_sale: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for article in articles:
         by_sale[article.get("transaction_ref") or ""].append(article)
-    originals = {ref: repo.get_sale(who.tenant_id, ref) for ref in by_sale if ref}
+    originals = {ref: sales_repo.get_sale(who.tenant_id, ref) for ref in by_sale if ref}
     tenant = tenant_repo.get_tenant(who.tenant_id)
 
     def attempt() -> dict[str, Any]:
@@ -263,10 +284,10 @@ def _customer_return(who: Principal, articles: list[dict[str, Any]], params: dic
         local = now.astimezone(PARIS)
         actor = register.Actor(who.email, now)
         changes = rules.apply_customer_return(articles, actor, when, reason)
-        seen_notes = repo.counter_value(who.tenant_id, "credit_note")
+        seen_notes = counters_repo.counter_value(who.tenant_id, "credit_note")
         register_key = f"register#{sales.REGISTER}"
-        seen_receipts, state = repo.counter_state(who.tenant_id, register_key)
-        puts: list[tuple[Any, Any]] = []
+        seen_receipts, state = counters_repo.counter_state(who.tenant_id, register_key)
+        records: list[Record] = []
         notes = []
         for n, (transaction, returned) in enumerate(sorted(by_sale.items()), start=1):
             sale = originals.get(transaction, {})
@@ -289,8 +310,7 @@ def _customer_return(who: Principal, articles: list[dict[str, Any]], params: dic
         for note in notes:
             note["receipt_number"] = receipt_number
             note["running_totals"] = totals.to_json()
-            puts.append((SaleModel(who.tenant_id, note["transaction_ref"], data=note),
-                         SaleModel.transaction_ref.does_not_exist()))
+            records.append(NewSale(note))
         receipt = {
             "record": "receipt", "ticket_number": receipt_number, "register": sales.REGISTER,
             "at": local.strftime("%Y-%m-%dT%H:%M%z"), "kind": "customer_return", "reason": reason,
@@ -307,10 +327,10 @@ def _customer_return(who: Principal, articles: list[dict[str, Any]], params: dic
             "total": fmt(amount), "payment": {"method": "refund", "amount": fmt(amount)},
             "running_totals": totals.to_json(),
         }
-        puts.append((lots_repo.journal_item(who.tenant_id, "sale_return", receipt_number, receipt), None))
-        counters = {"credit_note": repo.CounterMove(seen_notes, seen_notes + len(notes)),
-                    register_key: repo.CounterMove(seen_receipts, seen_receipts + 1, totals.to_json())}
-        _write(who, articles, changes, counters, puts)
+        records.append(JournalEntry("sale_return", receipt_number, receipt))
+        counters = {"credit_note": counters_repo.CounterMove(seen_notes, seen_notes + len(notes)),
+                    register_key: counters_repo.CounterMove(seen_receipts, seen_receipts + 1, totals.to_json())}
+        _write(who, articles, changes, counters, records)
         return {"articles": [c.article for c in changes],
                 "credit_note_number": notes[0]["credit_note_number"] if len(notes) == 1 else None,
                 "credit_note_numbers": [note["credit_note_number"] for note in notes],
@@ -345,14 +365,14 @@ def _buy_consigned(who: Principal, articles: list[dict[str, Any]], params: dict[
     def attempt() -> dict[str, Any]:
         now = _now()
         actor = register.Actor(who.email, now)
-        seen = repo.counter_value(who.tenant_id, key)
+        seen = counters_repo.counter_value(who.tenant_id, key)
         changes: list[tuple[dict[str, Any], str | None]] = []
-        puts: list[tuple[Any, Any]] = []
+        records: list[Record] = []
         created = []
         for n, (supplier_id, group) in enumerate(sorted(by_supplier.items()), start=1):
             try:
                 lot_ref = references.lot_ref(creation_year, when, seen + n, consignment=False)
-            except references.ReferenceError_ as exc:
+            except references.ReferenceFormatError as exc:
                 raise BusinessRuleError(str(exc)) from None
             new_articles = []
             for rank, old in enumerate(sorted(group, key=lambda a: a["ref"]), start=1):
@@ -377,15 +397,13 @@ def _buy_consigned(who: Principal, articles: list[dict[str, Any]], params: dict[
                    "article_count": len(new_articles), "committed_at": now.isoformat(), "committed_by": who.email,
                    "register_version": 1, "traces": [], "bought_from_consignment": [a["ref"] for a in group]}
             payload = register.register_version(lot, new_articles, families, "lot_committed", actor)
-            puts.append((LotModel(who.tenant_id, lot_ref, kind="purchase",
-                                  data={k: v for k, v in lot.items() if k not in ("ref", "kind")}),
-                         LotModel.ref.does_not_exist()))
-            puts.append((lots_repo.journal_item(who.tenant_id, "lot_committed", lot_ref, payload), None))
-            puts.append((repo.search_item(who.tenant_id, lot_ref, new_articles), None))
+            records.append(NewLot(lot))
+            records.append(JournalEntry("lot_committed", lot_ref, payload))
+            records.append(SearchDocument.of(lot_ref, new_articles))
             created.append(lot_ref)
         # the new records first, the old ones last: the last transaction flips the visible state
         changes.sort(key=lambda pair: pair[1] is not None)
-        _write(who, articles, changes, {key: repo.CounterMove(seen, seen + len(by_supplier))}, puts)
+        _write(who, articles, changes, {key: counters_repo.CounterMove(seen, seen + len(by_supplier))}, records)
         return {"articles": [a for a, expected in changes if expected is None], "lots": created}
 
     return _retrying(attempt)
@@ -398,7 +416,7 @@ def _plain(who: Principal, action: str, articles: list[dict[str, Any]], params: 
     actor = register.Actor(who.email, _now())
     when = params.get("date")
     _check_date(when)
-    transfer: list[tuple[Any, Any]] = []
+    transfer: list[Record] = []
     try:
         if action in ("deposit", "deposit_update"):
             client = _require_client(who, params.get("client_id"))
@@ -419,7 +437,7 @@ def _plain(who: Principal, action: str, articles: list[dict[str, Any]], params: 
                                          params.get("client_id"))
     except rules.ActionInputError as exc:
         raise ValidationError(details=exc.details) from None
-    _write(who, articles, changes, puts=transfer)
+    _write(who, articles, changes, records=transfer)
     return {"articles": [c.article for c in changes]}
 
 
@@ -430,8 +448,10 @@ def _read_only(action: str, articles: list[dict[str, Any]]) -> dict[str, Any]:
 
 def execute(who: Principal, action: str, refs: list[str] | None, params: dict[str, Any]) -> dict[str, Any]:
     allowed(who, action)
+    if who.training and not training.action_allowed(action, action in rules.READ_ONLY):
+        raise TrainingModeError()  # in training only the till's (fictitious) sale and the prints run
     if action not in rules.READ_ONLY:
-        pending_repo.recover(who.tenant_id)  # an action never starts from a half-written one
+        unit_of_work.recover(who.tenant_id)  # an action never starts from a half-written one
     articles = _load(who, action, refs)
     if action in rules.READ_ONLY:
         result = _read_only(action, articles)
@@ -521,16 +541,6 @@ def _params_from_json(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class IdempotencyKeyReusedError(BusinessRuleError):
-    code = "idempotency_key_reused"
-    message = "Cette clé d'idempotence a déjà servi pour une autre requête."
-
-
-class RequestInProgressError(ConflictError):
-    code = "request_in_progress"
-    message = "La même requête est déjà en cours de traitement."
-
-
 def run(who: Principal, action: str, refs: list[str] | None, params: dict[str, Any],
         idempotency_key: str | None, remaining_ms: int | None = None) -> dict[str, Any]:
     """Execute an action; with an Idempotency-Key the same request acts once in 24 h.
@@ -550,10 +560,12 @@ def run(who: Principal, action: str, refs: list[str] | None, params: dict[str, A
         refs = articles_service.selection_refs(who)
     request = {
         # the profile too: a replay after a demotion must not hand back what the old profile saw
-        "key": f"{who.tenant_id}#{who.user_id}#{who.profile.value}#{action}#{idempotency_key}",
+        # and the training mode: a key used for a fictitious sale never replays it as a real one
+        "key": f"{who.tenant_id}#{who.user_id}#{who.profile.value}#{action}#{idempotency_key}"
+               + ("#training" if who.training else ""),
         "action": action,
         "who": {"tenant_id": who.tenant_id, "user_id": who.user_id, "email": who.email,
-                "profile": who.profile.value},
+                "profile": who.profile.value, "training": who.training},
         "body": {"refs": refs, "params": _params_to_json(params)},
     }
     _deadline.set(remaining_ms)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -20,8 +20,9 @@ from chalicelib.adapters.repositories import articles as articles_repo
 from chalicelib.adapters.repositories import jobs as repo
 from chalicelib.adapters.repositories import sigma as sigma_repo
 from chalicelib.auth import Principal
+from chalicelib.domain import audit as audit_domain
 from chalicelib.errors import ArchiveLimitError, BusinessRuleError, ValidationError
-from chalicelib.services import jobs, media
+from chalicelib.services import audit, jobs, media
 
 PERMISSION = "year_end"  # chalicelib/domain/profiles.py: the back office
 MAX_ARCHIVES = 7
@@ -78,7 +79,7 @@ def _reserve(who: Principal, kind: str, title: str | None, info: dict[str, Any])
 def start_backup(who: Principal, title: str | None) -> dict[str, Any]:
     who.require(PERMISSION)
     archive = _reserve(who, "backup", title, {})
-    return _start(who, "backup", {"archive_id": archive["id"]}, archive["id"])
+    return _start(who, "backup", {"archive_id": archive["id"], "by": who.email}, archive["id"])
 
 
 def start_closure(who: Principal, title: Any, until: Any) -> dict[str, Any]:
@@ -93,7 +94,11 @@ def start_closure(who: Principal, title: Any, until: Any) -> dict[str, Any]:
     if details:
         raise ValidationError(details=details)
     archive = _reserve(who, "closure", str(title).strip(), {"until": until_})
-    return _start(who, "closure", {"archive_id": archive["id"], "until": until_}, archive["id"])
+    started = _start(who, "closure", {"archive_id": archive["id"], "until": until_, "by": who.email}, archive["id"])
+    audit.record_event(who.tenant_id, "closure", user=who.email, details={
+        "phase": "start", "archive_id": archive["id"], "title": archive["title"], "until": until_,
+        "job_id": started.get("job_id")})
+    return started
 
 
 def _start(who: Principal, kind: str, params: dict[str, Any], archive_id: str) -> dict[str, Any]:
@@ -135,8 +140,13 @@ def run_backup(tenant_id: str, params: dict[str, Any], progress: jobs.Progress) 
         counts = _write_backup(tenant_id, archive_id)
     except Exception:
         repo.delete_archive(tenant_id, archive_id)
+        audit.record_event(tenant_id, "backup", user=params.get("by"), details={
+            "archive_id": archive_id, "status": "failed"})
         raise
-    return _finish(tenant_id, archive_id, {"counts": counts})
+    finished = _finish(tenant_id, archive_id, {"counts": counts})
+    audit.record_event(tenant_id, "backup", user=params.get("by"), details={
+        "archive_id": archive_id, "status": "succeeded", "counts": counts})
+    return finished
 
 
 def left_stock_by(article: dict[str, Any], until: str) -> bool:
@@ -178,7 +188,32 @@ def _closure_snapshot(tenant_id: str, archive_id: str) -> tuple[list[dict[str, A
 
 
 def run_closure(tenant_id: str, params: dict[str, Any], progress: jobs.Progress) -> dict[str, Any]:
+    """The closure's work; its result (what it deleted, or its failure) ends in the event log."""
     archive_id, until = params["archive_id"], params["until"]
+    try:
+        return _run_closure(tenant_id, archive_id, until, params, progress)
+    except Exception as exc:
+        audit.record_event(tenant_id, "closure", user=params.get("by"), details={
+            "phase": "result", "status": "failed", "archive_id": archive_id, "until": until,
+            "error": type(exc).__name__})
+        raise
+
+
+def _deletion_progress(progress: jobs.Progress, total: int) -> Callable[[int], None]:
+    """The job's progress from 0.6 to 0.9 as the articles go, written every 5 %."""
+    last = [0.6]
+
+    def report(done: int) -> None:
+        value = 0.6 + 0.3 * done / max(total, 1)
+        if value - last[0] >= 0.015 or done == total:
+            last[0] = value
+            progress(value)
+
+    return report
+
+
+def _run_closure(tenant_id: str, archive_id: str, until: str, params: dict[str, Any],
+                 progress: jobs.Progress) -> dict[str, Any]:
     snapshot, counts = _closure_snapshot(tenant_id, archive_id)
     progress(0.5)
     articles: dict[str, list[dict[str, Any]]] = {}
@@ -188,7 +223,8 @@ def run_closure(tenant_id: str, params: dict[str, Any], progress: jobs.Progress)
             articles.setdefault(record["article"]["lot_ref"], []).append(record["article"])
         elif record["type"] == "lot":
             lots.append(record["ref"])
-    doomed = [a["ref"] for group in articles.values() for a in group if left_stock_by(a, until)]
+    leaving = [a for group in articles.values() for a in group if left_stock_by(a, until)]
+    doomed = [a["ref"] for a in leaving]
     gone = set(doomed)
     empty = [ref for ref in lots if ref in articles and all(a["ref"] in gone for a in articles[ref])]
     touched = {ref for ref, group in articles.items() if any(a["ref"] in gone for a in group)}
@@ -196,15 +232,27 @@ def run_closure(tenant_id: str, params: dict[str, Any], progress: jobs.Progress)
         # Recorded before anything goes: the verification must not take these for a tampering.
         repo.record_purge(tenant_id, archive_id, until, doomed, empty)
         progress(0.6)
-        repo.delete_articles_and_lots(tenant_id, doomed, empty)
+        # Each article goes only if still as the snapshot (the backup) has it: one changed
+        # since (its sale cancelled or corrected...) stays, with its lot, for a later closure.
+        kept = repo.delete_articles_and_lots(tenant_id, leaving, empty, tag=archive_id,
+                                             progress=_deletion_progress(progress, len(leaving))) or set()
+        if kept:
+            holding = {a["lot_ref"] for a in leaving if a["ref"] in kept}
+            doomed = [ref for ref in doomed if ref not in kept]
+            gone -= kept
+            empty = [ref for ref in empty if ref not in holding]
+            repo.record_purge(tenant_id, archive_id, until, doomed, empty)
         progress(0.9)
         # Lots that keep articles: their text-search document lists only what remains.
-        repo.save_search_documents(tenant_id, {ref: [a for a in group if a["ref"] not in gone]
+        now = articles_repo.get_articles(tenant_id, kept) if kept else {}
+        repo.save_search_documents(tenant_id, {ref: [now.get(a["ref"], a) for a in group if a["ref"] not in gone]
                                                for ref, group in articles.items()
                                                if ref not in empty and ref in touched})
     except Exception:
         # A failed job leaves the data as it was: put back what this closure removed
-        # (the articles it did delete go back into their Σ buckets too).
+        # (the articles it did delete go back into their Σ buckets too, once the moves
+        # of their deletion are in them).
+        sigma_repo.fold(tenant_id)
         repo.restore_records(tenant_id, iter([
             r for r in snapshot
             if (r["type"] == "lot" and r["ref"] in empty)
@@ -216,8 +264,14 @@ def run_closure(tenant_id: str, params: dict[str, Any], progress: jobs.Progress)
     # Their photos and documents go with them (the backup keeps the records, not the files).
     deleted_media = media.delete_media_of(tenant_id, "article", gone) + media.delete_media_of(
         tenant_id, "lot", set(empty))
-    return _finish(tenant_id, archive_id, {"counts": counts, "until": until, "deleted_articles": len(doomed),
-                                           "deleted_lots": len(empty), "deleted_media": deleted_media})
+    finished = _finish(tenant_id, archive_id, {"counts": counts, "until": until, "deleted_articles": len(doomed),
+                                               "deleted_lots": len(empty), "deleted_media": deleted_media})
+    # The deletion is sealed: what it removed (the list kept in counters ``purge#<archive>``).
+    audit.record_event(tenant_id, "closure", user=params.get("by"), details={
+        "phase": "result", "status": "succeeded", "archive_id": archive_id, "until": until,
+        "deleted_media": deleted_media, "purge_key": repo.PURGE_PREFIX + archive_id,
+        **audit_domain.purge_details(doomed, empty)})
+    return finished
 
 
 # ---------------------------------------------------------------- restore
@@ -242,4 +296,6 @@ def restore(source_tenant_id: str, archive_id: str, target_tenant_id: str) -> di
     counts = repo.restore_records(target_tenant_id, read_backup(body))
     # The Σ buckets from the articles restored (a backup's buckets may not match its articles).
     sigma_repo.rebuild(target_tenant_id, articles_repo.all_articles(target_tenant_id))
+    audit.record_event(target_tenant_id, "restore", user="operator", details={
+        "source_tenant_id": source_tenant_id, "archive_id": archive_id, "counts": counts})
     return counts

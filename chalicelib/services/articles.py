@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from chalicelib.adapters import unit_of_work
 from chalicelib.adapters.repositories import articles as repo
-from chalicelib.adapters.repositories import pending as pending_repo
+from chalicelib.adapters.repositories import search_index
+from chalicelib.adapters.repositories import selection as selection_repo
 from chalicelib.adapters.repositories import sigma as sigma_repo
 from chalicelib.auth import Principal
 from chalicelib.domain import search, sigma
@@ -42,11 +44,9 @@ def _candidates(who: Principal, filters: Filters, selection: set[str]) -> Iterab
         if name in filters.equal:
             return repo.by_index(index, f"{tenant}#{filters.equal[name]}")
     if "lot_ref" in filters.equal:
-        from chalicelib.adapters.repositories.lots import lot_articles
-
-        return lot_articles(tenant, filters.equal["lot_ref"])
+        return repo.lot_articles(tenant, filters.equal["lot_ref"])
     if filters.text:
-        return repo.get_articles(tenant, repo.text_candidates(tenant, filters.text)).values()
+        return repo.get_articles(tenant, search_index.text_candidates(tenant, filters.text)).values()
     for name in ("sale", "deposit", "purchase"):
         if name in filters.ranges:
             low, high = filters.ranges[name]
@@ -64,7 +64,7 @@ def find(who: Principal, filters: Filters) -> list[dict[str, Any]]:
     """Every article matching all the filters, sorted."""
     if not sortable("article", filters.sort.lstrip("-"), who.may("see_purchase_data")):
         raise ValidationError(details={"sort": "Tri impossible sur ce champ pour votre profil."})
-    pending_repo.recover_before_reading(who.tenant_id)  # never list what a dead bulk action half wrote
+    unit_of_work.recover_before_reading(who.tenant_id)  # never list what a dead bulk action half wrote
     selection = set(selection_refs(who)) if filters.in_selection is not None else set()
     sees = who.may("see_purchase_data")
     found = [a for a in _candidates(who, filters, selection)
@@ -89,7 +89,7 @@ def summary(who: Principal, filters: Filters) -> dict[str, Any]:
     """
     who.require("see_purchase_data")
     tenant = who.tenant_id
-    pending_repo.recover_before_reading(tenant)  # never count what a dead bulk action half wrote
+    unit_of_work.recover_before_reading(tenant)  # never count what a dead bulk action half wrote
     ask = sigma.question(filters)
     if ask is not None and sigma_repo.is_ready(tenant):
         return sigma.summary_from(sigma_repo.buckets(tenant, ask.first_month, ask.last_month), ask)
@@ -147,7 +147,7 @@ def history(who: Principal, ref: str) -> list[dict[str, Any]]:
 
 
 def selection_refs(who: Principal) -> list[str]:
-    refs, _ = repo.get_selection(who.tenant_id, who.user_id)
+    refs, _ = selection_repo.get_selection(who.tenant_id, who.user_id)
     return refs
 
 
@@ -158,13 +158,13 @@ def selection_view(who: Principal) -> dict[str, Any]:
 
 def _update_selection(who: Principal, add: Iterable[str] = (), remove: Iterable[str] = ()) -> dict[str, Any]:
     for _ in range(3):  # a concurrent change of the same selection: re-read and retry
-        refs, version = repo.get_selection(who.tenant_id, who.user_id)
+        refs, version = selection_repo.get_selection(who.tenant_id, who.user_id)
         removed = set(remove)
         kept = [r for r in refs if r not in removed]
         present = set(kept)
         kept += [r for r in dict.fromkeys(add) if r not in present]
         try:
-            repo.save_selection(who.tenant_id, who.user_id, kept, version)
+            selection_repo.save_selection(who.tenant_id, who.user_id, kept, version)
             return {"refs": kept, "count": len(kept)}
         except Exception as exc:  # noqa: BLE001 - only the version conflict is retried
             if getattr(exc, "code", None) != "conflict":
@@ -186,7 +186,7 @@ def _matching_refs(who: Principal, filters: Filters) -> list[str]:
     if not sortable("article", name, who.may("see_purchase_data")):
         raise ValidationError(details={"sort": "Tri impossible sur ce champ pour votre profil."})
     tenant = who.tenant_id
-    pending_repo.recover_before_reading(tenant)  # never list what a dead bulk action half wrote
+    unit_of_work.recover_before_reading(tenant)  # never list what a dead bulk action half wrote
     if len(filters.statuses) == 1 and name == "ref" and filters == Filters(statuses=filters.statuses,
                                                                            sort=filters.sort):
         (status,) = filters.statuses  # one status, nothing else: the index's keys say it all
@@ -219,8 +219,8 @@ def deselect(who: Principal, refs: list[str] | None, filter_params: dict[str, st
 
 
 def reset_selection(who: Principal) -> None:
-    _, version = repo.get_selection(who.tenant_id, who.user_id)
-    repo.save_selection(who.tenant_id, who.user_id, [], version)
+    _, version = selection_repo.get_selection(who.tenant_id, who.user_id)
+    selection_repo.save_selection(who.tenant_id, who.user_id, [], version)
 
 
 def scan(who: Principal, ref: str) -> dict[str, Any]:

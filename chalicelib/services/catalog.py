@@ -7,6 +7,7 @@ from typing import Any
 from chalicelib.adapters.repositories import catalog as repo
 from chalicelib.adapters.repositories._common import new_id
 from chalicelib.auth import Principal
+from chalicelib.domain import audit as audit_domain
 from chalicelib.domain.entities import Family, Party
 from chalicelib.domain.parties import PARTY_FIELDS, display_name, missing_police_identity
 from chalicelib.domain.text import fold
@@ -49,6 +50,16 @@ def update_family(who: Principal, family_id: str, label: str, metal_2093: bool,
     family = Family(family_id, label, metal_2093, margin_category or current.margin_category,
                     tuple(dict.fromkeys(former)))
     repo.put_family(who.tenant_id, family, create=False)
+    # Whether a family's goods go on the 2093 and under which margin scheme are settings
+    # of the legal data: their changes are in the event log.
+    changed = audit_domain.changes({"metal_2093": current.metal_2093, "margin_category": current.margin_category},
+                                   {"metal_2093": family.metal_2093, "margin_category": family.margin_category})
+    if changed:
+        from chalicelib.services import audit
+
+        audit.record_event(who.tenant_id, "settings_changed", user=who.email,
+                           details={"scope": "family", "family_id": family_id, "label": label,
+                                    "changes": changed})
     return family
 
 

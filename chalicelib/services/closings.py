@@ -6,11 +6,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chalicelib.adapters.repositories import articles as sales_repo
-from chalicelib.adapters.repositories import lots as journal_repo
+from chalicelib.adapters.repositories import closings as closings_repo
+from chalicelib.adapters.repositories import sales as sales_repo
 from chalicelib.domain import closings
+from chalicelib.domain.records import JournalEntry
 from chalicelib.domain.sales import REGISTER
 from chalicelib.observability import logger
+from chalicelib.services import audit
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -28,17 +30,25 @@ def _tickets(tenant_id: str) -> list[closings.Ticket]:
 def close_tenant(tenant_id: str, today: date | None = None) -> list[str]:
     """Seal the closings that are due; returns their numbers. Safe to run again."""
     today = today or datetime.now(UTC).astimezone(PARIS).date()
-    done = sales_repo.closing_markers(tenant_id)
+    done = closings_repo.closing_markers(tenant_id)
     made = []
     for closing in closings.due(_tickets(tenant_id), REGISTER, done, today):
-        journal = journal_repo.journal_item(tenant_id, "closing", closing["closing_number"], closing)
+        journal = JournalEntry("closing", closing["closing_number"], closing)
         key = closings.marker(REGISTER, closing["kind"], closing["period"])
         # a daily closing's high-water mark tells later runs which tickets it held
         state = {"issued_up_to": closing["issued_up_to"]} if closing.get("issued_up_to") else None
-        if sales_repo.record_closing(tenant_id, key, journal, state):
+        if closings_repo.record_closing(tenant_id, key, journal, state):
             made.append(closing["closing_number"])
+            audit.record_event(tenant_id, "closing", user=None, details={
+                k: closing.get(k) for k in ("closing_number", "kind", "period", "tickets", "period_total")})
         else:  # closed meanwhile by another run: what follows was computed without it
             break
+    try:  # each closed month and year gets its fiscal archive, once (a missed start is caught up next run)
+        from chalicelib.services import fiscal_archives
+
+        fiscal_archives.archive_closed_periods(tenant_id)
+    except Exception:  # noqa: BLE001 - the closings are sealed; the archive starts again on the next run
+        logger.exception("fiscal archive start failed", extra={"tenant_id": tenant_id})
     return made
 
 

@@ -4,7 +4,7 @@ versions, receipts, inspection reports, and the verification of every chain."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -13,23 +13,21 @@ from typing import Any
 from chalicelib.adapters import vault
 from chalicelib.adapters.repositories import lots as lots_repo
 from chalicelib.adapters.repositories import vault as repo
+from chalicelib.adapters.repositories import verification as verification_repo
 from chalicelib.adapters.repositories.vault import Entry
 from chalicelib.auth import Principal
 from chalicelib.config import get_settings
-from chalicelib.domain import checkpoint, divergence, retention, seal
+from chalicelib.domain import audit, checkpoint, divergence, retention, seal
 from chalicelib.domain.text import is_whole_number
-from chalicelib.errors import NotFoundError
+from chalicelib.errors import SealedRecordNotFoundError
 
 # The police register and the receipts hold purchase prices and sellers'
 # identities: the back office's (chalicelib/domain/profiles.py).
 READ_PERMISSION = "read_register"
 
 LIST_FILTERS = ("lot", "date_from", "date_to")
-
-
-class SealedRecordNotFoundError(NotFoundError):
-    code = "sealed_record_not_found"
-    message = "Enregistrement scellé introuvable."
+# Who reads the register's consultation log: the manager (and an inspector's session).
+CONSULTATIONS_PERMISSION = "read_consultations"
 
 
 # ---------------------------------------------------------------- listing
@@ -70,6 +68,17 @@ def item_view(entry: Entry) -> dict[str, Any]:
         view["period"] = summary.get("period")
         view["tickets"] = summary.get("tickets")
         view["period_total"] = summary.get("period_total")
+    elif entry.chain == seal.CONSULTATION:
+        summary = entry.summary or {}
+        view.update({k: summary.get(k) for k in ("at", "who", "what", "purpose")})
+        view["access"] = audit.consultation_access(summary)
+        view["refused"] = bool(summary.get("refused"))
+        view["inspector"] = ({"name": summary.get("inspector"), "service": summary.get("inspector_service"),
+                              "service_label": audit.service_label(summary.get("inspector_service"))}
+                             if summary.get("inspector") else None)
+        # In French, from the one table of labels (domain/audit.py): the screen shows them as given.
+        view["label"] = audit.describe_consultation(str(summary.get("what") or ""))
+        view["access_label"] = audit.describe_access(summary)
     return view
 
 
@@ -110,6 +119,85 @@ def lot_police_files(who: Principal, ref: str) -> list[dict[str, Any]]:
 def receipts(who: Principal, filters: dict[str, date]) -> list[dict[str, Any]]:
     who.require(READ_PERMISSION)
     return [item_view(e) for e in _filtered(repo.chain_entries(who.tenant_id, seal.RECEIPT), filters)]
+
+
+def consultations(who: Principal, filters: dict[str, date], page: int = 1,
+                  page_size: int = 50) -> tuple[list[dict[str, Any]], int]:
+    """One page of the police register's consultation log (arrêté of 15 May 2020, art. 3),
+    newest first, and how many records match; ``from``/``to`` are days of the reads in the
+    dealer's time. Read from the index newest first (:func:`newest_first`)."""
+    who.require(CONSULTATIONS_PERMISSION)
+
+    def kept(entry: Entry) -> bool:
+        at = (entry.summary or {}).get("at") or entry.sealed_at
+        return audit.read_in_period(at, filters.get("from"), filters.get("to"))
+
+    found, total = newest_first(who.tenant_id, seal.CONSULTATION, page, page_size, filters.get("from"),
+                                kept if filters else None)
+    return [item_view(e) for e in found], total
+
+
+# A record's time (``at``) precedes its sealing, and ranks are reserved in order, each with
+# its sealing time: once the index shows a record sealed before the ``from`` day, every older
+# rank is before it too. The margin covers the clocks of two sealers (milliseconds apart).
+SEALED_MARGIN = timedelta(days=1)
+
+
+def newest_first(tenant_id: str, chain: str, page: int, page_size: int, date_from: date | None,
+                 kept: Any = None) -> tuple[list[Entry], int]:
+    """Page ``page`` of a chain's records, newest first, and how many there are (``total``).
+
+    Without a filter (``kept`` None): the head's count, then one Query of the page's
+    ranks — whatever the chain's length. With filters: the index is read newest first
+    and stops a day (:data:`SEALED_MARGIN`) before ``date_from`` (a record is sealed
+    after its time, and ranks grow with sealing time), so a month asked costs that
+    month's records, not the year's; ``total`` counts every record kept."""
+    start = (page - 1) * page_size
+    if kept is None:
+        total = repo.sealed_count(tenant_id, chain)
+        high = total - start
+        low = max(1, high - page_size + 1)
+        return (list(repo.newest_entries(tenant_id, chain, ranks=(low, high))) if high >= 1 else []), total
+    since = None
+    if date_from is not None:
+        since = datetime.combine(date_from, datetime.min.time(), audit.PARIS) - SEALED_MARGIN
+    matched = [e for e in repo.newest_entries(tenant_id, chain, sealed_since=since) if kept(e)]
+    return matched[start:start + page_size], len(matched)
+
+
+def oldest_first(tenant_id: str, chain: str, page: int, page_size: int,
+                 filters: dict[str, date]) -> tuple[list[Entry], int]:
+    """Page ``page`` of a chain's records in rank order, filtered by their sealing day (UTC,
+    ``date_from``/``date_to``), and how many match — read as :func:`newest_first` reads:
+    without a filter, the head's count and one Query of the page's ranks; with ``date_from``,
+    newest first down to a day before it."""
+    start = (page - 1) * page_size
+    if not filters:
+        total = repo.sealed_count(tenant_id, chain)
+        low, high = start + 1, min(total, start + page_size)
+        return sorted(repo.newest_entries(tenant_id, chain, ranks=(low, high)), key=lambda e: e.rank), total
+    since = None
+    if "date_from" in filters:
+        since = datetime.combine(filters["date_from"], datetime.min.time(), UTC) - SEALED_MARGIN
+    newest = list(repo.newest_entries(tenant_id, chain, sealed_since=since))
+    matched = _filtered(reversed(newest), filters)
+    return matched[start:start + page_size], len(matched)
+
+
+def receipts_page(who: Principal, filters: dict[str, date], page: int = 1,
+                  page_size: int = 50) -> tuple[list[dict[str, Any]], int]:
+    """One page of :func:`receipts` and how many match (:func:`oldest_first`)."""
+    who.require(READ_PERMISSION)
+    found, total = oldest_first(who.tenant_id, seal.RECEIPT, page, page_size, filters)
+    return [item_view(e) for e in found], total
+
+
+def closings_page(who: Principal, filters: dict[str, date], page: int = 1,
+                  page_size: int = 50) -> tuple[list[dict[str, Any]], int]:
+    """One page of :func:`closings` and how many match (:func:`oldest_first`)."""
+    who.require(READ_PERMISSION)
+    found, total = oldest_first(who.tenant_id, seal.CLOSING, page, page_size, filters)
+    return [item_view(e) for e in found], total
 
 
 def closings(who: Principal, filters: dict[str, date]) -> list[dict[str, Any]]:
@@ -249,6 +337,9 @@ class _Checked:
         return [r.body for r in self.records]
 
 
+# The tenant-wide reads of a verification side by side (each chain's index and version
+# listing, the live lots and articles: pages of network round trips on AWS).
+LOAD_THREADS = 8
 # GETs of vault objects side by side (boto3's clients are thread-safe); in the cloud,
 # the job would hand slices of a chain to a Step Functions Map state instead.
 READ_THREADS = 16
@@ -329,8 +420,27 @@ def _save_checkpoint(tenant_id: str, chain: str, checked: _Checked, used: checkp
         logger.warning("checkpoint of %s/%s not stored", tenant_id, chain, exc_info=True)
 
 
+def _chain_prefix(tenant_id: str, chain: str) -> str:
+    return vault.object_key(tenant_id, chain, 1).rsplit("/", 1)[0] + "/"
+
+
+def _sealed_since(tenant_id: str, chain: str, unlisted: set[int]) -> set[int]:
+    """Of the stored ranks the index read did not list, those a sealer reserved or completed
+    since (the head was read before the index and the listing: a record sealed meanwhile is
+    in the vault before its index item). Read again now: the head, then each such rank's index
+    item; a rank the index still lacks once its head says it is sealed stays unindexed."""
+    if not unlisted:
+        return set()
+    fresh = repo.get_head(tenant_id, chain)
+    pending = {p.rank for p in fresh.pending}
+    return {rank for rank in unlisted
+            if rank in pending or (rank <= fresh.sealed and repo.get_entry(tenant_id, chain, rank) is not None)}
+
+
 def _verify_one(tenant_id: str, chain: str, head: repo.ChainHead | None,
-                anchors: list[seal.Head], full: bool = True) -> tuple[int, seal.Break | None, _Checked]:
+                anchors: list[seal.Head], full: bool = True,
+                loaded: tuple[list[Entry], dict[str, set[str]]] | None = None,
+                ) -> tuple[int, seal.Break | None, _Checked]:
     """Check one chain against the vault; the records re-read (for the anchors and the
     live data they hold) and every retention short of its term.
 
@@ -339,11 +449,13 @@ def _verify_one(tenant_id: str, chain: str, head: repo.ChainHead | None,
     version listing shows that each still holds its one sealed version, and the
     checkpoint gives back their contents (chalicelib/domain/checkpoint.py).
     Retention is then checked on the records read: an older one's COMPLIANCE lock
-    was checked before and cannot be shortened.
+    was checked before and cannot be shortened. ``loaded``: the chain's index items
+    and version listing, when read beforehand (:func:`_load`).
     """
     now = datetime.now(UTC)
-    entries = repo.chain_entries(tenant_id, chain)
-    history = vault.versions(vault.object_key(tenant_id, chain, 1).rsplit("/", 1)[0] + "/")
+    if loaded is None:
+        loaded = (verification_repo.chain_proofs(tenant_id, chain), vault.versions(_chain_prefix(tenant_id, chain)))
+    entries, history = loaded
     used, status = (None, "full")
     if not full and len(entries) >= INCREMENTAL_FROM:
         used, status = _checkpoint(tenant_id, chain, entries, history, now)
@@ -356,6 +468,7 @@ def _verify_one(tenant_id: str, chain: str, head: repo.ChainHead | None,
     # (unless a sealer is completing that rank right now).
     in_flight = {p.rank for p in head.pending} if head is not None else set()
     stored_ranks = {rank for rank in map(_rank_of, history) if rank is not None} - in_flight
+    stored_ranks -= _sealed_since(tenant_id, chain, stored_ranks - {e.rank for e in entries})
     trusted = list(anchors)
     if head is not None and head.sealed > 0:
         trusted.append(seal.Head(chain, head.sealed, head.sha256))
@@ -407,11 +520,58 @@ def verify_tenant(tenant_id: str, progress: Any = None, full: bool = True) -> di
     then serve to check the other chains' tails, with the heads table's own.
     """
     heads = {h.chain: h for h in repo.list_heads(tenant_id)}
+    with ThreadPoolExecutor(max_workers=LOAD_THREADS) as pool:
+        return _verify_loaded(tenant_id, heads, _load(pool, tenant_id), progress, full)
+
+
+def _load(pool: ThreadPoolExecutor, tenant_id: str) -> _Loads:
+    """Start the verification's tenant-wide reads side by side: each chain's index items
+    and version listing, then the live lots and articles.
+
+    The live records are read once every chain's index is: a change sealed after the
+    index was read would otherwise look like a tampering (the in-flight check looks for
+    journal entries after the last index item read).
+    """
+    entries = {c: pool.submit(verification_repo.chain_proofs, tenant_id, c) for c in seal.CHAINS}
+
+    def after_the_index(read: Callable[[str], Iterable[dict[str, Any]]]) -> dict[str, dict[str, Any]] | None:
+        # The pool runs tasks in the order given: the index reads were handed out first.
+        indexed = {c: found.result() for c, found in entries.items()}
+        if not indexed.get(seal.POLICE_REGISTER) and not indexed.get(seal.RECEIPT):
+            return None  # nothing sealed to hold the live data against
+        return {record["ref"]: record for record in read(tenant_id)}
+
+    articles = pool.submit(after_the_index, verification_repo.articles)
+    lots = pool.submit(after_the_index, verification_repo.lots)
+    histories = {c: pool.submit(vault.versions, _chain_prefix(tenant_id, c)) for c in seal.CHAINS}
+    return _Loads(entries, histories, lots, articles)
+
+
+@dataclass
+class _Loads:
+    """The reads :func:`_load` started (futures)."""
+
+    entries: dict[str, Any]
+    histories: dict[str, Any]
+    lots: Any
+    articles: Any
+
+    def chain(self, chain: str) -> tuple[list[Entry], dict[str, set[str]]]:
+        return self.entries[chain].result(), self.histories[chain].result()
+
+    def live(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]] | None:
+        lots, articles = self.lots.result(), self.articles.result()
+        return None if lots is None or articles is None else (lots, articles)
+
+
+def _verify_loaded(tenant_id: str, heads: dict[str, repo.ChainHead], loads: _Loads, progress: Any,
+                   full: bool) -> dict[str, Any]:
     checked = 0
     breaks: dict[str, seal.Break | None] = {}
     chains: dict[str, Any] = {}
 
-    count, broken, checked_heads = _verify_one(tenant_id, seal.CHAIN_HEAD, heads.get(seal.CHAIN_HEAD), [], full)
+    count, broken, checked_heads = _verify_one(tenant_id, seal.CHAIN_HEAD, heads.get(seal.CHAIN_HEAD), [], full,
+                                               loads.chain(seal.CHAIN_HEAD))
     held: dict[str, _Checked] = {seal.CHAIN_HEAD: checked_heads}
     anchors: list[seal.Head] = []
     for _, _, content in checked_heads.cached:  # verified before: from the checkpoint
@@ -432,16 +592,22 @@ def verify_tenant(tenant_id: str, progress: Any = None, full: bool = True) -> di
             progress(done / (len(seal.CHAINS) + 1))
         if chain == seal.CHAIN_HEAD:
             continue
-        count, broken, held[chain] = _verify_one(tenant_id, chain, heads.get(chain), anchors, full)
+        count, broken, held[chain] = _verify_one(tenant_id, chain, heads.get(chain), anchors, full,
+                                                 loads.chain(chain))
         checked += count
         breaks[chain] = broken
         chains[chain] = count
 
     first = next((breaks[c] for c in seal.CHAINS if breaks.get(c) is not None), None)
     short = [p.to_json() for c in seal.CHAINS if c in held for p in held[c].retention]
-    divergences = [d.to_json() for d in _divergences(tenant_id, held)]
+    divergences = [d.to_json() for d in _divergences(tenant_id, held, loads.live)]
+    # Each built fiscal archive's stored zip and manifest against its sealed archive_built event.
+    from chalicelib.services import fiscal_archives
+
+    archives = fiscal_archives.check_archives(tenant_id)
     return {
-        "ok": first is None and not short and not divergences,
+        "ok": first is None and not short and not divergences and all(a["ok"] for a in archives),
+        "archives": archives,
         "checked": checked,
         "mode": "full" if full else "incremental",
         "reread": sum(c.reread for c in held.values()),
@@ -480,7 +646,9 @@ def _contents(checked: _Checked | None) -> list[tuple[int, str, dict[str, Any]]]
     return found
 
 
-def _divergences(tenant_id: str, held: dict[str, _Checked]) -> list[divergence.Divergence]:
+def _divergences(tenant_id: str, held: dict[str, _Checked],
+                 live: Callable[[], tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]] | None] | None = None,
+                 ) -> list[divergence.Divergence]:
     """The live lots, articles and sales against the sealed contents just re-read.
 
     Tenant-wide queries only (lots, articles, families, closures' records): no
@@ -490,12 +658,14 @@ def _divergences(tenant_id: str, held: dict[str, _Checked]) -> list[divergence.D
     receipts = _contents(held.get(seal.RECEIPT))
     if not register and not receipts:
         return []
-    from chalicelib.adapters.repositories import articles as articles_repo
     from chalicelib.adapters.repositories import catalog as catalog_repo
     from chalicelib.adapters.repositories import jobs as jobs_repo
 
-    lots = {lot["ref"]: lot for lot in lots_repo.list_lots(tenant_id)}
-    articles = {a["ref"]: a for a in articles_repo.all_articles(tenant_id)}
+    found_live = live() if live is not None else None  # ``live``: the lots and articles, read beforehand
+    if found_live is None:
+        found_live = ({lot["ref"]: lot for lot in verification_repo.lots(tenant_id)},
+                      {a["ref"]: a for a in verification_repo.articles(tenant_id)})
+    lots, articles = found_live
     families = {f.id: [f.label, *f.former_labels] for f in catalog_repo.list_families(tenant_id)}
     purged_articles, purged_lots = jobs_repo.purged_refs(tenant_id)
     purged = divergence.Purged(frozenset(purged_lots), frozenset(purged_articles))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import warnings
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -12,14 +13,14 @@ from zoneinfo import ZoneInfo
 from chalicelib.adapters import files
 from chalicelib.adapters.repositories import articles as articles_repo
 from chalicelib.adapters.repositories import catalog as catalog_repo
-from chalicelib.adapters.repositories import lots as lots_repo
+from chalicelib.adapters.repositories import counters as counters_repo
 from chalicelib.adapters.repositories import tenants as tenants_repo
 from chalicelib.auth import Principal
 from chalicelib.domain import dmet
 from chalicelib.domain.parties import display_name
 from chalicelib.domain.text import is_whole_number
 from chalicelib.errors import DeclarationBlockedError, InvalidKeyError, ValidationError
-from chalicelib.services import jobs
+from chalicelib.services import audit, jobs
 
 PARIS = ZoneInfo("Europe/Paris")
 PERMISSION = "year_end"  # chalicelib/domain/profiles.py: the back office; shop never sees purchases
@@ -80,7 +81,7 @@ def precheck(who: Principal, year: Any) -> dict[str, Any]:
 
 def start_2093(who: Principal, year: Any) -> dict[str, Any]:
     who.require(PERMISSION)
-    return jobs.start(who.tenant_id, "dmet_2093", {"year": _year(year)}, who.user_id)
+    return jobs.start(who.tenant_id, "dmet_2093", {"year": _year(year), "by": who.email}, who.user_id)
 
 
 def run_2093(tenant_id: str, params: dict[str, Any], progress: jobs.Progress) -> dict[str, Any]:
@@ -95,7 +96,7 @@ def run_2093(tenant_id: str, params: dict[str, Any], progress: jobs.Progress) ->
     text = dmet.build_file(year, company, sellers, now.strftime("%Y%m%d"))
     progress(0.6)
     key = _load_key(tenant_id)
-    order = lots_repo.next_value(tenant_id, f"dmet_order#{year}")
+    order = counters_repo.next_value(tenant_id, f"dmet_order#{year}")
     name = dmet.file_name(year, dmet.company_siren(company), order, now.strftime("%Y%m%d%H%M%S"))
     raw = text.encode("ascii")
     packed = gzip.compress(raw, mtime=0)
@@ -110,6 +111,10 @@ def run_2093(tenant_id: str, params: dict[str, Any], progress: jobs.Progress) ->
         files.put(object_key, body, content_type)
         stored.append({"name": filename, "key": object_key})
     progress(0.9)
+    audit.record_event(tenant_id, "export", user=params.get("by"), details={
+        "export": "dmet_2093", "year": year, "order": order, "files": [f["name"] for f in stored],
+        "declared": report["declared"], "total": report["total"], "sha256": hashlib.sha256(raw).hexdigest(),
+        "encrypted_for": fingerprint})
     return {"year": year, "order": order, "files": stored, "declared": report["declared"],
             "left_out": report["left_out"], "total": report["total"], "key_fingerprint": fingerprint}
 

@@ -21,7 +21,9 @@ from typing import Any
 
 from chalicelib.adapters.repositories import articles as articles_repo
 from chalicelib.adapters.repositories import catalog as catalog_repo
+from chalicelib.adapters.repositories import counters as counters_repo
 from chalicelib.adapters.repositories import lots as lots_repo
+from chalicelib.adapters.repositories import sales as sales_repo
 from chalicelib.adapters.repositories import tenants as tenant_repo
 from chalicelib.auth import Principal
 from chalicelib.config import get_settings
@@ -42,6 +44,7 @@ from chalicelib.documents.views import (
     ReceiptLine,
     TableSection,
 )
+from chalicelib.domain import training as training_rules
 from chalicelib.domain.company import DEFAULT_SETTINGS
 from chalicelib.domain.money import CENT, ZERO, fmt
 from chalicelib.domain.price_code import price_code
@@ -62,7 +65,7 @@ from chalicelib.errors import (
     ValidationError,
 )
 from chalicelib.observability import logger
-from chalicelib.services import actions, articles, lots, sealed_register
+from chalicelib.services import actions, articles, audit, lots, sealed_register
 
 # A Lambda answers at most 6 MB, base64 included: these bounds keep every PDF well
 # under it (a label page weighs about 1 kB, a list row about 100 bytes).
@@ -174,7 +177,7 @@ def _label_pdf(who: Principal, items: list[dict[str, Any]], name: str) -> Pdf:
 
 def lot_labels(who: Principal, ref: str) -> Pdf:
     lots_repo.get_lot(who.tenant_id, ref)  # 404 for an unknown lot
-    items = [a for a in lots_repo.lot_articles(who.tenant_id, ref) if a["status"] != "replaced"]
+    items = [a for a in articles_repo.lot_articles(who.tenant_id, ref) if a["status"] != "replaced"]
     return _label_pdf(who, sorted(items, key=lambda a: a["ref"]), ref)
 
 
@@ -191,10 +194,14 @@ def selection_labels(who: Principal, refs: list[str] | None) -> Pdf:
 # ---------------------------------------------------------------- receipt
 
 
-def _print_mark(tenant_id: str, kind: str, key: str) -> str | None:
+def _print_mark(tenant_id: str, kind: str, key: str, *, user: str | None = None,
+                number: str | None = None) -> str | None:
     """Count one more print of a document (one atomic increment, per tenant and document):
-    None for the first, "DUPLICATA n° N" for every later one."""
-    count = lots_repo.next_value(tenant_id, f"print#{kind}#{key}")
+    None for the first, "DUPLICATA n° N" for every later one. Each is an event of the
+    log: ``print`` the first time, ``reprint`` with its duplicate number after."""
+    count = counters_repo.next_value(tenant_id, f"print#{kind}#{key}")
+    details = {"document": kind, "key": key, "number": number or key, "copy": count}
+    audit.record_event(tenant_id, "print" if count == 1 else "reprint", user=user, details=details)
     return f"DUPLICATA n° {count}" if count > 1 else None
 
 
@@ -277,7 +284,7 @@ def _receipt_view(receipt: dict[str, Any], settings: dict[str, Any], conditions:
 
 
 def _sale(who: Principal, transaction_ref: str, kind: str) -> dict[str, Any]:
-    sale = articles_repo.get_sale(who.tenant_id, transaction_ref.strip().upper())
+    sale = sales_repo.get_sale(who.tenant_id, transaction_ref.strip().upper())
     if sale.get("kind", "sale") != kind:
         raise NotFoundError("Aucune vente sous cette référence." if kind == "sale"
                             else "Aucun avoir sous ce numéro.")
@@ -295,14 +302,14 @@ def _refund_ticket(who: Principal, note: dict[str, Any]) -> Pdf:
     if not number:
         raise NotFoundError("Aucun ticket de remboursement pour cet avoir.")
     # one refund ticket covers the credit notes of one return (one per original sale)
-    notes = sorted((s for s in articles_repo.list_sales(who.tenant_id)
+    notes = sorted((s for s in sales_repo.list_sales(who.tenant_id)
                     if s.get("kind") == "credit_note" and s.get("receipt_number") == number),
                    key=lambda s: str(s.get("credit_note_number"))) or [note]
     refunded = []
     for each in notes:
         if each.get("original_transaction_ref"):
             try:
-                original = articles_repo.get_sale(who.tenant_id, each["original_transaction_ref"])
+                original = sales_repo.get_sale(who.tenant_id, each["original_transaction_ref"])
             except NotFoundError:
                 continue
             if original.get("receipt_number"):
@@ -328,16 +335,35 @@ def _refund_ticket(who: Principal, note: dict[str, Any]) -> Pdf:
                   ("Motif", str(note.get("reason") or ""))]
     view = replace(view, title="TICKET DE REMBOURSEMENT", references=tuple((k, v) for k, v in references if v),
                    company=replace(view.company, logo=_logo(who)),
-                   duplicate=_print_mark(who.tenant_id, "receipt", number))
+                   duplicate=_print_mark(who.tenant_id, "receipt", number, user=who.email, number=number))
     from chalicelib.documents.receipt import ReceiptRenderer
 
     return Pdf(f"ticket-{number}.pdf", ReceiptRenderer().render(view))
 
 
+def _training_receipt(who: Principal, transaction_ref: str) -> Pdf:
+    """A training-mode receipt (chalicelib/domain/training.py) as sealed, marked « FICTIF —
+    MODE FORMATION » in its header, after its total, at its foot and across every page. No
+    print count: it is no document of the real register."""
+    from chalicelib.documents.receipt import ReceiptRenderer
+    from chalicelib.services import training
+
+    content = training.receipt_content(who.tenant_id, transaction_ref)
+    conditions = {str(ref): str(c) for ref, c in (content.get("conditions") or {}).items()}
+    categories = {str(ref): str(c) for ref, c in (content.get("margin_categories") or {}).items()}
+    view = _receipt_view(content, _settings(who), conditions, categories)
+    view = replace(view, title="TICKET DE CAISSE FICTIF", company=replace(view.company, logo=_logo(who)),
+                   training_mark=training_rules.MENTION)
+    return Pdf(f"ticket-{view.ticket_number}.pdf", ReceiptRenderer().render(view))
+
+
 def receipt(who: Principal, transaction_ref: str) -> Pdf:
     """The sealed receipt of a sale, printed as stored (never recomputed); for a credit
-    note's number, the refund ticket of that customer return."""
-    found = articles_repo.get_sale(who.tenant_id, transaction_ref.strip().upper())
+    note's number, the refund ticket of that customer return; for a training sale's
+    reference, its fictitious receipt."""
+    if training_rules.is_training_ref(transaction_ref):
+        return _training_receipt(who, transaction_ref)
+    found = sales_repo.get_sale(who.tenant_id, transaction_ref.strip().upper())
     if found.get("kind") == "credit_note":
         return _refund_ticket(who, found)
     if found.get("kind", "sale") != "sale":
@@ -352,7 +378,8 @@ def receipt(who: Principal, transaction_ref: str) -> Pdf:
                                                     if condition == "used"], sale.get("lines", []))
     view = _receipt_view(sale["receipt"], _settings(who), conditions, categories)
     view = replace(view, company=replace(view.company, logo=_logo(who)),
-                   duplicate=_print_mark(who.tenant_id, "receipt", sale["transaction_ref"]))
+                   duplicate=_print_mark(who.tenant_id, "receipt", sale["transaction_ref"], user=who.email,
+                                         number=str(sale["receipt"].get("ticket_number") or "") or None))
     return Pdf(f"ticket-{view.ticket_number}.pdf", ReceiptRenderer().render(view))
 
 
@@ -438,7 +465,8 @@ def invoice(who: Principal, transaction_ref: str) -> Pdf:
                 f"{text.euros(sale['total'])}",
         show_excl_vat=any(line.unit_price_excl_vat != "—" for line in lines),
     )
-    view = replace(view, duplicate=_print_mark(who.tenant_id, "invoice", sale["transaction_ref"]))
+    view = replace(view, duplicate=_print_mark(who.tenant_id, "invoice", sale["transaction_ref"], user=who.email,
+                                               number=str(sale["invoice_number"])))
     from chalicelib.documents.invoice import InvoiceRenderer
 
     return Pdf(f"facture-{view.number}.pdf", InvoiceRenderer().render(view))
@@ -451,7 +479,7 @@ def credit_note(who: Principal, number: str) -> Pdf:
     refunded = None  # the ticket of the sale refunded (the refund ticket names it)
     if note.get("original_transaction_ref"):
         try:
-            refunded = articles_repo.get_sale(who.tenant_id, note["original_transaction_ref"]).get("receipt_number")
+            refunded = sales_repo.get_sale(who.tenant_id, note["original_transaction_ref"]).get("receipt_number")
         except NotFoundError:
             refunded = None
     references = [("Avoir sur la facture", note.get("invoice_number")),
@@ -466,6 +494,7 @@ def credit_note(who: Principal, number: str) -> Pdf:
         vat_table=vat_table, notes=notes, legal_comment=_legal_comment(settings),
         show_excl_vat=any(line.unit_price_excl_vat != "—" for line in lines),
     )
+    view = replace(view, duplicate=_print_mark(who.tenant_id, "credit_note", view.number, user=who.email))
     from chalicelib.documents.invoice import CreditNoteRenderer
 
     return Pdf(f"avoir-{view.number}.pdf", CreditNoteRenderer().render(view))
@@ -672,7 +701,7 @@ def _police_pdf(who: Principal, sheets: list[PoliceSheet], title: str, filename:
 
 def police_sheet(who: Principal, ref: str) -> Pdf:
     """Rendered from the lot's sealed police-register versions (DOMAIN.md "Legal records")."""
-    _back_office(who)
+    who.require("read_register")  # the back office, and an inspector's session
     ref = ref.strip().upper()
     try:
         live_version = lots_repo.get_lot(who.tenant_id, ref).get("register_version")
@@ -688,7 +717,7 @@ def police_sheet(who: Principal, ref: str) -> Pdf:
 
 
 def police_sheets(who: Principal, filters: dict[str, str]) -> Pdf:
-    _back_office(who)
+    who.require("read_register")  # the back office, and an inspector's session
     found = sorted(lots.list_lots(who, filters), key=lambda lot: (lot["purchase_date"], lot["ref"]))
     if len(found) > MAX_LOTS_PER_BOOK:
         raise TooManyToPrintError(f"{len(found)} lots : {MAX_LOTS_PER_BOOK} au plus par impression, "

@@ -15,21 +15,32 @@ from chalicelib.domain.money import ZERO, fmt
 from chalicelib.domain.parties import PARTY_FIELDS, display_name
 from chalicelib.domain.visibility import columns_for
 from chalicelib.errors import ValidationError
-from chalicelib.services import catalog, lots
+from chalicelib.services import audit, catalog, lots
 
 LOT_COLUMNS = ("ref", "kind", "purchase_date", "supplier_id", "supplier_name", "condition", "payment_method",
                "purchase_price", "tmp", "price_incl_tmp", "tmp_due", "article_count", "comment")
 
 
+def exported(who: Principal, name: str, rows: int, filters: dict[str, Any] | None = None) -> None:
+    """Every CSV export is an event of the log: what, how many rows, with which filters."""
+    audit.record_event(who.tenant_id, "export", user=who.email, details={
+        "export": name, "rows": rows, "filters": {k: v for k, v in (filters or {}).items() if v not in (None, "")}})
+
+
 def parties_csv(who: Principal, kind: str, query: str | None) -> str:
     who.require("export_and_report")
     rows = [{"id": p.id, **p.fields} for p in catalog.list_parties(who, kind, query)]
-    return rows_to_csv(("id", *PARTY_FIELDS), rows)
+    body = rows_to_csv(("id", *PARTY_FIELDS), rows)
+    exported(who, "suppliers" if kind == "supplier" else "clients", len(rows), {"q": query})
+    return body
 
 
 def families_csv(who: Principal, query: str | None) -> str:
     who.require("export_and_report")
-    return rows_to_csv(("id", "label", "metal_2093"), [f.to_json() for f in catalog.list_families(who, query)])
+    rows = [f.to_json() for f in catalog.list_families(who, query)]
+    body = rows_to_csv(("id", "label", "metal_2093"), rows)
+    exported(who, "families", len(rows), {"q": query})
+    return body
 
 
 def lots_csv(who: Principal, filters: dict[str, str]) -> str:
@@ -39,7 +50,9 @@ def lots_csv(who: Principal, filters: dict[str, str]) -> str:
              "article_count": lot.get("article_count")}
             for lot in lots.list_lots(who, filters)]
     columns = columns_for("lot", LOT_COLUMNS, who.may("see_purchase_data"))
-    return rows_to_csv(columns, rows)
+    body = rows_to_csv(columns, rows)
+    exported(who, "lots", len(rows), filters)
+    return body
 
 
 def _supplier_names(who: Principal) -> dict[str, str]:

@@ -28,6 +28,7 @@ RUNNERS = {
     "backup": "chalicelib.services.archives:run_backup",
     "closure": "chalicelib.services.archives:run_closure",
     "verify": "chalicelib.services.compliance:run_verification",
+    "fiscal_archive": "chalicelib.services.fiscal_archives:run_build",
 }
 
 FAILED_MESSAGE = "La tâche a échoué sur une erreur interne ; aucune donnée n'a été modifiée. Réessayez."
@@ -47,10 +48,18 @@ def start(tenant_id: str, kind: str, params: dict[str, Any], user_id: str | None
     return {"job_id": job["id"]}
 
 
+# Jobs whose files are handed out by their own route, never as a job's result links.
+LINKS_ELSEWHERE = frozenset({"fiscal_archive"})
+
+
 def view(who: Principal, job_id: str) -> dict[str, Any]:
     job = repo.get_job(who.tenant_id, job_id)  # another tenant's id is simply not found
     result = job["result"]
-    if isinstance(result, dict) and isinstance(result.get("files"), list):
+    if job["kind"] in LINKS_ELSEWHERE and isinstance(result, dict):
+        # A fiscal archive is downloaded through GET /api/compliance/archives/{period} alone,
+        # which checks it against its seal and records the download (event and consultation).
+        result = {k: v for k, v in result.items() if k != "files"}
+    elif isinstance(result, dict) and isinstance(result.get("files"), list):
         # Stored by key; each view hands out fresh time-limited links.
         result = {**result, "files": [{"name": f["name"], "url": files.link(f["key"], f["name"])}
                                       for f in result["files"]]}

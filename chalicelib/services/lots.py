@@ -7,28 +7,41 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.adapters import unit_of_work
 from chalicelib.adapters.repositories import articles as articles_repo
 from chalicelib.adapters.repositories import catalog as catalog_repo
-from chalicelib.adapters.repositories import lots as repo
-from chalicelib.adapters.repositories import pending as pending_repo
+from chalicelib.adapters.repositories import counters as counters_repo
+from chalicelib.adapters.repositories import drafts as drafts_repo
+from chalicelib.adapters.repositories import lots as lots_repo
 from chalicelib.adapters.repositories import tenants as tenant_repo
-from chalicelib.adapters.repositories._common import TRANSACTION_ITEMS
 from chalicelib.auth import Principal
 from chalicelib.config import get_settings
-from chalicelib.domain import csv_import, references, register, sigma
+from chalicelib.domain import csv_import, references, register
 from chalicelib.domain import lots as rules
 from chalicelib.domain.lots import DraftHeader, DraftLine
 from chalicelib.domain.money import ZERO, fmt
 from chalicelib.domain.parties import missing_police_identity
+from chalicelib.domain.records import JournalEntry, NewLot, SearchDocument
 from chalicelib.domain.visibility import article_for, lot_for
 from chalicelib.errors import (
-    BusinessRuleError,
+    AlreadyRetractedError,
+    CashMetalPurchaseError,
     ConcurrentChangeError,
-    ConflictError,
+    DateBeforeCreationYearError,
     DateInFutureError,
+    IncompleteDraftError,
+    InvalidCsvError,
+    LotTotalMismatchError,
+    MetalSellerUnidentifiedError,
     NotFoundError,
+    NoWeightToDistributeError,
+    PoliceIdentityIncompleteError,
+    ReasonRequiredError,
+    ReferenceUnavailableError,
     RegisterDivergenceError,
     SoldArticleRateError,
+    TooManyArticlesError,
+    TooWideWriteError,
     ValidationError,
     WrongStatusError,
 )
@@ -37,68 +50,10 @@ from chalicelib.observability import logger
 # ---------------------------------------------------------------- errors
 
 
-class IncompleteDraftError(ValidationError):
-    code = "incomplete_draft"
-    message = "Le lot en cours de saisie est incomplet."
-
-
-class InvalidCsvError(ValidationError):
-    code = "invalid_csv"
-    message = "Le fichier contient des lignes invalides : rien n'a été importé."
-
-
-class LotTotalMismatchError(BusinessRuleError):
-    code = "lot_total_mismatch"
-
-
-class CashMetalPurchaseError(BusinessRuleError):
-    code = "cash_metal_purchase"
-    message = ("Achat de métaux refusé en espèces (art. L112-6 du code monétaire et financier) : "
-               "choisissez un autre moyen de paiement.")
-
-
-class DateBeforeCreationYearError(BusinessRuleError):
-    code = "date_before_creation_year"
-
-
-class TooManyArticlesError(BusinessRuleError):
-    code = "too_many_articles"
-    message = "Un lot compte au plus 999 articles."
-
-
-class PoliceIdentityIncompleteError(BusinessRuleError):
-    code = "police_identity_incomplete"
-    message = "L'identité du vendeur est incomplète pour le livre de police."
-
-
-class MetalSellerUnidentifiedError(BusinessRuleError):
-    code = "metal_seller_unidentified"
-    message = ("Achat de métaux refusé : l'identité du vendeur est incomplète (art. R321-3 du code pénal). "
-               "Complétez la fiche du fournisseur.")
-
-
 def _metal_seller_refusal(missing: dict[str, str]) -> MetalSellerUnidentifiedError:
     return MetalSellerUnidentifiedError(
         "Achat de métaux refusé : l'identité du vendeur est incomplète (art. R321-3 du code pénal). "
         f"Manque : {', '.join(missing.values())}.", details={"missing": missing})
-
-
-class NoWeightToDistributeError(BusinessRuleError):
-    code = "no_weight"
-
-
-class ReferenceUnavailableError(BusinessRuleError):
-    code = "reference_unavailable"
-
-
-class ReasonRequiredError(ValidationError):
-    code = "reason_required"
-    message = "Indiquez le motif de la correction : il est conservé dans les traces."
-
-
-class AlreadyRetractedError(ConflictError):
-    code = "already_retracted"
-    message = "Ce lot est déjà rétracté."
 
 
 # ---------------------------------------------------------------- helpers
@@ -132,17 +87,17 @@ def _supplier_identity(tenant_id: str, supplier_id: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- the draft
 
 
-def _load(who: Principal) -> tuple[repo.Draft, DraftHeader, list[DraftLine]]:
-    draft = repo.get_draft(who.tenant_id, who.user_id)
+def _load(who: Principal) -> tuple[drafts_repo.Draft, DraftHeader, list[DraftLine]]:
+    draft = drafts_repo.get_draft(who.tenant_id, who.user_id)
     return draft, DraftHeader.from_json(draft.header), [DraftLine.from_json(x) for x in draft.lines]
 
 
-def _store(who: Principal, draft: repo.Draft, header: DraftHeader, lines: list[DraftLine]) -> dict[str, Any]:
+def _store(who: Principal, draft: drafts_repo.Draft, header: DraftHeader, lines: list[DraftLine]) -> dict[str, Any]:
     if len(lines) > references.MAX_ARTICLES_PER_LOT:
         raise TooManyArticlesError()
     draft.header = header.to_json()
     draft.lines = [line.to_json() for line in lines]
-    repo.save_draft(who.tenant_id, who.user_id, draft)
+    drafts_repo.save_draft(who.tenant_id, who.user_id, draft)
     return _draft_view(header, lines)
 
 
@@ -186,7 +141,7 @@ def update_draft_header(who: Principal, changes: dict[str, Any]) -> dict[str, An
 
 def clear_draft(who: Principal) -> None:
     who.require("enter_lots")
-    repo.delete_draft(who.tenant_id, who.user_id)
+    drafts_repo.delete_draft(who.tenant_id, who.user_id)
 
 
 def _check_family(tenant_id: str, family_id: str | None) -> None:
@@ -259,10 +214,10 @@ def distribute_by_weight(who: Principal) -> dict[str, Any]:
 
 def commit(who: Principal, kind: str) -> dict[str, Any]:
     who.require("enter_lots")
-    return commit_draft(who, who.user_id, repo.get_draft(who.tenant_id, who.user_id), kind)
+    return commit_draft(who, who.user_id, drafts_repo.get_draft(who.tenant_id, who.user_id), kind)
 
 
-def commit_draft(who: Principal, owner: str, draft: repo.Draft, kind: str) -> dict[str, Any]:
+def commit_draft(who: Principal, owner: str, draft: drafts_repo.Draft, kind: str) -> dict[str, Any]:
     """Commit a stored draft: the user's own, or a lot received from another subscriber
     (``owner`` is then ``pending#<id>``, see services/transfers.py)."""
     header, lines = DraftHeader.from_json(draft.header), [DraftLine.from_json(x) for x in draft.lines]
@@ -321,7 +276,7 @@ def commit_draft(who: Principal, owner: str, draft: repo.Draft, kind: str) -> di
             "warnings": warnings}
 
 
-def _reserve_reference(who: Principal, owner: str, draft: repo.Draft, kind: str, purchase_date: date,
+def _reserve_reference(who: Principal, owner: str, draft: drafts_repo.Draft, kind: str, purchase_date: date,
                        creation_year: int) -> str:
     """Claim the draft, then its reference: reused from a commit that failed, or the month's next rank.
 
@@ -342,25 +297,25 @@ def _reserve_reference(who: Principal, owner: str, draft: repo.Draft, kind: str,
         raise ConcurrentChangeError("Ce lot est déjà en cours d'enregistrement : rechargez dans un instant.")
     try:  # out-of-range year: refused before the draft is claimed or a rank taken
         references.lot_ref(creation_year, purchase_date, 1, kind == "consignment")
-    except references.ReferenceError_ as exc:
+    except references.ReferenceFormatError as exc:
         raise ReferenceUnavailableError(str(exc)) from None
     kept = reserved.get("ref") if reserved.get("counter") == month_key else None
     claim = {"counter": month_key, "claimed_at": datetime.now(UTC).isoformat()}
     draft.reserved = {**claim, "ref": kept} if kept else claim
-    repo.save_draft(who.tenant_id, owner, draft)  # 409 for every parallel commit but one
+    drafts_repo.save_draft(who.tenant_id, owner, draft)  # 409 for every parallel commit but one
     if kept:
         return str(kept)
     try:
-        ref = references.lot_ref(creation_year, purchase_date, repo.next_value(who.tenant_id, month_key),
+        ref = references.lot_ref(creation_year, purchase_date, counters_repo.next_value(who.tenant_id, month_key),
                                  kind == "consignment")
-    except references.ReferenceError_ as exc:
+    except references.ReferenceFormatError as exc:
         _release_claim(who, owner, draft, None)  # the month is full
         raise ReferenceUnavailableError(str(exc)) from None
     except Exception:
         _release_claim(who, owner, draft, None)
         raise
     draft.reserved = {**claim, "ref": ref}
-    repo.save_draft(who.tenant_id, owner, draft)
+    drafts_repo.save_draft(who.tenant_id, owner, draft)
     return ref
 
 
@@ -375,38 +330,31 @@ def _claim_expired(claimed_at: str) -> bool:
     return (datetime.now(UTC) - at).total_seconds() > CLAIM_SECONDS
 
 
-def _release_claim(who: Principal, owner: str, draft: repo.Draft, ref: str | None) -> None:
+def _release_claim(who: Principal, owner: str, draft: drafts_repo.Draft, ref: str | None) -> None:
     """After a failed commit: the draft keeps its reference (if any) for the retry, unclaimed."""
     reserved = draft.reserved or {}
     draft.reserved = {"counter": reserved.get("counter"), "ref": ref} if ref else None
     try:
-        repo.save_draft(who.tenant_id, owner, draft)
+        drafts_repo.save_draft(who.tenant_id, owner, draft)
     except Exception:  # noqa: BLE001 - the commit's own error is the one to report; the claim expires
         logger.warning("draft claim not released", extra={"tenant_id": who.tenant_id})
 
 
 def _write_commit(who: Principal, owner: str, lot: dict[str, Any], articles: list[dict[str, Any]],
                   payload: dict[str, Any], draft_version: int | None) -> None:
-    """Articles in transactions of 100, then lot + journal + draft removal together.
+    """The lot, its articles, its journal entry and search document, and the draft's removal:
+    one unit of work (chalicelib/adapters/unit_of_work.py), all or nothing.
 
-    A failure undoes the articles already written; the reserved reference stays
-    in the draft for the next attempt. The chunks are a pending write
-    (chalicelib/adapters/repositories/pending.py): if the process dies before the last
-    transaction, the next look at the inventory deletes them.
+    A failure undoes the articles already written; the reserved reference stays in the
+    draft for the next attempt. If the process dies before the last transaction, the next
+    look at the inventory deletes them.
     """
-    buckets = sigma.deltas((None, a) for a in articles)  # the Σ buckets' share of the whole lot
-    # room for the lot, the journal, the search document, the draft, the Σ buckets
-    last_size = TRANSACTION_ITEMS - 4 - len(buckets)
-    if len(articles) > last_size:
-        last_size -= 1  # and the pending record
-    head, tail = articles[:-last_size] if len(articles) > last_size else [], articles[-last_size:]
-    journal = repo.journal_item(who.tenant_id, "lot_committed", lot["ref"], payload)
-    search = articles_repo.search_item(who.tenant_id, lot["ref"], articles)
-    pending_repo.write_in_chunks(
-        who.tenant_id, dict.fromkeys(a["ref"] for a in head), head,
-        lambda chunk, pending: repo.put_new_articles(who.tenant_id, chunk, pending),
-        lambda pending: repo.finish_commit(who.tenant_id, owner, lot, tail, journal, draft_version, search, pending,
-                                           buckets))
+    unit = unit_of_work.UnitOfWork(who.tenant_id)
+    unit.add(NewLot(lot), JournalEntry("lot_committed", lot["ref"], payload), SearchDocument.of(lot["ref"], articles))
+    unit.delete_draft(owner, draft_version)
+    for article in articles:
+        unit.create(article, overwrite=True)  # under the reference the draft reserved
+    unit.commit()
 
 
 # ---------------------------------------------------------------- reading
@@ -422,9 +370,9 @@ def _public_lot(lot: dict[str, Any]) -> dict[str, Any]:
 
 
 def lot_view(who: Principal, ref: str) -> dict[str, Any]:
-    pending_repo.recover_before_reading(who.tenant_id)  # never show what a dead write half did
-    lot = _public_lot(repo.get_lot(who.tenant_id, ref))
-    lot["articles"] = repo.lot_articles(who.tenant_id, ref)
+    unit_of_work.recover_before_reading(who.tenant_id)  # never show what a dead write half did
+    lot = _public_lot(lots_repo.get_lot(who.tenant_id, ref))
+    lot["articles"] = articles_repo.lot_articles(who.tenant_id, ref)
     return lot_for(lot, who.may("see_purchase_data"))
 
 
@@ -451,7 +399,7 @@ def _matches(lot: dict[str, Any], filters: dict[str, str]) -> bool:
 
 
 def list_lots(who: Principal, filters: dict[str, str]) -> list[dict[str, Any]]:
-    lots = [_public_lot(lot) for lot in repo.list_lots(who.tenant_id) if _matches(lot, filters)]
+    lots = [_public_lot(lot) for lot in lots_repo.list_lots(who.tenant_id) if _matches(lot, filters)]
     lots.sort(key=lambda lot: (lot["purchase_date"], lot["ref"]), reverse=True)
     sees = who.may("see_purchase_data")
     return [lot_for(lot, sees) for lot in lots]
@@ -460,7 +408,7 @@ def list_lots(who: Principal, filters: dict[str, str]) -> list[dict[str, Any]]:
 def lots_summary(who: Principal, filters: dict[str, str]) -> dict[str, Any]:
     """The Σ of the filtered lots: counts, purchase total, TMP due."""
     who.require("see_purchase_data")
-    lots = [_public_lot(lot) for lot in repo.list_lots(who.tenant_id) if _matches(lot, filters)]
+    lots = [_public_lot(lot) for lot in lots_repo.list_lots(who.tenant_id) if _matches(lot, filters)]
 
     def total(field: str) -> Decimal:
         return sum((Decimal(lot[field]) for lot in lots if lot.get(field)), ZERO)
@@ -506,11 +454,11 @@ def _require_as_registered(who: Principal, lot: dict[str, Any], articles: list[d
 
 def correct_lot(who: Principal, ref: str, changes: dict[str, Any], reason: str | None) -> dict[str, Any]:
     who.require("correct_lots")
-    lot = repo.get_lot(who.tenant_id, ref)
+    lot = lots_repo.get_lot(who.tenant_id, ref)
     if lot["status"] == "retracted":
         raise AlreadyRetractedError("Un lot rétracté ne se corrige plus.")
     tenant = tenant_repo.get_tenant(who.tenant_id)
-    articles = repo.lot_articles(who.tenant_id, ref)
+    articles = articles_repo.lot_articles(who.tenant_id, ref)
     families = _families(who.tenant_id)
     values = {k: (fmt(v) if isinstance(v, Decimal) else v.isoformat() if isinstance(v, date) else v)
               for k, v in changes.items()}
@@ -557,7 +505,7 @@ def correct_lot(who: Principal, ref: str, changes: dict[str, Any], reason: str |
         payload = register.register_version(updated, list(by_ref.values()),
                                             {fid: f.label for fid, f in families.items()},
                                             "lot_corrected", actor, reason)
-        journal = repo.journal_item(who.tenant_id, "lot_corrected", ref, payload)
+        journal = JournalEntry("lot_corrected", ref, payload)
     if traces:
         _save_lot_and_articles(who, updated, changed_articles, articles, journal)
     return lot_view(who, ref)
@@ -568,7 +516,7 @@ def correct_article(who: Principal, ref: str, changes: dict[str, Any], reason: s
     article = articles_repo.get_article(who.tenant_id, ref)
     if article["status"] == "retracted":
         raise AlreadyRetractedError("Un article rétracté ne se corrige plus.")
-    lot = repo.get_lot(who.tenant_id, article["lot_ref"])
+    lot = lots_repo.get_lot(who.tenant_id, article["lot_ref"])
     families = _families(who.tenant_id)
     values: dict[str, Any] = {}
     for name, value in changes.items():
@@ -600,60 +548,56 @@ def correct_article(who: Principal, ref: str, changes: dict[str, Any], reason: s
     if not traces:
         return article_view(who, ref)
     journal = None
+    others: list[dict[str, Any]] | None = None  # the lot's other articles, when read
     if register_changes:
         lot = dict(lot)
-        siblings = repo.lot_articles(who.tenant_id, lot["ref"])
+        siblings = articles_repo.lot_articles(who.tenant_id, lot["ref"])
         _require_as_registered(who, lot, siblings, families)
         lot["register_version"] = lot["register_version"] + 1
         others = [a for a in siblings if a["ref"] != ref]
         payload = register.register_version(lot, [*others, updated],
                                             {fid: f.label for fid, f in families.items()},
                                             "lot_corrected", actor, reason)
-        journal = repo.journal_item(who.tenant_id, "lot_corrected", lot["ref"], payload)
-        repo.save_lot_change(who.tenant_id, lot, [updated], {ref: article["status"]}, journal,
-                             _search_after(who, lot["ref"], updated, article, others),
-                             sigma=sigma.deltas([(article, updated)]))
-    else:
-        repo.save_articles(who.tenant_id, [updated], {ref: article["status"]},
-                           _search_after(who, lot["ref"], updated, article, None),
-                           sigma=sigma.deltas([(article, updated)]))
+        journal = JournalEntry("lot_corrected", lot["ref"], payload)
+    unit = unit_of_work.UnitOfWork(who.tenant_id).change(article, updated)
+    if journal is not None:
+        unit.save_lot(lot).add(journal)
+    search = _search_after(who, lot["ref"], updated, article, others)
+    if search is not None:
+        unit.add(search)
+    unit.commit()
     return article_view(who, ref)
 
 
 def _search_after(who: Principal, lot_ref: str, updated: dict[str, Any], before: dict[str, Any],
-                  others: list[dict[str, Any]] | None) -> Any:
+                  others: list[dict[str, Any]] | None) -> SearchDocument | None:
     """The lot's new search document when the article's text changed, else None."""
     if all(updated.get(f) == before.get(f) for f in ("description", "serial", "comment")):
         return None
     if others is None:
-        others = [a for a in repo.lot_articles(who.tenant_id, lot_ref) if a["ref"] != updated["ref"]]
-    return articles_repo.search_item(who.tenant_id, lot_ref, [*others, updated])
+        others = [a for a in articles_repo.lot_articles(who.tenant_id, lot_ref) if a["ref"] != updated["ref"]]
+    return SearchDocument.of(lot_ref, [*others, updated])
 
 
 def _save_lot_and_articles(who: Principal, lot: dict[str, Any], articles: list[dict[str, Any]],
-                           before: list[dict[str, Any]], journal: Any) -> None:
-    """All or nothing, even beyond one transaction: chunks, then compensation.
+                           before: list[dict[str, Any]], journal: JournalEntry | None) -> None:
+    """The lot and its articles, one unit of work (chalicelib/adapters/unit_of_work.py):
+    all or nothing, even beyond one transaction.
 
     ``before`` is the lot's articles as read: each must still have its status when
     written, and they are what a failure puts back.
     """
     originals = {a["ref"]: a for a in before}
-    expected = {ref: a["status"] for ref, a in originals.items()}
-    buckets = sigma.deltas((originals[a["ref"]], a) for a in articles)  # all in the last transaction
-    last_size = TRANSACTION_ITEMS - 3 - len(buckets)  # room for the lot, the journal, the search document
-    if last_size < 2:  # articles sold over more than ~8 years, each month a Σ bucket to move
+    unit = unit_of_work.UnitOfWork(who.tenant_id).save_lot(lot)
+    if journal is not None:
+        unit.add(journal)
+    for article in articles:
+        unit.change(originals[article["ref"]], article)
+    try:
+        unit.commit()
+    except TooWideWriteError:  # articles sold over more than ~8 years, each month a Σ bucket to move
         raise ValidationError("Cette correction touche trop de périodes de vente à la fois : "
-                              "corrigez les articles un par un.")
-    if len(articles) <= last_size:
-        repo.save_lot_change(who.tenant_id, lot, articles, expected, journal, sigma=buckets)
-        return
-    last_size -= 1  # and the pending record (chalicelib/adapters/repositories/pending.py)
-    head, tail = articles[:-last_size], articles[-last_size:]
-    pending_repo.write_in_chunks(
-        who.tenant_id, {a["ref"]: originals[a["ref"]] for a in head}, head,
-        lambda chunk, pending: repo.save_articles(who.tenant_id, chunk, expected, pending=pending),
-        lambda pending: repo.save_lot_change(who.tenant_id, lot, tail, expected, journal, pending=pending,
-                                             sigma=buckets))
+                              "corrigez les articles un par un.") from None
 
 
 # ---------------------------------------------------------------- retraction
@@ -662,11 +606,11 @@ def _save_lot_and_articles(who: Principal, lot: dict[str, Any], articles: list[d
 def retract(who: Principal, ref: str, comment: str) -> dict[str, Any]:
     """48 h withdrawal of a private seller, or a lot entered twice."""
     who.require("correct_lots")
-    pending_repo.recover(who.tenant_id)
-    lot = repo.get_lot(who.tenant_id, ref)
+    unit_of_work.recover(who.tenant_id)
+    lot = lots_repo.get_lot(who.tenant_id, ref)
     if lot["status"] == "retracted":
         raise AlreadyRetractedError()
-    articles = repo.lot_articles(who.tenant_id, ref)
+    articles = articles_repo.lot_articles(who.tenant_id, ref)
     in_stock = register.STATUS_AFTER_COMMIT[lot["kind"]]
     elsewhere = sorted(a["ref"] for a in articles if a["status"] != in_stock)
     if elsewhere:
@@ -678,6 +622,6 @@ def retract(who: Principal, ref: str, comment: str) -> dict[str, Any]:
     families = _families(who.tenant_id)
     payload = register.register_version(new_lot, new_articles, {fid: f.label for fid, f in families.items()},
                                         "lot_retracted", actor, comment)
-    journal = repo.journal_item(who.tenant_id, "lot_retracted", ref, payload)
+    journal = JournalEntry("lot_retracted", ref, payload)
     _save_lot_and_articles(who, new_lot, new_articles, articles, journal)
     return lot_view(who, ref)

@@ -6,8 +6,9 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.adapters.repositories import articles as repo
+from chalicelib.adapters.repositories import sales as sales_repo
 from chalicelib.auth import Principal
+from chalicelib.domain import training as training_rules
 from chalicelib.domain.csv_export import rows_to_csv
 from chalicelib.domain.money import ZERO, fmt
 from chalicelib.domain.visibility import columns_for, sale_for
@@ -20,16 +21,25 @@ ARTICLE_COLUMNS = ("ref", "lot_ref", "status", "description", "family_id", "weig
                    "purchase_date", "sale_date", "deposit_date", "comment")
 
 
-def articles_csv(who: Principal, articles: list[dict[str, Any]]) -> str:
+def articles_csv(who: Principal, articles: list[dict[str, Any]], filters: dict[str, Any] | None = None) -> str:
     """UTF-8, a header line, ``|`` separated, no text delimiter (the back office only)."""
     who.require("export_and_report")
     shown = [view(who, a) for a in articles]
     columns = columns_for("article", ARTICLE_COLUMNS, who.may("see_purchase_data"))
-    return rows_to_csv(columns, shown)
+    body = rows_to_csv(columns, shown)
+    from chalicelib.services.exports import exported
+
+    exported(who, "articles", len(shown), filters)
+    return body
 
 
 def sale_view(who: Principal, transaction_ref: str) -> dict[str, Any]:
-    return sale_for(repo.get_sale(who.tenant_id, transaction_ref), who.may("see_purchase_data"))
+    if training_rules.is_training_ref(transaction_ref):  # a training sale: its fictitious receipt
+        from chalicelib.services import training
+
+        shown = sale_for(training.sale(who, transaction_ref), who.may("see_purchase_data"))
+        return {**shown, "training": True, "mention": training_rules.MENTION}
+    return sale_for(sales_repo.get_sale(who.tenant_id, transaction_ref), who.may("see_purchase_data"))
 
 
 def vat_returns(who: Principal, params: dict[str, str]) -> dict[str, Any]:
@@ -38,7 +48,7 @@ def vat_returns(who: Principal, params: dict[str, str]) -> dict[str, Any]:
     date_from, date_to = params.get("from"), params.get("to")
     if any(v and len(v) != 10 for v in (date_from, date_to)):
         raise ValidationError(details={"from": "Date attendue au format AAAA-MM-JJ."})
-    notes = [s for s in repo.list_sales(who.tenant_id) if s.get("kind") == "credit_note"
+    notes = [s for s in sales_repo.list_sales(who.tenant_id) if s.get("kind") == "credit_note"
              and (not date_from or s["date"] >= date_from) and (not date_to or s["date"] <= date_to)]
     periods: dict[str, dict[str, Any]] = defaultdict(lambda: {"count": 0, "total": ZERO, "vat_to_recover": ZERO,
                                                               "credit_notes": []})

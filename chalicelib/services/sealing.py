@@ -122,8 +122,22 @@ def _summary(chain: str, kind: str, content: dict[str, Any]) -> dict[str, Any] |
         return {k: content[k] for k in keep if k in content and not isinstance(content[k], (dict, list))} or None
     if chain == seal.INSPECTION:
         return {"inspector": content.get("inspector"), "service": content.get("service")}
+    if chain == seal.TRAINING:  # a training (fictitious) receipt: chalicelib/domain/training.py
+        from chalicelib.domain import training
+
+        return training.summary(content) or None
     if chain == seal.CHAIN_HEAD:
         return {"heads": len(content.get("heads", []))}
+    if chain == seal.EVENT:  # the event log's list reads this, never the vault
+        from chalicelib.domain import audit
+
+        return audit.event_summary(content)
+    if chain == seal.CONSULTATION:  # the consultation log's list reads this, never the vault
+        inspector = content.get("inspector") or {}
+        return {"at": content.get("at"), "who": content.get("who"), "what": content.get("what"),
+                "purpose": content.get("purpose"), "inspector": inspector.get("name"),
+                "inspector_service": inspector.get("service"), "access": content.get("access"),
+                "refused": content.get("refused")}
     return None
 
 
@@ -254,8 +268,13 @@ def _check_claims(tenant_id: str, chain: str, claims: dict[str, Any]) -> None:
                                     "but that sealed record is not this entry")
 
 
-def _seal_chain(tenant_id: str, chain: str, records: list[_Ready], report: SealReport) -> None:
-    """Seal ``records`` (one chain, stream order), finishing any pending rank first."""
+def _seal_chain(tenant_id: str, chain: str, records: list[_Ready], report: SealReport,
+                read: tuple[ChainHead, dict[str, Any]] | None = None) -> None:
+    """Seal ``records`` (one chain, stream order), finishing any pending rank first.
+
+    ``read``: the chain's head and its records' claims as the batch read them (head
+    first), for the first round; later rounds read them again.
+    """
     known = {r.record.seq: r for r in records}
     order = list(dict.fromkeys(r.record.seq for r in records))  # a seq twice in a batch is one record
     ours = set(order)
@@ -263,13 +282,18 @@ def _seal_chain(tenant_id: str, chain: str, records: list[_Ready], report: SealR
     first = True
     finished: set[str] = set()
     while True:
-        done = repo.claims(tenant_id, [seq for seq in order if seq not in finished]) | dict.fromkeys(finished)
+        # The head before the claims: an entry sealed by someone else after this head was
+        # read moves the head, so the reservation below fails and the claims are read again.
+        if first and read is not None:
+            head, done = read[0], {seq: claim for seq, claim in read[1].items() if seq in ours}
+        else:
+            head = repo.get_head(tenant_id, chain)
+            done = repo.claims(tenant_id, [seq for seq in order if seq not in finished]) | dict.fromkeys(finished)
         if first:
             _check_claims(tenant_id, chain, done)
             with _report_guard:  # chains may be sealed side by side
                 report.duplicates += len(done)
             first = False
-        head = repo.get_head(tenant_id, chain)
         if head.pending and not _stale(head):
             # Ranks another sealer reserved (a redelivery of ours included): it is
             # probably alive and completing them; wait, then look again.
@@ -297,6 +321,25 @@ def _seal_chain(tenant_id: str, chain: str, records: list[_Ready], report: SealR
             _backoff(attempt)
 
 
+def _read_batch(groups: dict[tuple[str, str], list[_Ready]]) -> dict[tuple[str, str], tuple[ChainHead, dict[str, Any]]]:
+    """The heads of a batch's chains, then its entries' claims: two BatchGetItems (100 keys
+    each) for the whole batch instead of a GetItem and a BatchGetItem per chain. Empty when
+    they cannot be read: each chain then reads its own (and fails on its own)."""
+    if not groups:
+        return {}
+    try:
+        heads = repo.heads_of(groups)
+        claims = repo.claims_of((tenant_id, ready.record.seq) for (tenant_id, _), records in groups.items()
+                                for ready in records)
+    except Exception:  # noqa: BLE001 - an optimisation only
+        logger.warning("could not read the batch's heads and claims at once", exc_info=True)
+        return {}
+    by_tenant: dict[str, dict[str, Any]] = {}
+    for (tenant_id, seq), claim in claims.items():
+        by_tenant.setdefault(tenant_id, {})[seq] = claim
+    return {key: (heads[key], by_tenant.get(key[0], {})) for key in groups}
+
+
 def seal_journal_records(records: Iterable[JournalRecord]) -> SealReport:
     """Seal a batch of journal records; raises :class:`SealingError` if any is left.
 
@@ -315,11 +358,13 @@ def seal_journal_records(records: Iterable[JournalRecord]) -> SealReport:
             continue
         groups.setdefault((record.tenant_id, ready.chain), []).append(ready)
 
+    read = _read_batch(groups)
+
     def seal_group(group: tuple[tuple[str, str], list[_Ready]]) -> None:
         (tenant_id, chain), ready_records = group
         try:
             with _chain_lock(tenant_id, chain):
-                _seal_chain(tenant_id, chain, ready_records, report)
+                _seal_chain(tenant_id, chain, ready_records, report, read.get((tenant_id, chain)))
         except Exception as exc:  # noqa: BLE001 - any failure: this chain waits for the retry
             logger.exception("sealing failed", extra={"tenant_id": tenant_id, "chain": chain})
             for ready in ready_records:
@@ -345,10 +390,32 @@ def _note_failures(failures: list[dict[str, str]]) -> None:
         if failure["tenant_id"] in ("", "?") or failure["seq"] in ("", "?"):
             continue
         try:
-            repo.record_failure(failure["tenant_id"], failure["seq"], failure["kind"], failure["error"],
-                                failure.get("poison") == "true", at)
+            attempts = repo.record_failure(failure["tenant_id"], failure["seq"], failure["kind"], failure["error"],
+                                           failure.get("poison") == "true", at)
         except Exception:  # noqa: BLE001 - the batch raises anyway; this is only the note of it
             logger.exception("could not record a sealing failure", extra=failure)
+            continue
+        if attempts == 1:
+            _failure_event(failure)
+
+
+def _failure_event(failure: dict[str, str]) -> None:
+    """An entry's first sealing failure is an event of the log — unless the entry is one
+    of the event log's own (its failure would fail the same way: no loop)."""
+    try:
+        chain = seal.chain_of(failure["kind"])
+    except seal.SealError:
+        chain = None  # an unreadable or unknown entry: not one of the log's own events
+    if chain == seal.EVENT:
+        return
+    from chalicelib.services import audit
+
+    try:
+        audit.record_event(failure["tenant_id"], "sealing_failure", user=None, details={
+            "seq": failure["seq"], "kind": failure["kind"], "chain": chain, "error": failure["error"][:300],
+            "needs_a_human": failure.get("poison") == "true"})
+    except Exception:  # noqa: BLE001 - best effort, as the note above
+        logger.exception("could not record a sealing failure event", extra=failure)
 
 
 def seal_stream_records(stream_records: Iterable[Any]) -> SealReport:

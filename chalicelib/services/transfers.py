@@ -15,12 +15,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.adapters.repositories import catalog as catalog_repo
-from chalicelib.adapters.repositories import lots as lots_repo
+from chalicelib.adapters.repositories import drafts as drafts_repo
 from chalicelib.adapters.repositories import tenants as tenant_repo
 from chalicelib.adapters.repositories import transfers as repo
 from chalicelib.auth import Principal
 from chalicelib.domain import transfers as rules
 from chalicelib.domain.entities import Party
+from chalicelib.domain.records import OutgoingTransfer
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.observability import count, logger
 from chalicelib.services import lots as lots_service
@@ -41,7 +42,8 @@ def company_card(who: Principal, subscriber_ref: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- V's side
 
 
-def outgoing_put(who: Principal, client: Party | None, make: Any, own_ref: str | None = None) -> list[tuple[Any, Any]]:
+def outgoing_put(who: Principal, client: Party | None, make: Any,
+                 own_ref: str | None = None) -> list[OutgoingTransfer]:
     """The outgoing record to save with V's action, when the client is a subscriber.
 
     ``make(own_ref, to_ref)`` builds the :class:`rules.Transfer`; nothing is read
@@ -54,7 +56,7 @@ def outgoing_put(who: Principal, client: Party | None, make: Any, own_ref: str |
     if to_ref is None:
         return []
     transfer: rules.Transfer = make(own_ref, to_ref)
-    return [(repo.outgoing_item(who.tenant_id, transfer.to_json()), None)]
+    return [OutgoingTransfer(transfer.to_json())]
 
 
 # ---------------------------------------------------------------- delivery
@@ -126,8 +128,8 @@ def list_pending(who: Principal) -> list[dict[str, Any]]:
     return sorted(items, key=lambda p: (p.get("received_at") or "", p["id"]))
 
 
-def _pending_draft(who: Principal, pending_id: str) -> lots_repo.Draft:
-    draft = lots_repo.get_draft(who.tenant_id, rules.PENDING_PREFIX + pending_id)
+def _pending_draft(who: Principal, pending_id: str) -> drafts_repo.Draft:
+    draft = drafts_repo.get_draft(who.tenant_id, rules.PENDING_PREFIX + pending_id)
     if draft.pending is None:
         raise NotFoundError("Lot en attente introuvable.")
     return draft

@@ -69,6 +69,7 @@ function documentLinks(reply) {
 function saleSummary(sale, phone) {
   const tr = encodeURIComponent(sale.transaction_ref);
   return h("div", { class: "sale-result" },
+    sale.training ? h("p", { class: "receipt-training" }, sale.mention || "FICTIF — MODE FORMATION") : null,
     h("p", { class: "sale-total" }, "Total : ", h("strong", {}, money(sale.total))),
     h("dl", { class: "facts" },
       h("dt", {}, "Transaction"), h("dd", {}, sale.transaction_ref),
@@ -77,7 +78,7 @@ function saleSummary(sale, phone) {
     h("div", { class: "actions" },
       h("a", { href: `#/ventes/${tr}`, class: "button-link button-primary", "data-receipt": sale.receipt_number },
         "Voir le ticket de caisse"),
-      phone ? null : documentLink("Facture (PDF)", `/sales/${tr}/invoice.pdf`)));
+      phone || sale.training ? null : documentLink("Facture (PDF)", `/sales/${tr}/invoice.pdf`)));
 }
 
 /**

@@ -1,6 +1,8 @@
 // The one way to the API: bearer token, refresh, errors as ApiError in French.
 // Tokens live in sessionStorage (this tab) or, with "rester connecté", in localStorage.
 
+import { withPurpose } from "./purpose.js";
+
 const SESSION_KEY = "lotbook.session";
 let config = null;
 
@@ -156,7 +158,7 @@ async function send(method, path, options) {
   const token = session.get()?.id_token;
   if (token && !options.public) headers.Authorization = `Bearer ${token}`;
   try {
-    return await fetch(url(path, options.query), { method, headers, body });
+    return await fetch(url(path, withPurpose(method, path, options.query)), { method, headers, body });
   } catch {
     throw NETWORK;
   }

@@ -5,6 +5,7 @@ import { onSelection, refreshSelection } from "./basket.js";
 import { PROFILES } from "./fr.js";
 import { can, loadScreen, match, navigate, parseHash, permissionOf } from "./router.js";
 import { alertBox, clear, flashNext, h, isPhone, notice, takeFlash } from "./ui.js";
+import { drawTraining } from "./training.js";
 
 // The menu: what each entry needs is the route's (router.js ROUTES), asked of GET /api/me's permissions.
 const NAV = [
@@ -20,7 +21,32 @@ const NAV = [
   { href: "#/conformite", label: "Conformité" },
   { href: "#/fin-d-annee", label: "Fin d'année" },
   { href: "#/utilisateurs", label: "Utilisateurs" },
+  { href: "#/inspecteurs", label: "Accès inspecteurs" },
 ];
+
+// An inspector's session (GET /api/me `inspector`): read-only, said on every screen.
+const SERVICES = { police: "Police nationale", gendarmerie: "Gendarmerie nationale", dgfip: "DGFiP",
+  dgccrf: "DGCCRF" };
+
+function profileName(user) {
+  return user.inspector ? "Inspecteur" : (PROFILES[user.profile] || user.profile);
+}
+
+function drawInspectorBanner() {
+  let banner = document.getElementById("inspector-banner");
+  if (!me || !me.inspector) {
+    if (banner) banner.remove();
+    return;
+  }
+  if (!banner) {
+    banner = h("div", { id: "inspector-banner", class: "inspector-banner", role: "note" });
+    document.querySelector(".topbar").after(banner);
+  }
+  const { name, service, purpose } = me.inspector;
+  banner.replaceChildren(h("strong", {}, "Session inspecteur — lecture seule"),
+    h("span", {}, ` · ${name} (${SERVICES[service] || service})`), purpose ? h("span", {}, ` · Motif : ${purpose}`) : null,
+    h("span", { class: "hint" }, " · Chaque page consultée est inscrite au registre des consultations."));
+}
 
 let me = null;
 let cleanup = null;
@@ -37,14 +63,17 @@ function drawHeader() {
   const list = document.getElementById("nav-list");
   const logout = document.getElementById("logout");
   clear(list);
+  // training mode: its switch, and its banner on every screen while on (a switch re-renders the screen)
+  drawTraining(me, () => { drawHeader(); render(); });
+  drawInspectorBanner();
   if (!me) {
     who.hidden = nav.hidden = logout.hidden = true;
     document.getElementById("selection-badge").hidden = true;
     return;
   }
   clear(who).append(h("span", { class: "company" }, me.company_name || "Mon entreprise"),
-    h("span", { class: "profile" }, ` · ${PROFILES[me.profile] || me.profile}`),
-    h("span", { class: "email" }, ` · ${me.email}`));
+    h("span", { class: "profile" }, ` · ${profileName(me)}`),
+    h("span", { class: "email" }, ` · ${me.inspector ? me.inspector.name : me.email}`));
   who.hidden = nav.hidden = logout.hidden = false;
   for (const item of NAV.filter(allowed)) {
     list.append(h("li", {}, h("a", { href: item.href }, item.label)));
@@ -92,16 +121,16 @@ async function render() {
     return;
   }
   const { route, params } = found;
-  if (route.public && session.active()) {
+  if (route.public && !route.open && session.active()) {
     navigate("/"); // signed in already: signing in as someone else starts with "Se déconnecter"
     return;
   }
-  if (!route.public && !session.active()) {
+  if (!route.public && !route.open && !session.active()) {
     sessionStorage.setItem("lotbook.after-login", path === "/connexion" ? "/" : window.location.hash.slice(1));
     navigate("/connexion");
     return;
   }
-  if (!route.public && !me) {
+  if (!route.public && !me && session.active()) {
     try {
       me = await api.get("/me");
     } catch (error) {
@@ -109,11 +138,11 @@ async function render() {
       return;
     }
     drawHeader();
-    refreshSelection().catch(() => {});
+    if (can(me, "select")) refreshSelection().catch(() => {});
   }
   markCurrent();
   if (!can(me, route.needs)) {
-    refusal(view, `Votre profil (${PROFILES[me.profile]}) ne donne pas accès à cet écran.`);
+    refusal(view, `Votre profil (${profileName(me)}) ne donne pas accès à cet écran.`);
     return;
   }
   if (isPhone() && !route.phone) {
@@ -143,7 +172,7 @@ async function render() {
 async function signedIn() {
   me = await api.get("/me");
   drawHeader();
-  refreshSelection().catch(() => {});
+  if (can(me, "select")) refreshSelection().catch(() => {});
   const next = sessionStorage.getItem("lotbook.after-login") || "/";
   sessionStorage.removeItem("lotbook.after-login");
   navigate(next);

@@ -17,6 +17,7 @@ export const CHAINS = {
   receipt: "Tickets de caisse",
   closing: "Clôtures",
   inspection: "Rapports de contrôle",
+  consultation: "Consultations du registre",
   chain_head: "Têtes de chaînes",
 };
 

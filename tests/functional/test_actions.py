@@ -281,11 +281,11 @@ def _many(stock: dict[str, Any], count: int) -> list[str]:
 def test_a_250_article_action_failing_halfway_changes_nothing(
     stock: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.adapters.repositories import articles as repo
+    from chalicelib.adapters import unit_of_work as repo
 
     api = stock["api"]
     refs = _many(stock, 250)
-    real = repo.write_changes
+    real = repo._write_chunk
     calls: list[int] = []
 
     def fail_on_second_chunk(tenant_id: str, changes: list[Any], *rest: Any) -> None:
@@ -294,11 +294,11 @@ def test_a_250_article_action_failing_halfway_changes_nothing(
             raise RuntimeError("throttled")
         real(tenant_id, changes, *rest)
 
-    monkeypatch.setattr(repo, "write_changes", fail_on_second_chunk)
+    monkeypatch.setattr(repo, "_write_chunk", fail_on_second_chunk)
     failed = _act(api, "deposit", refs=refs, client_id=stock["client"], date="2021-03-01")
     assert failed.status == 500
     assert calls[:2] == [100, 70]  # the second chunk failed, after the first was written
-    monkeypatch.setattr(repo, "write_changes", real)
+    monkeypatch.setattr(repo, "_write_chunk", real)
     statuses = api.get("/api/articles?lot_ref=" + refs[0][:7] + "&page_size=500").body["items"]
     assert {a["status"] for a in statuses} == {"stock"}
     assert {a["client_id"] for a in statuses} == {None}
@@ -310,8 +310,40 @@ def test_a_250_article_action_failing_halfway_changes_nothing(
                .body["items"]) == 250
 
 
+def test_an_article_sold_by_another_till_during_a_large_action_refuses_it_whole(
+    stock: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other till sells an article of the last transaction after the first chunks were
+    written: the action is refused (409) and the chunks are put back at once."""
+    from chalicelib.adapters import unit_of_work
+    from chalicelib.adapters.models import CounterModel
+
+    api, tenant_id = stock["api"], stock["tenant"].tenant_id
+    refs = _many(stock, 250)
+    real = unit_of_work._write_last
+    calls: list[int] = []
+
+    def other_till_first(*args: Any) -> None:
+        calls.append(len(args[1]))
+        if len(calls) == 1:  # the deposit's last transaction: the till sells first
+            sold = _act(api, "sell", refs=refs[-1:], date="2021-03-01", payment_method="cash")
+            assert sold.status == 200, sold.body
+        real(*args)
+
+    monkeypatch.setattr(unit_of_work, "_write_last", other_till_first)
+    refused = _act(api, "deposit", refs=refs, client_id=stock["client"], date="2021-03-01")
+    monkeypatch.undo()
+    assert (refused.status, refused.error_code) == (409, "wrong_status"), refused.body
+    assert calls == [80, 1]  # the deposit's chunks (170 articles) were written before
+    items = {a["ref"]: a for a in api.get("/api/articles?lot_ref=" + refs[0][:7] + "&page_size=500").body["items"]}
+    assert {items[r]["status"] for r in refs[:-1]} == {"stock"} and items[refs[-1]]["status"] == "sold"
+    assert {items[r]["client_id"] for r in refs[:-1]} == {None}
+    assert not list(CounterModel.query(tenant_id, CounterModel.key.startswith("pending#")))
+    assert api.get("/api/articles/summary?status=stock").body["count"] == 249 + len(stock["refs"])
+
+
 def test_a_large_sale_whose_last_step_fails_is_undone(stock: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.adapters.repositories import articles as repo
+    from chalicelib.adapters import unit_of_work as repo
 
     api = stock["api"]
     refs = _many(stock, 150)
@@ -319,7 +351,7 @@ def test_a_large_sale_whose_last_step_fails_is_undone(stock: dict[str, Any], mon
     def fail(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("DynamoDB unavailable")
 
-    monkeypatch.setattr(repo, "finish", fail)
+    monkeypatch.setattr(repo, "_write_last", fail)
     assert _act(api, "sell", refs=refs, date="2021-03-01", payment_method="card").status == 500
     monkeypatch.undo()
     items = api.get("/api/articles?lot_ref=" + refs[0][:7] + "&page_size=500").body["items"]

@@ -58,8 +58,11 @@ def _owned_ids(owner: TenantSession) -> dict[tuple[str, str], str]:
         ("compliance", "id"): "1",  # the police register's first entry: the lot above
         ("compliance", "number"): str(sale.get("receipt_number") or "1"),
         **_year_end_ids(owner),
+        **_fiscal_archive_ids(owner),
         **_media_ids(owner, committed["articles"][0]["ref"]),
         **_pending_ids(owner),
+        ("inspector-access", "grant_id"): owner.api.post("/api/inspector-access", {
+            "inspector": "Agent Secret", "service": "police", "purpose": "Contrôle"}).body["id"],
     }
 
 
@@ -81,6 +84,17 @@ def _media_ids(owner: TenantSession, ref: str) -> dict[tuple[str, str], str]:
     """A medium of one of the owner's articles (a link: its listing holds no expiring URL)."""
     medium = owner.api.post(f"/api/media/article/{ref}", {"type": "external_video", "url": "https://x.fr/secret"})
     return {("media", "owner_kind"): "article", ("media", "owner_id"): ref, ("media", "media_id"): medium.body["id"]}
+
+
+def _fiscal_archive_ids(owner: TenantSession) -> dict[tuple[str, str], str]:
+    """A fiscal archive of the owner's, built (a past month without tickets is closed)."""
+    import time
+
+    job_id = owner.api.post("/api/compliance/archives", {"period": "2025-06"}).body["job_id"]
+    deadline = time.monotonic() + 30
+    while owner.api.get(f"/api/jobs/{job_id}").body["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return {("compliance", "period"): "2025-06"}
 
 
 def _year_end_ids(owner: TenantSession) -> dict[tuple[str, str], str]:

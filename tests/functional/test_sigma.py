@@ -226,3 +226,118 @@ def test_a_restored_backup_has_the_summary_of_its_articles(tenant: Any, other_te
     restored = _same_as_articles(other_tenant.api, other_tenant.tenant_id)
     assert restored[""]["count"] == 5 and restored != expected
     assert restored["sale_from=2021-03-01&sale_to=2021-03-31"]["sale_total"] == "198.00"
+
+
+# ---------------------------------------------------------------- a closure's deletions, side by side
+
+class _Killed(BaseException):  # noqa: N818 - a process that dies: no ``except Exception`` runs
+    """A job's Lambda killed in the middle of the closure's deletions."""
+
+
+def _closure_archive(tenant_id: str, until: str) -> str:
+    """A closure's archive item, as ``POST /api/closures`` reserves it, to run its job here."""
+    from datetime import UTC, datetime
+
+    from chalicelib.adapters.repositories import jobs as jobs_repo
+    from chalicelib.services import archives
+
+    archive_id = jobs_repo.job_id()
+    jobs_repo.put_archive(tenant_id, {"id": archive_id, "kind": "closure", "status": "running", "title": "Exercice",
+                                      "key": archives._key(tenant_id, archive_id), "info": {"until": until},
+                                      "created_at": datetime.now(UTC).isoformat()})
+    return archive_id
+
+
+def _one_article_a_transaction(monkeypatch: pytest.MonkeyPatch, fail_on: int, error: BaseException) -> None:
+    """Each article deleted by its own transaction, one at a time; the ``fail_on``-th raises."""
+    from chalicelib.adapters.repositories import sigma as sigma_repo
+
+    monkeypatch.setattr(sigma_repo, "MOVE_CHUNK", 1)
+    monkeypatch.setattr(sigma_repo, "WRITERS", 1)
+    real, calls = sigma_repo._delete_chunk, []
+
+    def failing(*args: Any) -> set[str]:
+        calls.append(1)
+        if len(calls) == fail_on:
+            raise error
+        return real(*args)
+
+    monkeypatch.setattr(sigma_repo, "_delete_chunk", failing)
+
+
+def test_a_closure_killed_in_its_deletions_leaves_the_summary_right_once_recovered_and_resumed(
+        tenant: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.adapters.repositories import pending
+    from chalicelib.adapters.repositories import sigma as sigma_repo
+    from chalicelib.services import archives
+
+    api, tenant_id = tenant.api, tenant.tenant_id
+    _closable(api)
+    before = _same_as_articles(api, tenant_id)
+    archive_id = _closure_archive(tenant_id, "2021-12-31")
+    params = {"archive_id": archive_id, "until": "2021-12-31"}
+    _one_article_a_transaction(monkeypatch, 3, _Killed())
+    with pytest.raises(_Killed):
+        archives.run_closure(tenant_id, params, lambda _: None)
+    monkeypatch.undo()
+    # Two articles went, each with the move of its figures, not yet in the buckets.
+    assert len(sigma_repo.pending_moves(tenant_id)) == 2
+    assert sum(f["count"] for f in sigma_repo.buckets(tenant_id).values()) == 5
+    # The tenant's next read folds them: every Σ is that of the three articles left.
+    monkeypatch.setattr(pending, "READ_CHECK_SECONDS", 0)
+    recovered = _same_as_articles(api, tenant_id)
+    assert recovered[""]["count"] == 3 and not sigma_repo.pending_moves(tenant_id)
+    assert recovered["sale_from=2022-01-01"] == before["sale_from=2022-01-01"]
+    # The job run again finishes the closure from its backup.
+    result = archives.run_closure(tenant_id, params, lambda _: None)
+    assert result["deleted_articles"] == 3
+    after = _same_as_articles(api, tenant_id)
+    assert after[""]["count"] == 2 and after["status=lost"]["count"] == 0
+    assert after["sale_from=2021-03-01&sale_to=2021-03-31"]["count"] == 0
+
+
+def test_a_closure_failing_in_its_deletions_puts_back_what_went_and_its_figures(
+        tenant: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.adapters.repositories import sigma as sigma_repo
+    from chalicelib.services import archives
+
+    api, tenant_id = tenant.api, tenant.tenant_id
+    _closable(api)
+    before = _same_as_articles(api, tenant_id)
+    _one_article_a_transaction(monkeypatch, 3, RuntimeError("throttled"))
+    with pytest.raises(RuntimeError):
+        archives.run_closure(tenant_id, {"archive_id": _closure_archive(tenant_id, "2021-12-31"),
+                                         "until": "2021-12-31"}, lambda _: None)
+    monkeypatch.undo()
+    assert not sigma_repo.pending_moves(tenant_id)
+    assert _same_as_articles(api, tenant_id) == before
+    assert api.get("/api/articles?page_size=500").body["total"] == 5
+
+
+def test_an_article_changed_after_the_closure_s_backup_is_kept_with_its_figures(
+        tenant: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.adapters.repositories import jobs as jobs_repo
+    from chalicelib.services import archives
+
+    api, tenant_id = tenant.api, tenant.tenant_id
+    refs = _closable(api)
+    real = jobs_repo.record_purge
+
+    def returned_meanwhile(*args: Any) -> None:
+        real(*args)  # the closure took its backup and listed what it deletes; then a customer returns one
+        if len(calls) == 0:
+            calls.append(1)
+            reply = api.post("/api/actions/customer_return", {"refs": refs[:1], "date": "2022-01-10",
+                                                              "reason": "Motif"})
+            assert reply.status == 200, reply.body
+
+    calls: list[int] = []
+    monkeypatch.setattr(jobs_repo, "record_purge", returned_meanwhile)
+    result = archives.run_closure(tenant_id, {"archive_id": _closure_archive(tenant_id, "2021-12-31"),
+                                              "until": "2021-12-31"}, lambda _: None)
+    assert result["deleted_articles"] == 2
+    after = _same_as_articles(api, tenant_id)
+    assert after[""]["count"] == 3
+    returned = api.get(f"/api/articles/{refs[0]}")
+    assert returned.status == 200 and returned.body["status"] != "sold"
+    assert refs[0] not in jobs_repo.purged_refs(tenant_id)[0]

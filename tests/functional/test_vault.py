@@ -49,11 +49,12 @@ def _table(aws_stack: Any, base: str) -> str:
 
 
 def _journal_images(aws_stack: Any, tenant_id: str) -> list[dict[str, Any]]:
-    """The journal entries as DynamoDB JSON, oldest first."""
+    """The journal entries as DynamoDB JSON, oldest first; not the event log's (logins...),
+    a chain of its own (tests/functional/test_event_log.py)."""
     ddb = _client("dynamodb", aws_stack)
     items = ddb.query(TableName=_table(aws_stack, "journal"), KeyConditionExpression="tenant_id = :t",
                       ExpressionAttributeValues={":t": {"S": tenant_id}}, ConsistentRead=True)["Items"]
-    return items
+    return [item for item in items if item["kind"]["S"] != "event"]
 
 
 def _stream_event(aws_stack: Any, images: list[dict[str, Any]]) -> dict[str, Any]:
@@ -238,7 +239,7 @@ def test_the_same_stream_records_delivered_again_seal_nothing_twice(desk: dict[s
     after = _entries(tenant_id)
     assert [(e.rank, e.seq, e.sha256, e.version_id) for e in after] == [
         (e.rank, e.seq, e.sha256, e.version_id) for e in before]
-    versions = _versions(aws_stack, after[0].bucket, f"{tenant_id}/")
+    versions = _versions(aws_stack, after[0].bucket, f"{tenant_id}/police_register/")
     assert len(versions) == 2
 
 
@@ -279,7 +280,7 @@ def test_a_vault_failure_makes_the_handler_raise_and_a_redelivery_seals_each_ent
     _deliver(event)
     entries = _entries(tenant_id)
     assert [(e.rank, e.subject) for e in entries] == [(1, first), (2, second)]
-    versions = _versions(aws_stack, entries[0].bucket, f"{tenant_id}/")
+    versions = _versions(aws_stack, entries[0].bucket, f"{tenant_id}/police_register/")
     assert sorted(v["Key"] for v in versions) == sorted(e.key for e in entries)  # one version per key
     assert _broken(desk["api"]) is None
 
@@ -392,10 +393,15 @@ def _index_key(tenant_id: str, rank: int, chain: str = "police_register") -> dic
     return {"tenant_id": {"S": tenant_id}, "position": {"S": f"{chain}#{rank:010d}"}}
 
 
+def _checked(result: dict[str, Any]) -> dict[str, int]:
+    """Records checked per chain (every company also has its event log: logins...)."""
+    return {c["chain"]: c["checked"] for c in result["chains"]}
+
+
 def test_verification_finds_an_index_entry_whose_hash_was_edited(desk: dict[str, Any], aws_stack: Any) -> None:
     for _ in range(3):
         _commit(desk)
-    assert _verify(desk["api"])["checked"] == 3
+    assert _checked(_verify(desk["api"]))["police_register"] == 3
     _client("dynamodb", aws_stack).update_item(
         TableName=_index_table(aws_stack), Key=_index_key(desk["tenant"].tenant_id, 2),
         UpdateExpression="SET sha256 = :s", ExpressionAttributeValues={":s": {"S": "ab" * 32}})
@@ -436,9 +442,10 @@ def test_verification_finds_a_tail_dropped_after_an_anchored_head(desk: dict[str
     assert sealing.anchor_tenant(tenant_id) is None  # nothing new to anchor
     (anchor,) = _entries(tenant_id, "chain_head")
     sealed = json.loads(_object(aws_stack, anchor)["Body"].read())
-    assert sealed["content"]["heads"] == [{"chain": "police_register", "rank": 3,
-                                           "sha256": _entries(tenant_id)[2].sha256}]
-    assert _verify(api)["checked"] == 4
+    heads = [h for h in sealed["content"]["heads"] if h["chain"] != "event"]  # the logins' event log aside
+    assert heads == [{"chain": "police_register", "rank": 3, "sha256": _entries(tenant_id)[2].sha256}]
+    checked = _checked(_verify(api))
+    assert (checked["police_register"], checked["chain_head"]) == (3, 1)
 
     # Whoever drops the tail from the index and winds the head back...
     ddb = _client("dynamodb", aws_stack)
@@ -461,7 +468,10 @@ def test_the_daily_anchor_fired_by_the_local_scheduler_seals_every_tenants_heads
     scheduler = LocalScheduler(app, invoke_through_moto(aws_stack.endpoint, aws_stack.region))
     assert scheduler.fire("anchor_chain_heads")["anchored"] >= 1  # through moto's Lambda and the bridge
     assert [e.rank for e in _entries(desk["tenant"].tenant_id, "chain_head")] == [1]
-    assert _entries(other_tenant.tenant_id, "chain_head") == []  # no chain, nothing to anchor
+    # The other company has sealed nothing but its event log (its manager's login): only that is anchored.
+    anchors = _entries(other_tenant.tenant_id, "chain_head")
+    assert [h["chain"] for a in anchors for h in json.loads(_object(aws_stack, a)["Body"].read())["content"]["heads"]
+            ] in ([], ["event"])
 
 
 # ---------------------------------------------------------------- inspections

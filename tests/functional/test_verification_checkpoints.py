@@ -193,3 +193,56 @@ def test_an_old_index_item_edited_after_a_checkpoint_is_found(books: dict[str, A
     police = _chain(result, POLICE)
     assert result["ok"] is False and police["checkpoint"] == "rejected:index"
     assert police["broken"] == {"rank": 2, "reason": "hash_mismatch"}
+
+
+def test_the_lean_reads_give_what_the_models_give(books: dict[str, Any]) -> None:
+    """The verification reads index items, lots and articles with only the attributes it
+    uses (chalicelib/adapters/repositories/verification.py): the same values, for those."""
+    from chalicelib.adapters.repositories import articles, lots, verification
+    from chalicelib.adapters.repositories import vault as repo
+
+    tenant_id = books["tenant_id"]
+    assert list(verification.articles(tenant_id)) == list(articles.all_articles(tenant_id))
+    assert any(a["status"] == "sold" for a in verification.articles(tenant_id))
+    assert verification.lots(tenant_id) == lots.list_lots(tenant_id)
+    fields = ("tenant_id", "chain", "rank", "seq", "number", "sealed_at", "sha256", "prev_sha256", "key",
+              "version_id", "retain_until")
+    for chain in (POLICE, "receipt"):
+        lean, whole = verification.chain_proofs(tenant_id, chain), repo.chain_entries(tenant_id, chain)
+        assert len(whole) >= 2
+        assert [[getattr(e, f) for f in fields] for e in lean] == [[getattr(e, f) for f in fields] for e in whole]
+
+
+def test_tampering_behind_the_application_after_a_checkpoint_is_caught_by_the_lean_reads(
+        books: dict[str, Any], aws_stack: Any) -> None:
+    """Lots, articles and index items verified before the checkpoint, edited straight in
+    the tables afterwards: the incremental run (reads side by side, lean) reports each."""
+    api, tenant_id = books["api"], books["tenant_id"]
+    assert _verify(api)["ok"] is True
+    _another_lot(books)
+    ddb = boto3.client("dynamodb", endpoint_url=aws_stack.endpoint, region_name=aws_stack.region)
+    lot_ref = books["refs"][2][:-3]
+    key = {"tenant_id": {"S": tenant_id}, "ref": {"S": lot_ref}}
+    table = f"lotbook-{aws_stack.stage}-lots"
+    data = json.loads(ddb.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]["data"]["S"])
+    data["supplier"] = {**data["supplier"], "last_name": "Dupont"}
+    ddb.update_item(TableName=table, Key=key, UpdateExpression="SET #d = :d", ExpressionAttributeNames={"#d": "data"},
+                    ExpressionAttributeValues={":d": {"S": json.dumps(data)}})
+    ddb.delete_item(TableName=f"lotbook-{aws_stack.stage}-articles",
+                    Key={"tenant_id": {"S": tenant_id}, "ref": {"S": books["refs"][4]}})
+    result = _verify(api)
+    police = _chain(result, POLICE)
+    assert (police["checkpoint"], police["reread"]) == ("used", 1)
+    assert result["ok"] is False
+    assert sorted((d["record"], d["ref"], d["field"], d["live"]) for d in result["divergences"]) == [
+        ("article", books["refs"][4], "exists", False), ("lot", lot_ref, "seller.last_name", "Dupont")]
+
+    # An old index item pointed at another object: the checkpoint is refused, the chain re-read.
+    old = _entries(tenant_id, POLICE)[0]
+    ddb.update_item(TableName=f"lotbook-{aws_stack.stage}-sealed",
+                    Key={"tenant_id": {"S": tenant_id}, "position": {"S": f"{POLICE}#{1:010d}"}},
+                    UpdateExpression="SET #k = :k", ExpressionAttributeNames={"#k": "key"},
+                    ExpressionAttributeValues={":k": {"S": old.key.replace("0000000001", "0000000002")}})
+    again = _verify(api)
+    assert _chain(again, POLICE)["checkpoint"] == "rejected:index" and _chain(again, POLICE)["reread"] == 5
+    assert again["ok"] is False and _chain(again, POLICE)["broken"]["rank"] == 1

@@ -190,7 +190,7 @@ def test_a_closure_deletes_what_left_the_stock_by_the_date_and_empty_lots_and_a_
     _sell(api, a_refs + b_refs[:1], "2021-03-01")
     _sell(api, b_refs[1:2], "2022-05-01")
     before_articles = {a["ref"] for a in api.get("/api/articles?page_size=500").body["items"]}
-    journal = sum(1 for _ in JournalModel.query(tenant_id))
+    journal = {item.seq for item in JournalModel.query(tenant_id)}
 
     job = wait_job(api, api.post("/api/closures", {"title": "Exercice 2021", "until": "2021-12-31"}))
     assert job["status"] == "succeeded", job
@@ -199,8 +199,9 @@ def test_a_closure_deletes_what_left_the_stock_by_the_date_and_empty_lots_and_a_
     assert after == before_articles - set(a_refs) - {b_refs[0]}
     assert api.get(f"/api/lots/{lot_a['lot']['ref']}").status == 404
     assert api.get(f"/api/lots/{lot_b['lot']['ref']}").status == 200
-    assert sum(1 for _ in JournalModel.query(tenant_id)) == journal
-    from chalicelib.adapters.repositories.articles import text_candidates
+    # nothing of the journal deleted (the closure's events and the register's reads add to it)
+    assert journal <= {item.seq for item in JournalModel.query(tenant_id)}
+    from chalicelib.adapters.repositories.search_index import text_candidates
     from chalicelib.domain.search import words
 
     assert set(text_candidates(tenant_id, list(words("article")))) == after  # the search index forgot them too

@@ -31,7 +31,10 @@ from tests.support import Api, TenantSession, commit_lot, free_port, http_transp
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # The only writes on legal-record routes, reviewed: both add, neither changes what is sealed.
-REVIEWED_WRITES = {("POST", "/api/compliance/inspections"), ("POST", "/api/compliance/verify")}
+# Reviewed: an inspection report is appended (never edited); the verification writes only its
+# checkpoints; a fiscal archive is a new, write-once, locked object beside the chains.
+REVIEWED_WRITES = {("POST", "/api/compliance/inspections"), ("POST", "/api/compliance/verify"),
+                   ("POST", "/api/compliance/archives")}
 
 
 @pytest.fixture
@@ -155,6 +158,12 @@ def _drop_the_tail_before_any_anchor(ctx: dict[str, Any]) -> None:
                            ExpressionAttributeValues={":r": {"N": "1"}, ":s": {"S": second.sha256}})
 
 
+def _drop_the_last_index_item(ctx: dict[str, Any]) -> None:
+    """The index loses its last item, the head still says it is sealed: not a record being
+    sealed right now (the verification reads the head and that rank again before it says so)."""
+    ctx["ddb"].delete_item(TableName=_table(ctx["aws"], "sealed"), Key=_index_key(ctx["tenant_id"], "receipt", 2))
+
+
 def _overwrite_in_place(ctx: dict[str, Any]) -> None:
     """The same key and version: S3 has no such write; a put makes a new version, refused for the
     sealer by If-None-Match and found by the verification for anyone else."""
@@ -173,6 +182,7 @@ TAMPERING: dict[str, tuple[Callable[[dict[str, Any]], None], tuple[str, int] | N
     "receipt renumbered in the index": (_renumber_a_receipt, ("receipt", 2)),
     "link edited in the index": (_relink, ("police_register", 3)),
     "tail dropped before any anchor": (_drop_the_tail_before_any_anchor, ("receipt", 2)),
+    "last index item deleted, the head as it was": (_drop_the_last_index_item, ("receipt", 2)),
     "conditional overwrite of a sealed key": (_overwrite_in_place, None),
 }
 
@@ -223,7 +233,7 @@ def test_no_route_edits_or_deletes_a_sealed_record(books: dict[str, Any], http: 
     api.post("/api/compliance/inspections", {"inspector": "M. Petit", "service": "Police nationale",
                                              "email": "petit@interieur.gouv.fr", "text": "RAS"})
     before = _sealed(tenant_id)
-    ids = {"id": "1", "number": "01-00000001", "ref": books["lots"][0]}
+    ids = {"id": "1", "number": "01-00000001", "ref": books["lots"][0], "period": "2026-11"}
     routes = _legal_record_routes()
     assert len(routes) >= 8
     declared_writes = {(m, p) for p, methods in routes.items() for m in methods if m in WRITE_METHODS}

@@ -347,6 +347,7 @@ SHOP_WRITES = {
     "DELETE /api/lots/draft/lines/{n}", "POST /api/lots/draft/import", "POST /api/lots/draft/distribute-by-weight",
     "POST /api/lots/draft/commit", "DELETE /api/selection", "POST /api/selection/add", "POST /api/selection/remove",
     "POST /api/selection/scan", "POST /api/actions/sell", "POST /api/actions/labels",
+    "PUT /api/me/training",  # the till's own training mode (mode formation)
 }
 
 

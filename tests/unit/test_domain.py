@@ -65,11 +65,17 @@ def test_only_a_different_creation_year_counts_as_a_change() -> None:
     ("profile", "allowed"),
     [
         (Profile.MANAGER, set(permissions())),
-        (Profile.COLLABORATOR, set(permissions()) - {"manage_users"}),
+        (Profile.COLLABORATOR, set(permissions()) - {"manage_users", "manage_inspectors", "read_events",
+                                                     "read_consultations"}),
         # DOMAIN.md: the till and the purchase desk: scan, select, sell, print receipts,
         # invoices and labels, enter and commit lots; nothing else.
-        (Profile.SHOP, {"sign_in", "read_inventory", "select", "edit_parties", "enter_lots", "print_labels",
-                        "print_sales_documents", "view_media", "action:sell", "action:labels"}),
+        (Profile.SHOP, {"sign_in", "see_own_session", "read_inventory", "select", "edit_parties", "enter_lots",
+                        "print_labels", "print_sales_documents", "view_media", "training_mode", "action:sell",
+                        "action:labels"}),
+        # DOMAIN.md "Inspector access": the legal records (training mode's fictitious receipts
+        # too), the verification, the inspection report.
+        (Profile.INSPECTOR, {"see_own_session", "read_register", "read_training_receipts", "read_events",
+                             "read_consultations", "verify_register", "append_inspection"}),
     ],
 )
 def test_profiles_grant_what_domain_md_says(profile: Profile, allowed: set[str]) -> None:

@@ -32,11 +32,11 @@ def test_the_domain_example_reference() -> None:
 
 
 def test_references_refuse_what_cannot_be_written() -> None:
-    with pytest.raises(references.ReferenceError_):
+    with pytest.raises(references.ReferenceFormatError):
         references.lot_ref(2013, date(2012, 1, 1), 1, consignment=False)
-    with pytest.raises(references.ReferenceError_):
+    with pytest.raises(references.ReferenceFormatError):
         references.lot_ref(2013, date(2017, 1, 1), 1000, consignment=False)
-    with pytest.raises(references.ReferenceError_):
+    with pytest.raises(references.ReferenceFormatError):
         references.article_ref("0510016", 1000)
 
 

@@ -3,6 +3,7 @@
 
 import { api, loadConfig } from "../api.js";
 import { label } from "../fr.js";
+import { can, permissionOf } from "../router.js";
 import { CHAINS, hash } from "../sealed.js";
 import { alertBox, h, section, table, title } from "../ui.js";
 
@@ -10,10 +11,20 @@ const LINKS = [
   { href: "#/conformite/livre-de-police", label: "Livre de police",
     text: "Chaque version scellée des lots : vendeur, articles, empreintes, conservation." },
   { href: "#/conformite/tickets", label: "Tickets de caisse", text: "Les tickets scellés, tels que conservés." },
+  { href: "#/conformite/tickets-fictifs", label: "Tickets fictifs (mode formation)",
+    text: "Les ventes d'exercice, scellées à part : elles ne changent ni le stock ni la caisse." },
   { href: "#/conformite/clotures", label: "Clôtures de caisse",
     text: "Les clôtures journalières, mensuelles et annuelles, ventilées par taux de TVA et moyen de paiement." },
+  { href: "#/conformite/archives", label: "Archives fiscales",
+    text: "Chaque mois et exercice clôturés, en JSON et CSV, avec leur manifeste scellé : à télécharger et vérifier." },
   { href: "#/conformite/controles", label: "Rapports de contrôle",
     text: "Les rapports des agents de contrôle, horodatés et scellés, sans modification possible." },
+  { href: "#/conformite/evenements", label: "Journal des événements",
+    text: "Connexions, paramètres, clôtures, sauvegardes, exports, impressions : chaque événement scellé." },
+  { href: "#/conformite/consultations", label: "Consultations du registre",
+    text: "Qui a consulté le livre de police, quand, quoi et pourquoi : chaque consultation, scellée." },
+  { href: "#/conformite/guide", label: "Guide de l'inspecteur",
+    text: "Ce qui est scellé, comment le vérifier à l'écran et sans Lotbook, ce que disent les mentions." },
 ];
 
 function verdict(reply) {
@@ -31,7 +42,30 @@ function verdict(reply) {
   if (gaps.length) items.push(`${gaps.length} écart(s) entre la base et le registre scellé (détail ci-dessous).`);
   const short = reply.retention || [];
   if (short.length) items.push(`${short.length} enregistrement(s) conservé(s) moins longtemps que le terme légal.`);
+  const altered = (reply.archives || []).filter((a) => !a.ok);
+  if (altered.length) {
+    items.push(`${altered.length} archive(s) fiscale(s) ne correspondant plus à leur empreinte scellée `
+      + "(détail ci-dessous).");
+  }
   return alertBox("Vérification en échec.", items);
+}
+
+// Each built fiscal archive's stored files against its sealed "Archive fiscale constituée" event.
+const ARCHIVE_REASONS = {
+  overwritten: "Réécrite après sa constitution", hash_mismatch: "Empreinte différente de celle scellée",
+  missing: "Fichier manquant", not_sealed: "Événement de constitution non scellé",
+  sealed_record_missing: "Événement scellé introuvable", sealed_record_altered: "Événement scellé altéré",
+  not_this_archive: "L'événement scellé désigne une autre archive",
+};
+
+function archivesTable(archives) {
+  if (!archives || !archives.length) return null;
+  return table([
+    { label: "Période", render: (a) => a.period },
+    { label: "État", render: (a) => (a.ok ? h("span", { class: "badge badge-ok" }, "Conforme au scellé")
+      : h("span", { class: "badge badge-error" }, label(ARCHIVE_REASONS, a.reason))) },
+    { label: "Fichier", render: (a) => a.file || "—" },
+  ], archives, { caption: "Archives fiscales vérifiées" });
 }
 
 // The live records held against their last sealed version (API: divergences).
@@ -118,7 +152,18 @@ async function sealingBanner(slot) {
   }
 }
 
-export default function render(view) {
+async function verifyAsJob() {
+  const { job_id: jobId } = await api.post("/compliance/verify", {});
+  let job = await api.get(`/jobs/${encodeURIComponent(jobId)}`);
+  while (job.status === "running") {
+    await new Promise((resolve) => { setTimeout(resolve, 500); });
+    job = await api.get(`/jobs/${encodeURIComponent(jobId)}`);
+  }
+  if (job.status !== "succeeded") throw new Error(job.error || "La vérification a échoué.");
+  return job.result;
+}
+
+export default function render(view, { me } = {}) {
   const banner = h("div", { class: "sealing-status", "aria-live": "polite" });
   sealingBanner(banner);
   const result = h("div", { "aria-live": "polite", class: "verify-result" });
@@ -126,17 +171,11 @@ export default function render(view) {
     button.disabled = true;
     result.replaceChildren(h("p", { class: "loading", role: "status" }, "Vérification en cours…"));
     try {
-      // A job: a long register outlasts one request (POST answers 202 {job_id}).
-      const { job_id: jobId } = await api.post("/compliance/verify", {});
-      let job = await api.get(`/jobs/${encodeURIComponent(jobId)}`);
-      while (job.status === "running") {
-        await new Promise((resolve) => { setTimeout(resolve, 500); });
-        job = await api.get(`/jobs/${encodeURIComponent(jobId)}`);
-      }
-      if (job.status !== "succeeded") throw new Error(job.error || "La vérification a échoué.");
-      const reply = job.result;
+      // A job: a long register outlasts one request (POST answers 202 {job_id}); an inspector's
+      // session, which starts no job, verifies in one request (from each chain's checkpoint).
+      const reply = can(me, "verify_in_background") ? await verifyAsJob() : await api.get("/compliance/verify");
       result.replaceChildren(...[verdict(reply), chainsTable(reply.chains), divergencesTable(reply.divergences),
-        retentionTable(reply.retention, reply.retention_years)].filter(Boolean));
+        retentionTable(reply.retention, reply.retention_years), archivesTable(reply.archives)].filter(Boolean));
       result.querySelector(".form-alert").focus();
     } catch (error) {
       result.replaceChildren(alertBox(error.message));
@@ -145,7 +184,8 @@ export default function render(view) {
     }
   } }, "Vérifier l'intégrité des registres");
   view.append(title("Conformité"), banner,
-    h("ul", { class: "tasks" }, LINKS.map((l) => h("li", {}, h("a", { href: l.href }, h("strong", {}, l.label),
+    h("ul", { class: "tasks" }, LINKS.filter((l) => can(me, permissionOf(l.href.slice(1)))).map((l) => h("li", {},
+      h("a", { href: l.href }, h("strong", {}, l.label),
       h("span", {}, l.text))))),
     section("Vérification", h("p", { class: "hint" }, "Relit chaque enregistrement scellé dans le coffre, recalcule "
       + "son empreinte SHA-256 et contrôle le chaînage avec le précédent."), h("div", { class: "actions" }, button),

@@ -20,15 +20,20 @@ const TASKS = [
   { href: "#/conformite", label: "Conformité", text: "Livre de police scellé, tickets, vérification, rapports de contrôle." },
   { href: "#/fin-d-annee", label: "Fin d'année", text: "Déclaration 2093, sauvegardes, clôture de l'exercice." },
   { href: "#/utilisateurs", label: "Utilisateurs", text: "Comptes et profils de votre équipe." },
+  { href: "#/inspecteurs", label: "Accès inspecteurs",
+    text: "Un accès en lecture seule, pour quelques jours, à remettre à un agent de contrôle." },
 ];
 
 export default function render(view, { me, phone }) {
   const tasks = TASKS.filter((t) => can(me, permissionOf(t.href.slice(1))) && (t.phone || !phone));
   append(view, [
     title(me.company_name || "Accueil"),
-    h("p", { class: "lead" }, "Connecté en tant que ", h("strong", {}, me.email), " — profil ",
-      h("strong", { class: "profile-name" }, PROFILES[me.profile] || me.profile), "."),
-    !can(me, "see_purchase_data") || phone ? h("section", { class: "panel" }, h("h2", {}, "Caisse"), scanBox({ autofocus: false }),
+    me.inspector
+      ? h("p", { class: "lead" }, "Connecté en tant qu'inspecteur : ", h("strong", {}, me.inspector.name),
+        " — accès en lecture seule au livre de police et aux registres scellés.")
+      : h("p", { class: "lead" }, "Connecté en tant que ", h("strong", {}, me.email), " — profil ",
+        h("strong", { class: "profile-name" }, PROFILES[me.profile] || me.profile), "."),
+    (!can(me, "see_purchase_data") || phone) && can(me, "select") ? h("section", { class: "panel" }, h("h2", {}, "Caisse"), scanBox({ autofocus: false }),
       h("p", {}, h("a", { href: "#/selection", class: "button-link" }, "Voir la sélection et vendre"))) : null,
     h("ul", { class: "tasks" }, tasks.map((t) => h("li", {},
       h("a", { href: t.href }, h("strong", {}, t.label), h("span", {}, t.text))))),

@@ -32,7 +32,9 @@ export default async function render(view, { me }) {
   const form = h("form", { class: "form", "aria-label": "Nouveau rapport de contrôle" },
     h("p", { class: "hint" }, "Le rapport est horodaté, scellé avec ses empreintes MD5 et SHA-256 et conservé tel "
       + "quel : il ne pourra être ni modifié ni supprimé."),
-    h("div", { class: "grid" },
+    // An inspector's own session signs with its access: name, service and e-mail come from it.
+    me.inspector ? h("p", { class: "hint" }, `Rapport signé au nom de ${me.inspector.name} ; une copie avec `
+      + "ses empreintes vous est envoyée par e-mail lorsque l'accès en donne une adresse.") : h("div", { class: "grid" },
       field({ name: "inspector", label: LABELS.inspector, required: true, autocomplete: "off" }),
       field({ name: "service", label: LABELS.service, required: true,
         placeholder: "Police nationale, gendarmerie, DGCCRF, douane…" }),

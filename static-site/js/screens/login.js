@@ -34,5 +34,6 @@ export default function render(view, { signedIn }) {
     h("p", { class: "lead" }, "Livre de police, inventaire et caisse pour les professionnels de l'occasion."),
     form,
     h("p", {}, "Pas encore de compte ? ", h("a", { href: "#/inscription" }, "Créer l'espace de votre entreprise")),
+    h("p", { class: "hint" }, "Agent de contrôle ? ", h("a", { href: "#/conformite/guide" }, "Guide de l'inspecteur")),
   );
 }

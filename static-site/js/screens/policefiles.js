@@ -1,6 +1,7 @@
 // Livre de police: the sealed register, every version of every lot in order,
 // filtered by lot and by sealing date; each entry opens its stored content.
 
+import { purposeField } from "../purpose.js";
 import { policeTable, sealedList } from "../sealed.js";
 import { h, title } from "../ui.js";
 
@@ -8,7 +9,8 @@ export default async function render(view, { query }) {
   view.append(h("p", { class: "breadcrumb" }, h("a", { href: "#/conformite" }, "‹ Conformité")),
     title("Livre de police"),
     h("p", { class: "hint" }, "Chaque enregistrement, correction ou rétractation d'un lot scelle une nouvelle version, "
-      + "chaînée à la précédente par son empreinte SHA-256 et conservée sans modification possible."));
+      + "chaînée à la précédente par son empreinte SHA-256 et conservée sans modification possible."),
+    purposeField());
   await sealedList(view, query, {
     path: "/compliance/police-files",
     ariaLabel: "Filtres du livre de police",

@@ -46,7 +46,7 @@ function percent(value) {
 
 export default async function render(view, { params, phone }) {
   const tr = params.tr;
-  view.append(title(`Vente ${tr}`));
+  view.append(title(/^T\d{6}-/.test(tr) ? `Vente fictive ${tr}` : `Vente ${tr}`));
   const body = h("div");
   view.append(body);
   loading(body);
@@ -71,6 +71,7 @@ export default async function render(view, { params, phone }) {
   const mentions = await marginMentions(lines.filter(margin));
 
   const ticket = h("article", { class: "receipt", "aria-label": `Ticket de caisse ${receipt.ticket_number || sale.receipt_number}` },
+    sale.training ? h("p", { class: "receipt-training" }, sale.mention || "FICTIF — MODE FORMATION") : null,
     h("header", {}, h("strong", {}, company.company_name || ""), address.map((l) => h("div", {}, l)),
       company.siret ? h("div", {}, `SIRET ${company.siret}`) : null,
       company.vat_number ? h("div", {}, `TVA ${company.vat_number}`) : null),
@@ -107,6 +108,6 @@ export default async function render(view, { params, phone }) {
     { class: "actions no-print" },
     h("button", { type: "button", class: "button-primary", onclick: () => window.print() }, "Imprimer le ticket"),
     documentLink("Ticket 68 mm (PDF)", `/sales/${enc}/receipt.pdf`),
-    documentLink("Facture (PDF)", `/sales/${enc}/invoice.pdf`),
+    sale.training ? null : documentLink("Facture (PDF)", `/sales/${enc}/invoice.pdf`),
     h("button", { type: "button", onclick: newSale }, "Nouvelle vente (vider la sélection)")));
 }
