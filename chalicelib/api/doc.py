@@ -81,7 +81,8 @@ class Doc:
     query: Any = None
     # Free filters a domain parser reads (domain/search.parse_filters...): name -> schema.
     filters: dict[str, dict[str, Any]] = field(default_factory=dict)
-    path: dict[str, dict[str, Any]] = field(default_factory=dict)  # path parameters narrower than a string
+    # Path parameters narrower than a string (or a function giving them, read when the document is built).
+    path: Any = field(default_factory=dict)
     description: str = ""
 
 

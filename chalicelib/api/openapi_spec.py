@@ -213,8 +213,9 @@ def _operation(method: str, path: str, public: bool, op: Doc | None, register_re
         if op.body is not None:
             schema = ref(op.body.__name__) if isinstance(op.body, type) else op.body
             out["requestBody"] = {"required": op.body is not NO_BODY, "content": {op.body_media: {"schema": schema}}}
+    narrower = (op.path() if callable(op.path) else op.path) if op else {}
     parameters = [{"name": name, "in": "path", "required": True,
-                   "schema": (op.path.get(name) if op else None) or {"type": "string", "minLength": 1}}
+                   "schema": narrower.get(name) or {"type": "string", "minLength": 1}}
                   for name in re.findall(r"{(\w+)}", path)]
     parameters += [{"name": name, "in": "query", "required": False, **spec}
                    for name, spec in (_query_parameters(op) if op else ())]
