@@ -23,21 +23,26 @@ def _password_error(exc: Exception) -> ValidationError:
     )
 
 
+def _create_account(idp: Any, pool: str, email: str, tenant_id: str) -> Any:
+    """A confirmed account of ``tenant_id``, no e-mail sent (the app sends its own)."""
+    return idp.admin_create_user(
+        UserPoolId=pool,
+        Username=email,
+        MessageAction="SUPPRESS",
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": "true"},
+            {"Name": TENANT_ATTRIBUTE, "Value": tenant_id},
+        ],
+    )
+
+
 def create_user(email: str, password: str, tenant_id: str, profile: Profile) -> str:
     """Create a confirmed account in the profile's group; returns its ``sub``."""
     idp = _idp()
     pool = get_settings().user_pool_id
     try:
-        response = idp.admin_create_user(
-            UserPoolId=pool,
-            Username=email,
-            MessageAction="SUPPRESS",
-            UserAttributes=[
-                {"Name": "email", "Value": email},
-                {"Name": "email_verified", "Value": "true"},
-                {"Name": TENANT_ATTRIBUTE, "Value": tenant_id},
-            ],
-        )
+        response = _create_account(idp, pool, email, tenant_id)
     except idp.exceptions.UsernameExistsException:
         raise EmailTakenError() from None
     except idp.exceptions.InvalidParameterException:
@@ -136,16 +141,7 @@ def open_inspector_session(login: str, tenant_id: str) -> dict[str, Any]:
     idp = _idp()
     pool = get_settings().user_pool_id
     try:
-        idp.admin_create_user(
-            UserPoolId=pool,
-            Username=login,
-            MessageAction="SUPPRESS",
-            UserAttributes=[
-                {"Name": "email", "Value": login},
-                {"Name": "email_verified", "Value": "true"},
-                {"Name": TENANT_ATTRIBUTE, "Value": tenant_id},
-            ],
-        )
+        _create_account(idp, pool, login, tenant_id)
         idp.admin_add_user_to_group(UserPoolId=pool, Username=login, GroupName=Profile.INSPECTOR.value)
     except idp.exceptions.UsernameExistsException:
         pass
