@@ -84,7 +84,7 @@ def run(size: int) -> None:
     counter = RequestCounter()
     with counter.counting(), timed() as looked:
         found = articles.find(who, articles.parse_filters({"ref": ref}))
-    assert [a["ref"] for a in found] == [ref]
+    assert [a.ref for a in found] == [ref]
     print(f"lookup by reference: {looked['seconds'] * 1000:.1f} ms, {counter.total} request(s) {dict(counter.calls)}")
 
     counter = RequestCounter()

@@ -41,6 +41,8 @@ from chalicelib.adapters.repositories.sales import new_sale_item
 from chalicelib.adapters.repositories.search_index import document_item
 from chalicelib.adapters.repositories.transfers import outgoing_item
 from chalicelib.domain import sigma
+from chalicelib.domain.article import Article
+from chalicelib.domain.lot import Lot
 from chalicelib.domain.records import JournalEntry, NewLot, NewSale, OutgoingTransfer, Record, SearchDocument
 from chalicelib.errors import ConcurrentChangeError, CounterMovedError, StatusChangedError, TooWideWriteError
 from chalicelib.observability import logger
@@ -50,8 +52,8 @@ _NO_CONDITION = object()  # an article written whatever is stored under its refe
 
 @dataclass(frozen=True)
 class _ArticleWrite:
-    article: dict[str, Any]  # as written
-    before: dict[str, Any] | None  # as read (None: the write creates it)
+    article: Article  # as written
+    before: Article | None  # as read (None: the write creates it)
     condition: Any  # status_condition(...) or _NO_CONDITION
 
 
@@ -81,17 +83,17 @@ class UnitOfWork:
         self.articles: list[_ArticleWrite] = []
         self.records: list[Record] = []
         self.counters: dict[str, CounterMove] = {}
-        self.lot: dict[str, Any] | None = None
+        self.lot: Lot | None = None
         self.draft: tuple[str, int | None] | None = None
 
     # ------------------------------------------------------------ collecting
 
-    def change(self, before: dict[str, Any], after: dict[str, Any]) -> UnitOfWork:
+    def change(self, before: Article, after: Article) -> UnitOfWork:
         """An article changed: written only if it still has the status it was read with."""
-        self.articles.append(_ArticleWrite(after, before, status_condition(before["status"])))
+        self.articles.append(_ArticleWrite(after, before, status_condition(before.status)))
         return self
 
-    def create(self, article: dict[str, Any], overwrite: bool = False) -> UnitOfWork:
+    def create(self, article: Article, overwrite: bool = False) -> UnitOfWork:
         """A new article: its reference must be free (``overwrite``: written whatever is there,
         as a lot's articles under the reference the lot reserved)."""
         self.articles.append(_ArticleWrite(article, None, _NO_CONDITION if overwrite else status_condition(None)))
@@ -107,7 +109,7 @@ class UnitOfWork:
         self.counters[key] = counter
         return self
 
-    def save_lot(self, lot: dict[str, Any]) -> UnitOfWork:
+    def save_lot(self, lot: Lot) -> UnitOfWork:
         """An existing lot's new version (a correction, a retraction)."""
         self.lot = lot
         return self
@@ -136,7 +138,7 @@ class UnitOfWork:
         if not head:
             _write_last(self, tail, buckets, None)
             return
-        pending = pending_repo.begin(self.tenant_id, {w.article["ref"]: w.before for w in head})
+        pending = pending_repo.begin(self.tenant_id, {w.article.ref: w.before for w in head})
         try:
             for chunk in chunks(head):
                 _write_chunk(self.tenant_id, chunk, pending)

@@ -2,8 +2,8 @@
 
 A status changes only through these actions. Each takes every article of the
 selection or none: :func:`check_statuses` names the articles in the wrong
-status; the ``apply_*`` functions compute the new article records (plain
-dicts, as stored) and the event each article's history gains.
+status; the ``apply_*`` functions compute the new articles (:class:`Article`)
+and the event each article's history gains (a plain record, as stored).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.domain.article import Article
 from chalicelib.domain.money import fmt
 from chalicelib.domain.register import Actor, trace
 from chalicelib.domain.vat import NEGATIVE_MARGIN
@@ -76,15 +77,15 @@ class ActionInputError(ValueError):
         self.details = details
 
 
-def check_statuses(action: str, articles: list[dict[str, Any]]) -> list[str]:
+def check_statuses(action: str, articles: list[Article]) -> list[str]:
     """References whose status the action does not accept (sorted)."""
     accepted, _ = TRANSITIONS[action]
-    return sorted(a["ref"] for a in articles if a["status"] not in accepted)
+    return sorted(a.ref for a in articles if a.status not in accepted)
 
 
 @dataclass(frozen=True)
 class Change:
-    article: dict[str, Any]  # the new record
+    article: Article  # the article as changed
     expected_status: str  # the status it must still have when written
 
 
@@ -94,30 +95,28 @@ def _event(actor: Actor, action: str, when: date | None, **details: Any) -> dict
             **({"details": details} if details else {})}
 
 
-def _changed(article: dict[str, Any], event: dict[str, Any], **fields: Any) -> Change:
-    new = {**article, **fields}
-    new["events"] = [*article.get("events", []), event]
-    return Change(new, article["status"])
+def _changed(article: Article, event: dict[str, Any], **fields: Any) -> Change:
+    return Change(article.with_event(event, **fields), article.status)
 
 
-def _price_for(article: dict[str, Any], prices: dict[str, Decimal] | None, fallback: str | None,
-               missing: list[str]) -> str | None:
-    if prices and article["ref"] in prices:
-        return fmt(prices[article["ref"]])
-    value = article.get(fallback) if fallback else None
+def _price_for(article: Article, prices: dict[str, Decimal] | None, fallback: str | None,
+               missing: list[str]) -> Decimal | None:
+    if prices and article.ref in prices:
+        return prices[article.ref]
+    value: Decimal | None = getattr(article, fallback) if fallback else None
     if value is None:
-        missing.append(article["ref"])
+        missing.append(article.ref)
     return value
 
 
-def _unknown_prices(articles: list[dict[str, Any]], prices: dict[str, Decimal] | None) -> None:
-    refs = {a["ref"] for a in articles}
+def _unknown_prices(articles: list[Article], prices: dict[str, Decimal] | None) -> None:
+    refs = {a.ref for a in articles}
     extra = sorted(set(prices or {}) - refs)
     if extra:
         raise ActionInputError({"prices": f"Références hors de la sélection : {', '.join(extra)}."})
 
 
-def apply_deposit(articles: list[dict[str, Any]], actor: Actor, action: str, client_id: str | None,
+def apply_deposit(articles: list[Article], actor: Actor, action: str, client_id: str | None,
                   when: date | None, prices: dict[str, Decimal] | None) -> list[Change]:
     """``deposit`` and ``deposit_update``: placed at a client or colleague."""
     _unknown_prices(articles, prices)
@@ -128,21 +127,21 @@ def apply_deposit(articles: list[dict[str, Any]], actor: Actor, action: str, cli
                            missing)
         fields: dict[str, Any] = {"deposit_price": price}
         if action == "deposit":
-            fields.update(status="on_deposit", client_id=client_id, deposit_date=when.isoformat() if when else None)
+            fields.update(status="on_deposit", client_id=client_id, deposit_date=when)
         else:
             if client_id is not None:
                 fields["client_id"] = client_id
             if when is not None:
-                fields["deposit_date"] = when.isoformat()
+                fields["deposit_date"] = when
         changes.append(_changed(article, _event(actor, action, when, client_id=fields.get("client_id"),
-                                                deposit_price=price), **fields))
+                                                deposit_price=fmt(price)), **fields))
     if missing:
         raise ActionInputError({"prices": "Prix de dépôt manquant (ni saisi ni prix étiquette) : "
                                 + ", ".join(missing) + "."})
     return changes
 
 
-def apply_simple(articles: list[dict[str, Any]], actor: Actor, action: str, when: date | None,
+def apply_simple(articles: list[Article], actor: Actor, action: str, when: date | None,
                  reason: str | None = None, client_id: str | None = None) -> list[Change]:
     """Actions that only move the status (and keep who/when in the history)."""
     _, target = TRANSITIONS[action]
@@ -162,46 +161,49 @@ def apply_simple(articles: list[dict[str, Any]], actor: Actor, action: str, when
     return changes
 
 
-def apply_reserve_price(articles: list[dict[str, Any]], actor: Actor, prices: dict[str, Decimal]) -> list[Change]:
+def apply_reserve_price(articles: list[Article], actor: Actor, prices: dict[str, Decimal]) -> list[Change]:
     _unknown_prices(articles, prices)
-    missing = sorted(a["ref"] for a in articles if a["ref"] not in prices)
+    missing = sorted(a.ref for a in articles if a.ref not in prices)
     if missing:
         raise ActionInputError({"prices": "Nouveau prix de réserve manquant : " + ", ".join(missing) + "."})
-    return [_changed(a, _event(actor, "reserve_price", None, old=a.get("reserve_price"),
-                               new=fmt(prices[a["ref"]])),
-                     reserve_price=fmt(prices[a["ref"]]),
-                     traces=[*a.get("traces", []), trace(actor, "reserve_price", a.get("reserve_price"),
-                                                         fmt(prices[a["ref"]]), "Nouveau prix de réserve")])
+    return [_changed(a, _event(actor, "reserve_price", None, old=fmt(a.reserve_price), new=fmt(prices[a.ref])),
+                     reserve_price=prices[a.ref],
+                     traces=(*a.traces, trace(actor, "reserve_price", fmt(a.reserve_price), fmt(prices[a.ref]),
+                                              "Nouveau prix de réserve")))
             for a in articles]
 
 
-def apply_melt_sell(articles: list[dict[str, Any]], actor: Actor, when: date,
+def apply_melt_sell(articles: list[Article], actor: Actor, when: date,
                     prices: dict[str, Decimal]) -> list[Change]:
     _unknown_prices(articles, prices)
-    missing = sorted(a["ref"] for a in articles if a["ref"] not in prices)
+    missing = sorted(a.ref for a in articles if a.ref not in prices)
     if missing:
         raise ActionInputError({"prices": "Prix de vente pour fonte manquant : " + ", ".join(missing) + "."})
-    return [_changed(a, _event(actor, "melt_sell", when, price=fmt(prices[a["ref"]])),
-                     status="sold_for_melt", sale_price=fmt(prices[a["ref"]]), sale_date=when.isoformat(),
-                     vat_rate="exempt_melt")
+    return [_changed(a, _event(actor, "melt_sell", when, price=fmt(prices[a.ref])),
+                     status="sold_for_melt", sale_price=prices[a.ref], sale_date=when, vat_rate="exempt_melt")
             for a in articles]
 
 
-def apply_customer_return(articles: list[dict[str, Any]], actor: Actor, when: date, reason: str
+# The sale data a customer return traces (in its stored form: "12.00", ISO dates) and resets.
+_SALE_FIELDS = ("sale_price", "sale_date", "client_id", "transaction_ref", "invoice_number", "payment_method")
+
+
+def apply_customer_return(articles: list[Article], actor: Actor, when: date, reason: str
                           ) -> list[Change]:
     """Sale data is traced, then reset; the article is back in stock."""
     changes = []
-    sale_fields = ("sale_price", "sale_date", "client_id", "transaction_ref", "invoice_number", "payment_method")
     for article in articles:
-        traces = [trace(actor, name, article.get(name), None, reason)
-                  for name in sale_fields if article.get(name) is not None]
-        fields: dict[str, Any] = {name: None for name in sale_fields}
-        fields.update(status="stock", traces=[*article.get("traces", []), *traces],
-                      vat_rate=article.get("vat_rate_before_sale") or article.get("vat_rate"),
-                      vat_rate_before_sale=None)
+        stored = article.to_record()
+        traces = [trace(actor, name, stored[name], None, reason)
+                  for name in _SALE_FIELDS if stored[name] is not None]
+        fields: dict[str, Any] = {name: None for name in _SALE_FIELDS}
+        fields.update(status="stock", traces=(*article.traces, *traces),
+                      vat_rate=article.vat_rate_before_sale or article.vat_rate,
+                      vat_rate_before_sale=None,  # written as null, as a return always did
+                      kept_keys=article.kept_keys | {"vat_rate_before_sale"})
         changes.append(_changed(article, _event(actor, "customer_return", when, reason=reason,
-                                                transaction_ref=article.get("transaction_ref"),
-                                                invoice_number=article.get("invoice_number")), **fields))
+                                                transaction_ref=article.transaction_ref,
+                                                invoice_number=article.invoice_number), **fields))
     return changes
 
 

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.money import ZERO, fmt
+from chalicelib.domain.sale import SALE, Sale, SaleLine
 
 VatTotals = dict[str, Decimal]  # {"total": incl. VAT, "total_excl_vat": ..., "vat": ...}
 
@@ -37,44 +38,44 @@ class Ticket:
     by_payment_method: dict[str, Decimal] = field(default_factory=dict)
 
 
-def lines_by_vat_rate(lines: list[dict[str, Any]], sign: int = 1) -> dict[str, VatTotals]:
+def lines_by_vat_rate(lines: Iterable[SaleLine], sign: int = 1) -> dict[str, VatTotals]:
     """A ticket's lines summed per VAT rate (``sign`` -1 for the lines a refund gives back)."""
     by_rate: dict[str, VatTotals] = {}
     for line in lines:
-        entry = by_rate.setdefault(line["vat_rate"], {"total": ZERO, "total_excl_vat": ZERO, "vat": ZERO})
-        entry["total"] += sign * Decimal(line.get("total") or line["unit_price"])
-        entry["total_excl_vat"] += sign * Decimal(line["total_excl_vat"])
-        entry["vat"] += sign * Decimal(line["vat"])
+        entry = by_rate.setdefault(line.vat_rate, {"total": ZERO, "total_excl_vat": ZERO, "vat": ZERO})
+        entry["total"] += sign * line.total
+        entry["total_excl_vat"] += sign * line.total_excl_vat
+        entry["vat"] += sign * line.vat
     return by_rate
 
 
 UNALLOCATED = "unallocated"  # an amount of a ticket that no line gives a VAT rate to
 
 
-def ticket_of(record: dict[str, Any]) -> Ticket | None:
+def ticket_of(sale: Sale) -> Ticket | None:
     """The ticket a stored sale or credit note gave, None if it gave none.
 
     A sale's lines give its VAT rates, its payment (or payments, when mixed) its
     methods; a credit note gives back its lines, by the refunded sale's method.
     """
-    number = record.get("receipt_number")
-    totals = (record.get("receipt") or {}).get("running_totals") if record.get("kind") == "sale" \
-        else record.get("running_totals")
-    if not number or not totals:
+    number = sale.receipt_number
+    totals = (sale.receipt or {}).get("running_totals") if sale.kind == SALE else sale.running_totals
+    if not number or not totals or sale.at is None:
         return None
-    total = Decimal(record["total"])
-    refund = record.get("kind") == "credit_note"
-    by_rate = lines_by_vat_rate(record.get("lines") or [], -1 if refund else 1)
+    total = sale.total
+    refund = sale.is_credit_note
+    by_rate = lines_by_vat_rate(sale.lines, -1 if refund else 1)
     rest = total - sum((entry["total"] for entry in by_rate.values()), ZERO)
     if rest:
         by_rate[UNALLOCATED] = {"total": rest, "total_excl_vat": rest, "vat": ZERO}
+    payments = sale.extras.get("payments")  # a mixed payment (recorded by none of today's tills)
     if refund:  # given back by the sale's method; "refund" for credit notes recorded without it
-        methods = {record.get("payment_method") or "refund": total}
-    elif record.get("payments"):
-        methods = _sum_methods({p["method"]: Decimal(p["amount"])} for p in record["payments"])
+        methods = {sale.payment_method or "refund": total}
+    elif payments:
+        methods = _sum_methods({p["method"]: Decimal(p["amount"])} for p in payments)
     else:
-        methods = {record.get("payment_method") or "unknown": total}
-    return Ticket(number, date.fromisoformat(record["at"][:10]), total, totals, by_rate, methods)
+        methods = {sale.payment_method or "unknown": total}
+    return Ticket(number, sale.at.date(), total, dict(totals), by_rate, methods)
 
 
 def merge(tickets: list[Ticket]) -> Ticket:

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from chalicelib.domain.article import Article
+
 # Lot fields of a police-register version (``content["lot"]``) compared with the live lot.
 LOT_FIELDS = ("kind", "purchase_date", "purchase_price", "price_incl_tmp", "payment_method", "condition")
 # Article fields of a version compared with the live article (``family`` apart: a label).
@@ -67,6 +69,11 @@ class Divergence:
         return view
 
 
+def _stored(article: Article | Mapping[str, Any]) -> Mapping[str, Any]:
+    """An article's stored form: the values a sealed version holds (``"12.00"``, ISO dates)."""
+    return article.to_record() if isinstance(article, Article) else article
+
+
 def _blank(value: Any) -> bool:
     return value is None or value == ""
 
@@ -104,14 +111,15 @@ def last_versions(versions: Iterable[tuple[int, dict[str, Any]]]) -> dict[str, t
 def register_divergences(
     versions: Iterable[tuple[int, dict[str, Any]]],
     lots: Mapping[str, dict[str, Any]],
-    articles: Mapping[str, dict[str, Any]],
+    articles: Mapping[str, Article | Mapping[str, Any]],
     family_labels: Mapping[str, Iterable[str]],
     purged: Purged = Purged(),
     chain: str = "police_register",
 ) -> list[Divergence]:
     """Each lot and article against its lot's last police-register version.
 
-    ``lots`` and ``articles``: the live records by reference; ``family_labels``:
+    ``lots`` and ``articles``: the live records by reference (articles as Articles or as
+    stored records: compared in the stored form); ``family_labels``:
     per family id, every label it has had (its current one first), since a
     renamed family is no change to the register.
     """
@@ -135,11 +143,12 @@ def register_divergences(
                                             live_seller.get(name), chain, rank))
         for sealed in content.get("articles") or []:
             ref = str(sealed.get("ref") or "")
-            live = articles.get(ref)
-            if live is None:
+            read = articles.get(ref)
+            if read is None:
                 if ref not in purged.articles:
                     found.append(Divergence("article", ref, "exists", True, False, chain, rank))
                 continue
+            live = _stored(read)
             for name in ARTICLE_FIELDS:
                 if name in sealed and not same(name, sealed.get(name), live.get(name)):
                     found.append(Divergence("article", ref, name, sealed.get(name), live.get(name), chain, rank))
@@ -156,7 +165,7 @@ def register_divergences(
 
 def receipt_divergences(
     receipts: Iterable[tuple[int, str, dict[str, Any]]],
-    articles: Mapping[str, dict[str, Any]],
+    articles: Mapping[str, Article | Mapping[str, Any]],
     chain: str = "receipt",
 ) -> list[Divergence]:
     """Each sold article against its last sale receipt.
@@ -179,7 +188,8 @@ def receipt_divergences(
             else:
                 expected[str(line["ref"])] = (rank, None, None)
     found: list[Divergence] = []
-    for ref, live in sorted(articles.items()):
+    for ref, read in sorted(articles.items()):
+        live = _stored(read)
         rank, line, transaction = expected.get(ref, (0, None, None))
         live_transaction = live.get("transaction_ref")
         if line is None:
@@ -244,8 +254,8 @@ def summary_divergences(expected: Mapping[str, Mapping[str, Any]], stored: Mappi
     return found
 
 
-def beyond(copies: list[Divergence], found: list[Divergence], articles: Mapping[str, Mapping[str, Any]],
-           ) -> list[Divergence]:
+def beyond(copies: list[Divergence], found: list[Divergence],
+           articles: Mapping[str, Article | Mapping[str, Any]]) -> list[Divergence]:
     """The Σ buckets' divergences not explained by an article already reported (an article
     edited behind the application's back moves its bucket's sums too: reported once)."""
     from chalicelib.domain.sigma import bucket_of

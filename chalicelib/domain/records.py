@@ -7,9 +7,13 @@ that go with them) inside the transaction that writes them. No pynamodb model ou
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.domain.article import Article
+from chalicelib.domain.lot import Lot
+from chalicelib.domain.sale import Sale
 from chalicelib.domain.search import indexed_words
 
 
@@ -26,14 +30,14 @@ class JournalEntry:
 class NewSale:
     """A sale or credit note record; its transaction reference must still be free."""
 
-    sale: dict[str, Any]
+    sale: Sale
 
 
 @dataclass(frozen=True)
 class NewLot:
-    """A committed lot record (``ref``, ``kind`` and its data); its reference must still be free."""
+    """A committed lot; its reference must still be free."""
 
-    lot: dict[str, Any]
+    lot: Lot
 
 
 @dataclass(frozen=True)
@@ -44,9 +48,9 @@ class SearchDocument:
     words: dict[str, Any]
 
     @classmethod
-    def of(cls, lot_ref: str, articles: list[dict[str, Any]]) -> SearchDocument:
+    def of(cls, lot_ref: str, articles: Iterable[Article]) -> SearchDocument:
         """From the lot's articles (all of them)."""
-        return cls(lot_ref, {a["ref"]: indexed_words(a) for a in articles})
+        return cls(lot_ref, {a.ref: indexed_words(a) for a in articles})
 
 
 @dataclass(frozen=True)

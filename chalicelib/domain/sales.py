@@ -9,12 +9,15 @@ running totals: the day's, the fiscal period's and the perpetual grand total.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.domain.money import ZERO, fmt
+from chalicelib.domain.article import Article
+from chalicelib.domain.money import ZERO, fmt, to_cents
+from chalicelib.domain.sale import Sale, SaleLine, VatTotal, minute
 from chalicelib.domain.vat import RATES, invoice_notes, sale_vat
 
 REGISTER = "01"
@@ -78,63 +81,66 @@ class SaleInputError(ValueError):
         self.details = details
 
 
-def sale_lines(articles: list[dict[str, Any]], prices: dict[str, Decimal], rates: dict[str, str],
-               categories: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def sale_lines(articles: list[Article], prices: dict[str, Decimal], rates: dict[str, str],
+               categories: dict[str, str] | None = None) -> list[SaleLine]:
     """Each article's price (typed, or its label price) and VAT, article by article.
 
     ``categories``: each used article's margin category (its family's, at the sale): the
     invoice mention is the one in force when sold, whatever the family becomes later."""
-    refs = {a["ref"] for a in articles}
+    refs = {a.ref for a in articles}
     unknown = sorted((set(prices) | set(rates)) - refs)
     if unknown:
         raise SaleInputError({"prices": "Références hors de la vente : " + ", ".join(unknown) + "."})
-    missing = sorted(a["ref"] for a in articles if a["ref"] not in prices and not a.get("label_price"))
+    missing = sorted(a.ref for a in articles if a.ref not in prices and a.label_price is None)
     if missing:
         raise SaleInputError({"prices": "Prix de vente manquant (aucun prix étiquette) : " + ", ".join(missing) + "."})
     lines = []
-    for article in sorted(articles, key=lambda a: a["ref"]):
-        price = prices.get(article["ref"], Decimal(article["label_price"] or "0"))
-        rate = rates.get(article["ref"], article.get("vat_rate") or "normal")
+    for article in sorted(articles, key=lambda a: a.ref):
+        ref = article.ref
+        price = prices.get(ref, article.label_price if article.label_price is not None else ZERO)
+        rate = rates.get(ref, article.vat_rate or "normal")
         if rate not in RATES:
-            raise SaleInputError({"vat_rates": f"Taux inconnu pour {article['ref']}."})
-        purchase = Decimal(article["purchase_price"]) if article.get("purchase_price") else None
-        vat = sale_vat(article.get("condition") or "used", rate, purchase, price)
-        lines.append({
-            "ref": article["ref"], "label": article["description"], "quantity": 1,
-            "unit_price": fmt(price), "total": fmt(price), "total_excl_vat": fmt(price - vat.collected),
-            "vat_rate": vat.rate, "vat_rate_percent": str(RATES[vat.rate] * 100), "vat": fmt(vat.collected),
-            "condition": article.get("condition") or "used",
-            "notes": invoice_notes(article.get("condition") or "used", vat.rate,
-                                   (categories or {}).get(article["ref"])),
-            **({"margin_category": categories[article["ref"]]} if categories and article["ref"] in categories else {}),
-        })
+            raise SaleInputError({"vat_rates": f"Taux inconnu pour {ref}."})
+        condition = article.condition or "used"
+        vat = sale_vat(condition, rate, article.purchase_price, price)
+        lines.append(SaleLine(
+            ref=ref, label=article.description, quantity=1,
+            unit_price=to_cents(price), total=to_cents(price), total_excl_vat=to_cents(price - vat.collected),
+            vat_rate=vat.rate, vat_rate_percent=RATES[vat.rate] * 100, vat=to_cents(vat.collected),
+            condition=condition, notes=tuple(invoice_notes(condition, vat.rate, (categories or {}).get(ref))),
+            margin_category=(categories or {}).get(ref),
+        ))
     return lines
 
 
-def vat_breakdown(lines: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
-    by_rate: dict[str, dict[str, Decimal]] = {}
+def vat_breakdown(lines: Sequence[SaleLine]) -> dict[str, VatTotal]:
+    """The lines' amounts excl. VAT and VAT, by rate (in the order the rates first appear)."""
+    by_rate: dict[str, VatTotal] = {}
     for line in lines:
-        entry = by_rate.setdefault(line["vat_rate"], {"base": ZERO, "vat": ZERO})
-        entry["base"] += Decimal(line["total_excl_vat"])
-        entry["vat"] += Decimal(line["vat"])
-    return {rate: {"base": fmt(v["base"]) or "0.00", "vat": fmt(v["vat"]) or "0.00"} for rate, v in by_rate.items()}
+        entry = by_rate.get(line.vat_rate, VatTotal(ZERO, ZERO))
+        by_rate[line.vat_rate] = VatTotal(entry.base + line.total_excl_vat, entry.vat + line.vat)
+    return by_rate
 
 
-def receipt(sale: dict[str, Any], totals: RegisterTotals, company: dict[str, Any]) -> dict[str, Any]:
+_RECEIPT_LINE_KEYS = ("ref", "label", "quantity", "unit_price", "total_excl_vat", "vat_rate", "vat_rate_percent",
+                      "vat")
+
+
+def receipt(sale: Sale, totals: RegisterTotals, company: dict[str, Any]) -> dict[str, Any]:
     """The receipt's canonical content, as sealed and as printed."""
+    total = fmt(sale.total)
     return {
         "record": "receipt",
-        "ticket_number": sale["receipt_number"],
-        "register": sale["register"],
-        "at": sale["at"],  # local time, to the minute
+        "ticket_number": sale.receipt_number,
+        "register": sale.register,
+        "at": None if sale.at is None else minute(sale.at),  # local time, to the minute
         "company": {k: company.get(k) for k in ("company_name", "siret", "vat_number", "street_number",
                                                "street_type", "street_name", "postcode", "city")},
-        "transaction_ref": sale["transaction_ref"],
-        "invoice_number": sale["invoice_number"],
-        "lines": [{k: line[k] for k in ("ref", "label", "quantity", "unit_price", "total_excl_vat", "vat_rate",
-                                        "vat_rate_percent", "vat")} for line in sale["lines"]],
-        "vat": sale["vat"],
-        "total": sale["total"],
-        "payment": {"method": sale["payment_method"], "amount": sale["total"]},
+        "transaction_ref": sale.transaction_ref,
+        "invoice_number": sale.invoice_number,
+        "lines": [{k: line[k] for k in _RECEIPT_LINE_KEYS} for line in (each.to_record() for each in sale.lines)],
+        "vat": sale.vat_record(),
+        "total": total,
+        "payment": {"method": sale.payment_method, "amount": total},
         "running_totals": totals.to_json(),
     }

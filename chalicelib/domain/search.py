@@ -3,15 +3,23 @@
 The service picks the narrowest stored access path (an index) for one of the
 filters; :func:`matches` then applies all of them, so the result is the same
 whatever path was taken.
+
+The filters test an article in its stored form (``"12.00"``, ISO dates: what the query
+parameters name): :func:`chalicelib.domain.visibility.filterable` gives it for an
+:class:`Article`, and the Σ slim copies are in that form already. The Σ and the sort read
+either an :class:`Article` or such a stored form (:data:`Stored`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
+from chalicelib.domain.article import Article
 from chalicelib.domain.money import MAX_AMOUNT, MILLIGRAM, ZERO, AmountError, fmt, parse_decimal
 from chalicelib.domain.text import fold
 from chalicelib.domain.vat import ArticleVat, purchase_vat, sale_vat
@@ -22,6 +30,10 @@ EQUALITY_FILTERS = ("family_id", "supplier_id", "client_id", "condition", "vat_r
 RANGE_FILTERS = {"purchase": "purchase_date", "sale": "sale_date", "deposit": "deposit_date"}
 SORTS = ("ref", "purchase_date", "sale_date", "description", "label_price", "status")
 SOLD = ("sold", "sold_for_melt")
+
+# An article in its stored form: a Σ slim copy, a record as read, a filterable view.
+Stored = Mapping[str, Any]
+_A = TypeVar("_A", bound=Article | Stored)
 
 
 def words(text: str) -> list[str]:
@@ -152,7 +164,7 @@ def parse_filters(params: dict[str, str], known_statuses: set[str]) -> Filters:
     return filters
 
 
-def current_price(article: dict[str, Any]) -> Decimal | None:
+def current_price(article: Stored) -> Decimal | None:
     raw = article.get("sale_price") if article["status"] in SOLD else article.get("label_price")
     return Decimal(raw) if raw else None
 
@@ -166,9 +178,14 @@ def _within(value: Decimal | None, bounds: tuple[Decimal | None, Decimal | None]
     return (low is None or value >= low) and (high is None or value <= high)
 
 
-def indexed_words(article: dict[str, Any]) -> str:
+def indexed_words(article: Article) -> str:
     """What a text search looks into, as stored in the search index."""
-    return " ".join(words(" ".join(str(article.get(f) or "") for f in TEXT_FIELDS) + " " + article["ref"]))
+    return _indexed((article.description, article.serial, article.comment), article.ref)
+
+
+def _indexed(texts: Iterable[Any], ref: str) -> str:
+    """The words of :data:`TEXT_FIELDS`' values and of the reference."""
+    return " ".join(words(" ".join(str(t or "") for t in texts) + " " + ref))
 
 
 def text_matches(indexed: str, typed: list[str]) -> bool:
@@ -177,7 +194,10 @@ def text_matches(indexed: str, typed: list[str]) -> bool:
     return all(any(w.startswith(t) for w in present) for t in typed)
 
 
-def matches(article: dict[str, Any], filters: Filters, selection: set[str] | None = None) -> bool:
+def matches(given: Article | Stored, filters: Filters, selection: set[str] | None = None) -> bool:
+    """``given``: the stored form the caller may filter on (an :class:`Article` only from the
+    Σ path, whose few old articles without a slim copy are read whole)."""
+    article = given.to_record() if isinstance(given, Article) else given
     if filters.statuses and article["status"] not in filters.statuses:
         return False
     if filters.ref and article["ref"] != filters.ref and filters.ref not in (article.get("former_refs") or []):
@@ -199,39 +219,74 @@ def matches(article: dict[str, Any], filters: Filters, selection: set[str] | Non
     if filters.in_selection is not None and selection is not None:
         if (article["ref"] in selection) != filters.in_selection:
             return False
-    if filters.text and not text_matches(indexed_words(article), filters.text):
+    if filters.text and not text_matches(_indexed((article.get(f) for f in TEXT_FIELDS), article["ref"]),
+                                         filters.text):
         return False
     return True
 
 
-def sort_articles(articles: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
+def _sort_value(article: Article | Stored, name: str) -> Any:
+    """The value sorted on, alike for an Article and a stored form (dates as ISO text)."""
+    if isinstance(article, Article):
+        value = getattr(article, name)
+        if isinstance(value, date):
+            return value.isoformat()
+        if name == "label_price":
+            return value if value is not None else Decimal(-1)
+        return value
+    raw = article.get(name)
+    if name == "label_price":
+        return Decimal(raw) if raw else Decimal(-1)
+    return raw
+
+
+def sort_articles(articles: list[_A], sort: str) -> list[_A]:
     name = sort.lstrip("-")
     reverse = sort.startswith("-")
 
-    def key(article: dict[str, Any]) -> tuple[Any, ...]:
-        value = article.get(name)
-        if name == "label_price":
-            value = Decimal(value) if value else Decimal(-1)
-        return (value is None, value if value is not None else "", article["ref"])
+    def key(article: _A) -> tuple[Any, ...]:
+        value = _sort_value(article, name)
+        ref = article.ref if isinstance(article, Article) else article["ref"]
+        return (value is None, value if value is not None else "", ref)
 
     return sorted(articles, key=key, reverse=reverse)
 
 
-def recorded_sale_vat(article: dict[str, Any]) -> ArticleVat | None:
+# What the Σ reads of an article: status, condition, vat_rate, vat_rate_before_sale,
+# purchase price, sale price.
+Terms = tuple[str, str, str | None, str | None, Decimal | None, Decimal | None]
+
+
+def terms(article: Article | Stored) -> Terms:
+    """What :func:`summary` (and the Σ buckets) read of an article, typed, from either form."""
+    if isinstance(article, Article):
+        return (article.status, article.condition or "used", article.vat_rate, article.vat_rate_before_sale,
+                article.purchase_price, article.sale_price)
+    purchase, sale = article.get("purchase_price"), article.get("sale_price")
+    return (article["status"], article.get("condition") or "used", article.get("vat_rate"),
+            article.get("vat_rate_before_sale"), Decimal(purchase) if purchase else None,
+            Decimal(sale) if sale else None)
+
+
+def recorded_sale_vat(article: Article | Stored) -> ArticleVat | None:
     """The VAT of a sold article as its sale recorded it, None if it is not sold.
 
     The rate is the one the sale applied (``vat_rate``: chosen at the sale, after the
     margin rule), not the article's rate before the sale (``vat_rate_before_sale``),
     and the price is the sale price: the figures of the sealed receipt.
     """
-    if article["status"] not in SOLD or not article.get("sale_price"):
+    return recorded_vat(terms(article))
+
+
+def recorded_vat(of: Terms) -> ArticleVat | None:
+    """:func:`recorded_sale_vat` from an article's :func:`terms`."""
+    status, condition, rate, _, purchase, sale = of
+    if status not in SOLD or sale is None:
         return None
-    purchase = Decimal(article["purchase_price"]) if article.get("purchase_price") else None
-    return sale_vat(article.get("condition") or "used", article.get("vat_rate") or "normal", purchase,
-                    Decimal(article["sale_price"]))
+    return sale_vat(condition, rate or "normal", purchase, sale)
 
 
-def summary(articles: list[dict[str, Any]]) -> dict[str, Any]:
+def summary(articles: Iterable[Article | Stored]) -> dict[str, Any]:
     """The Σ of exactly these articles, computed article by article.
 
     Deductible VAT goes under the article's own rate (the purchase); collected VAT under
@@ -243,26 +298,28 @@ def summary(articles: list[dict[str, Any]]) -> dict[str, Any]:
     def bucket(rate: str) -> dict[str, Decimal]:
         return vat.setdefault(rate, {"base": ZERO, "deductible": ZERO, "collected": ZERO})
 
+    count = 0
     for article in articles:
-        condition = article.get("condition") or "used"
-        purchase = Decimal(article["purchase_price"]) if article.get("purchase_price") else None
-        own_rate = article.get("vat_rate_before_sale") or article.get("vat_rate") or "normal"
+        count += 1
+        of = terms(article)
+        status, condition, rate, rate_before_sale, purchase, sale = of
+        own_rate = rate_before_sale or rate or "normal"
         if purchase is not None:
             purchase_total += purchase
             deductible = purchase_vat(condition, own_rate, purchase)
             if deductible:
                 bucket(own_rate)["deductible"] += deductible
-        result = recorded_sale_vat(article)
-        if result is not None:
-            sale_total += Decimal(article["sale_price"])
+        result = recorded_vat(of)
+        if result is not None and sale is not None:
+            sale_total += sale
             margin_total += result.margin or ZERO
             entry = bucket(result.rate)
             entry["base"] += result.base
             entry["collected"] += result.collected
-        elif article["status"] == "lost":
+        elif status == "lost":
             bucket("zero_negative_margin")
     return {
-        "count": len(articles),
+        "count": count,
         "purchase_total": fmt(purchase_total),
         "sale_total": fmt(sale_total),
         "margin_total": fmt(margin_total),

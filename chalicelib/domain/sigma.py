@@ -19,8 +19,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.domain.article import Article
 from chalicelib.domain.money import ZERO, fmt
-from chalicelib.domain.search import Filters, recorded_sale_vat
+from chalicelib.domain.search import Filters, Stored, recorded_vat, terms
 from chalicelib.domain.vat import NEGATIVE_MARGIN, purchase_vat
 
 NO_MONTH = "none"
@@ -32,8 +33,12 @@ HIDDEN_BY_DEFAULT = frozenset({"replaced"})
 Figures = dict[str, Decimal]
 
 
-def bucket_of(article: Mapping[str, Any]) -> str:
-    """``<month of sale>#<status>``: the dimensions a Σ without other filters asks about."""
+def bucket_of(article: Article | Stored) -> str:
+    """``<month of sale>#<status>``: the dimensions a Σ without other filters asks about.
+
+    ``article``: an Article, or a stored form (a record as a closure or the verification read it)."""
+    if isinstance(article, Article):
+        return f"{article.sale_date.isoformat()[:7] if article.sale_date else NO_MONTH}#{article.status}"
     sale_date = article.get("sale_date")
     month = str(sale_date)[:7] if sale_date else NO_MONTH
     return f"{month}#{article['status']}"
@@ -43,33 +48,35 @@ def _add(figures: Figures, name: str, amount: Decimal) -> None:
     figures[name] = figures.get(name, ZERO) + amount
 
 
-def contribution(article: Mapping[str, Any]) -> Figures:
+def contribution(article: Article | Stored) -> Figures:
     """What one article adds to its bucket: the terms of :func:`search.summary` for it."""
     figures: Figures = {"count": Decimal(1)}
-    condition = article.get("condition") or "used"
-    purchase = Decimal(article["purchase_price"]) if article.get("purchase_price") else None
-    own_rate = article.get("vat_rate_before_sale") or article.get("vat_rate") or "normal"
+    of = terms(article)
+    status, condition, rate, rate_before_sale, purchase, sale = of
+    own_rate = rate_before_sale or rate or "normal"
     if purchase is not None:
         _add(figures, "purchase", purchase)
         deductible = purchase_vat(condition, own_rate, purchase)
         if deductible:
             _add(figures, f"deductible_{own_rate}", deductible)
             _add(figures, f"shown_{own_rate}", Decimal(1))
-    result = recorded_sale_vat(dict(article))
-    if result is not None:
-        _add(figures, "sale", Decimal(article["sale_price"]))
+    result = recorded_vat(of)
+    if result is not None and sale is not None:
+        _add(figures, "sale", sale)
         _add(figures, "margin", result.margin or ZERO)
         _add(figures, f"base_{result.rate}", result.base)
         _add(figures, f"collected_{result.rate}", result.collected)
         _add(figures, f"shown_{result.rate}", Decimal(1))
-    elif article["status"] == "lost":
+    elif status == "lost":
         _add(figures, f"shown_{NEGATIVE_MARGIN}", Decimal(1))
     return {k: v for k, v in figures.items() if v}
 
 
-def deltas(pairs: Iterable[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]]) -> dict[str, Figures]:
+def deltas(pairs: Iterable[tuple[Article | Stored | None, Article | Stored | None]]) -> dict[str, Figures]:
     """What a write changes in the buckets: each (before, after) pair of an article,
-    None for an article created (before) or deleted (after). Zero changes are left out."""
+    None for an article created (before) or deleted (after). Zero changes are left out.
+
+    An Article, or a stored record as read (a closure's snapshot, the verification's lean read)."""
     out: dict[str, Figures] = {}
     for before, after in pairs:
         for article, sign in ((before, -1), (after, 1)):

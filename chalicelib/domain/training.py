@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from chalicelib.domain.sale import SaleLine
 
 MENTION = "FICTIF — MODE FORMATION"
 JOURNAL_KIND = "training_sale"
@@ -73,7 +75,7 @@ def ticket_number(seq: int) -> str:
 
 
 def mark(receipt: Mapping[str, Any], *, date: str, seller: str, client_id: str | None,
-         lines: list[dict[str, Any]]) -> dict[str, Any]:
+         lines: Sequence[SaleLine]) -> dict[str, Any]:
     """The receipt content of a training sale as sealed: the till's receipt marked fictitious,
     with what printing it again needs (each line's condition and margin category)."""
     return {
@@ -83,8 +85,8 @@ def mark(receipt: Mapping[str, Any], *, date: str, seller: str, client_id: str |
         "date": date,
         "seller": seller,
         "client_id": client_id,
-        "conditions": {line["ref"]: line.get("condition") or "used" for line in lines},
-        "margin_categories": {line["ref"]: line["margin_category"] for line in lines if line.get("margin_category")},
+        "conditions": {line.ref: line.goods_condition for line in lines},
+        "margin_categories": {line.ref: line.margin_category for line in lines if line.margin_category},
     }
 
 

@@ -10,14 +10,17 @@ delete. Nothing else of either tenant crosses.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.domain.article import Article
 from chalicelib.domain.lots import DraftHeader, DraftLine
-from chalicelib.domain.money import ZERO, fmt
+from chalicelib.domain.money import ZERO, fmt, fmt_weight
 from chalicelib.domain.references import MAX_ARTICLES_PER_LOT
+from chalicelib.domain.sale import SaleLine
 from chalicelib.domain.text import is_whole_number
 from chalicelib.domain.vat import RATES
 
@@ -79,28 +82,29 @@ def wants_transfer(client_fields: dict[str, Any] | None, own_subscriber_ref: str
     return target
 
 
-def _copied(article: dict[str, Any]) -> dict[str, Any]:
-    return {name: article.get(name) for name in COPIED_ARTICLE_FIELDS} | {
-        "condition": article.get("condition") or "used"}
+def _copied(article: Article) -> dict[str, Any]:
+    """The fields of :data:`COPIED_ARTICLE_FIELDS` in their stored form, and the condition."""
+    return {"description": article.description, "weight_g": fmt_weight(article.weight_g),
+            "fineness": article.fineness, "serial": article.serial, "condition": article.condition or "used"}
 
 
 def from_sale(source: str, own_ref: str, to_ref: str, when: date, payment_method: str,
-              articles: list[dict[str, Any]], lines: list[dict[str, Any]]) -> Transfer:
+              articles: list[Article], lines: Sequence[SaleLine]) -> Transfer:
     """A sale: A's purchase price is what A paid V, article by article, VAT rate kept."""
-    by_ref = {line["ref"]: line for line in lines}
+    by_ref = {line.ref: line for line in lines}
     copied = []
-    for article in sorted(articles, key=lambda a: a["ref"]):
-        line = by_ref[article["ref"]]
-        rate = line.get("vat_rate") if line.get("vat_rate") in RATES else "normal"
-        copied.append(_copied(article) | {"price": line["unit_price"], "vat_rate": rate})
+    for article in sorted(articles, key=lambda a: a.ref):
+        line = by_ref[article.ref]
+        rate = line.vat_rate if line.vat_rate in RATES else "normal"
+        copied.append(_copied(article) | {"price": fmt(line.unit_price), "vat_rate": rate})
     return Transfer(source, "purchase", own_ref, to_ref, when, payment_method, copied)
 
 
 def from_deposit(source: str, own_ref: str, to_ref: str, when: date | None,
-                 articles: list[dict[str, Any]]) -> Transfer:
+                 articles: list[Article]) -> Transfer:
     """A deposit: A takes the articles in consignment, V's deposit price as reserve price."""
-    copied = [_copied(a) | {"price": a.get("deposit_price"), "vat_rate": a.get("vat_rate") or "normal"}
-              for a in sorted(articles, key=lambda a: a["ref"])]
+    copied = [_copied(a) | {"price": fmt(a.deposit_price), "vat_rate": a.vat_rate or "normal"}
+              for a in sorted(articles, key=lambda a: a.ref)]
     return Transfer(source, "consignment", own_ref, to_ref, when or date.today(), None, copied)
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.domain.article import Article
 from chalicelib.domain.money import fmt
+from chalicelib.domain.sale import Sale
 from chalicelib.domain.vat import DEFAULT_RATE, NEGATIVE_MARGIN, is_margin_scheme
 
 # ---------------------------------------------------------------- what the shop sees
@@ -99,15 +101,19 @@ def sortable(resource: str, field: str, sees_purchase_data: bool) -> bool:
 # ---------------------------------------------------------------- per resource
 
 
-def filterable(article: dict[str, Any], sees_purchase_data: bool) -> dict[str, Any]:
-    """The article as the caller's filters may test it: "has traces" must not tell the shop
-    that a field it may not see was corrected."""
+def filterable(given: Article | dict[str, Any], sees_purchase_data: bool) -> dict[str, Any]:
+    """The article as the caller's filters may test it (its stored form, as the filters of
+    chalicelib/domain/search.py read it): "has traces" must not tell the shop that a field
+    it may not see was corrected."""
+    article = given.to_record() if isinstance(given, Article) else given
     if sees_purchase_data:
         return article
     return {**_rate_for_shop(article), "traces": traces_for(article.get("traces") or [], ARTICLE_FIELDS)}
 
 
-def article_for(article: dict[str, Any], sees_purchase_data: bool) -> dict[str, Any]:
+def article_for(given: Article | dict[str, Any], sees_purchase_data: bool) -> dict[str, Any]:
+    """The article as the caller may receive it (its stored form, less what it may not see)."""
+    article = given.to_record() if isinstance(given, Article) else given
     if sees_purchase_data:
         return article
     shown = _only(_rate_for_shop(article), ARTICLE_FIELDS)
@@ -117,11 +123,12 @@ def article_for(article: dict[str, Any], sees_purchase_data: bool) -> dict[str, 
 
 def lot_for(lot: dict[str, Any], sees_purchase_data: bool) -> dict[str, Any]:
     if sees_purchase_data:
-        return lot
-    shown = _only(lot, LOT_FIELDS)
-    shown["traces"] = traces_for(lot.get("traces") or [], LOT_FIELDS)
+        shown = dict(lot)
+    else:
+        shown = _only(lot, LOT_FIELDS)
+        shown["traces"] = traces_for(lot.get("traces") or [], LOT_FIELDS)
     if "articles" in lot:
-        shown["articles"] = [article_for(a, False) for a in lot["articles"]]
+        shown["articles"] = [article_for(a, sees_purchase_data) for a in lot["articles"]]
     return shown
 
 
@@ -185,7 +192,9 @@ def _vat_without_margins(lines: list[dict[str, Any]], used: set[str]) -> dict[st
     return {rate: {"base": fmt(v["base"]) or "0.00", "vat": fmt(v["vat"]) or "0.00"} for rate, v in sums.items()}
 
 
-def sale_for(sale: dict[str, Any], sees_purchase_data: bool) -> dict[str, Any]:
+def sale_for(given: Sale | dict[str, Any], sees_purchase_data: bool) -> dict[str, Any]:
+    """The sale or credit note as the caller may receive it (a training sale's view is a dict)."""
+    sale = given.to_record() if isinstance(given, Sale) else given
     if sees_purchase_data:
         return sale
     lines = [line for line in sale.get("lines") or [] if isinstance(line, dict)]

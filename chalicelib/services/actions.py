@@ -14,6 +14,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -30,10 +31,13 @@ from chalicelib.auth import Principal
 from chalicelib.domain import actions as rules
 from chalicelib.domain import references, register, sales, training
 from chalicelib.domain import transfers as transfer_rules
+from chalicelib.domain.article import Article
 from chalicelib.domain.entities import Party
+from chalicelib.domain.lot import Lot
 from chalicelib.domain.money import ZERO, fmt
 from chalicelib.domain.profiles import Profile
 from chalicelib.domain.records import JournalEntry, NewLot, NewSale, Record, SearchDocument
+from chalicelib.domain.sale import CREDIT_NOTE, SALE, Sale, SaleLine, minute
 from chalicelib.domain.vat import DEFAULT_MARGIN_CATEGORY
 from chalicelib.errors import (
     BusinessRuleError,
@@ -86,7 +90,7 @@ def allowed(who: Principal, action: str) -> None:
     who.require(f"action:{action}")  # chalicelib/domain/profiles.py: the till sells and prints labels
 
 
-def _load(who: Principal, action: str, refs: list[str] | None) -> list[dict[str, Any]]:
+def _load(who: Principal, action: str, refs: list[str] | None) -> list[Article]:
     wanted = [r.strip().upper() for r in refs] if refs is not None else articles_service.selection_refs(who)
     if not wanted:
         raise EmptySelectionError()
@@ -105,8 +109,8 @@ def _load(who: Principal, action: str, refs: list[str] | None) -> list[dict[str,
 # ---------------------------------------------------------------- writing
 
 
-def _write(who: Principal, before: list[dict[str, Any]],
-           changes: Sequence[rules.Change | tuple[dict[str, Any], str | None]],
+def _write(who: Principal, before: list[Article],
+           changes: Sequence[rules.Change | tuple[Article, str | None]],
            counters: dict[str, counters_repo.CounterMove] | None = None, records: list[Record] | None = None) -> None:
     """The action's whole write, as one unit of work (chalicelib/adapters/unit_of_work.py):
     its articles, counters and records, with the Σ buckets' changes, all or nothing.
@@ -114,14 +118,14 @@ def _write(who: Principal, before: list[dict[str, Any]],
     ``before`` are the articles as the action read them; a change whose expected status is
     None creates its article.
     """
-    originals = {a["ref"]: a for a in before}
+    originals = {a.ref: a for a in before}
     unit = unit_of_work.UnitOfWork(who.tenant_id, last_articles=LAST_CHUNK)
     for change in changes:
         article, expected = (change.article, change.expected_status) if isinstance(change, rules.Change) else change
         if expected is None:
             unit.create(article)
         else:
-            unit.change(originals[article["ref"]], article)
+            unit.change(originals[article.ref], article)
     for key, counter in (counters or {}).items():
         unit.move_counter(key, counter)
     unit.add(*(records or []))
@@ -146,23 +150,23 @@ def _retrying(attempt: Any) -> Any:
 # ---------------------------------------------------------------- sell
 
 
-def _check_not_before_purchase(when: date, articles: list[dict[str, Any]]) -> None:
-    early = sorted(a["ref"] for a in articles if a.get("purchase_date") and when.isoformat() < a["purchase_date"])
+def _check_not_before_purchase(when: date, articles: list[Article]) -> None:
+    early = sorted(a.ref for a in articles if a.purchase_date is not None and when < a.purchase_date)
     if early:
         raise DateBeforePurchaseError(details={"refs": early})
 
 
-def _sale_lines(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
-    used = [a for a in articles if (a.get("condition") or "used") == "used"]
+def _sale_lines(who: Principal, articles: list[Article], params: dict[str, Any]) -> list[SaleLine]:
+    used = [a for a in articles if (a.condition or "used") == "used"]
     margin = {f.id: f.margin_category for f in catalog_repo.list_families(who.tenant_id)} if used else {}
-    categories = {a["ref"]: margin.get(a.get("family_id") or "", DEFAULT_MARGIN_CATEGORY) for a in used}
+    categories = {a.ref: margin.get(a.family_id or "", DEFAULT_MARGIN_CATEGORY) for a in used}
     try:
         return sales.sale_lines(articles, params.get("prices") or {}, params.get("vat_rates") or {}, categories)
     except sales.SaleInputError as exc:
         raise ValidationError(details=exc.details) from None
 
 
-def _training_sell(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any],
+def _training_sell(who: Principal, articles: list[Article], params: dict[str, Any],
                    settings: dict[str, Any]) -> dict[str, Any]:
     """A sale in training mode (chalicelib/domain/training.py): the same lines, VAT and
     receipt as a real one, but no article, sale record, invoice number, real register
@@ -170,31 +174,31 @@ def _training_sell(who: Principal, articles: list[dict[str, Any]], params: dict[
     counter and the ``training_sale`` journal entry, sealed in the ``training`` chain."""
     when: date = params["date"]
     lines = _sale_lines(who, articles, params)
-    total = sum((Decimal(line["total"]) for line in lines), ZERO)
+    total = sum((line.total for line in lines), ZERO)
 
     def attempt() -> dict[str, Any]:
         local = _now().astimezone(PARIS)
         seen, state = counters_repo.counter_state(who.tenant_id, training.COUNTER_KEY)
         totals = sales.next_totals(state, local, total)
-        sale = {"transaction_ref": training.transaction_ref(when), "at": local.strftime("%Y-%m-%dT%H:%M%z"),
-                "payment_method": params["payment_method"], "lines": lines, "vat": sales.vat_breakdown(lines),
-                "total": fmt(total), "invoice_number": None, "register": training.REGISTER,
-                "receipt_number": training.ticket_number(seen + 1)}
+        # never stored: what the training receipt is made of
+        sale = Sale(transaction_ref=training.transaction_ref(when), at=local, payment_method=params["payment_method"],
+                    lines=tuple(lines), vat=sales.vat_breakdown(lines), total=total, invoice_number=None,
+                    register=training.REGISTER, receipt_number=training.ticket_number(seen + 1))
         content = training.mark(sales.receipt(sale, totals, settings), date=when.isoformat(), seller=who.email,
                                 client_id=params.get("client_id"), lines=lines)
-        journal = JournalEntry(training.JOURNAL_KIND, sale["transaction_ref"], content)
+        journal = JournalEntry(training.JOURNAL_KIND, sale.transaction_ref, content)
         (unit_of_work.UnitOfWork(who.tenant_id)
          .move_counter(training.COUNTER_KEY, counters_repo.CounterMove(seen, seen + 1, totals.to_json()))
          .add(journal).commit())
         return {"articles": articles,
-                "sale": {"transaction_ref": sale["transaction_ref"], "invoice_number": None,
-                         "receipt_number": sale["receipt_number"], "total": sale["total"], "training": True,
+                "sale": {"transaction_ref": sale.transaction_ref, "invoice_number": None,
+                         "receipt_number": sale.receipt_number, "total": fmt(sale.total), "training": True,
                          "mention": training.MENTION}}
 
     return _retrying(attempt)
 
 
-def _sell(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+def _sell(who: Principal, articles: list[Article], params: dict[str, Any]) -> dict[str, Any]:
     when: date = params["date"]
     _check_date(when)
     _check_not_before_purchase(when, articles)
@@ -211,8 +215,8 @@ def _sell(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]
         if any(articles_repo.refs_by_index("by_invoice", f"{who.tenant_id}#{typed_number}", limit=1)):  # keys only
             raise InvoiceNumberTakenError()
     lines = _sale_lines(who, articles, params)
-    total = sum((Decimal(line["total"]) for line in lines), ZERO)
-    by_ref = {line["ref"]: line for line in lines}
+    total = sum((line.total for line in lines), ZERO)
+    by_ref = {line.ref: line for line in lines}
 
     def attempt() -> dict[str, Any]:
         now = _now()
@@ -232,50 +236,54 @@ def _sell(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]
         seen_receipts, state = counters_repo.counter_state(who.tenant_id, register_key)
         totals = sales.next_totals(state, local, total)
         counters[register_key] = counters_repo.CounterMove(seen_receipts, seen_receipts + 1, totals.to_json())
-        sale = {
-            "kind": "sale", "transaction_ref": sales.transaction_ref(when), "date": when.isoformat(),
-            "at": local.strftime("%Y-%m-%dT%H:%M%z"), "client_id": params.get("client_id"),
-            "payment_method": params["payment_method"], "lines": lines, "vat": sales.vat_breakdown(lines),
-            "total": fmt(total), "invoice_number": number, "register": sales.REGISTER,
-            "receipt_number": sales.receipt_number(sales.REGISTER, seen_receipts + 1),
-            "seller": who.email,
-        }
+        sale = Sale(
+            kind=SALE, transaction_ref=sales.transaction_ref(when), date=when,
+            at=local.replace(second=0, microsecond=0), client_id=params.get("client_id"),
+            payment_method=params["payment_method"], lines=tuple(lines), vat=sales.vat_breakdown(lines),
+            total=total, invoice_number=number, register=sales.REGISTER,
+            receipt_number=sales.receipt_number(sales.REGISTER, seen_receipts + 1),
+            seller=who.email,
+        )
         receipt = sales.receipt(sale, totals, settings)
-        sale["receipt"] = receipt
+        sale = replace(sale, receipt=receipt)
         changes = []
         for article in articles:
-            line = by_ref[article["ref"]]
+            line = by_ref[article.ref]
             event = {"at": now.isoformat(), "user": who.email, "event": "sell", "date": when.isoformat(),
-                     "details": {"transaction_ref": sale["transaction_ref"], "price": line["unit_price"],
+                     "details": {"transaction_ref": sale.transaction_ref, "price": fmt(line.unit_price),
                                  "invoice_number": number}}
-            new = {**article, "status": "sold", "sale_price": line["unit_price"], "sale_date": when.isoformat(),
-                   "client_id": params.get("client_id"), "transaction_ref": sale["transaction_ref"],
-                   "invoice_number": number, "payment_method": params["payment_method"],
-                   "vat_rate": line["vat_rate"], "vat_rate_before_sale": article.get("vat_rate"),
-                   "events": [*article.get("events", []), event]}
-            changes.append(rules.Change(new, article["status"]))
-        journal = JournalEntry("sale", sale["transaction_ref"], receipt)
+            new = article.with_event(
+                event, status="sold", sale_price=line.unit_price, sale_date=when, client_id=params.get("client_id"),
+                transaction_ref=sale.transaction_ref, invoice_number=number,
+                payment_method=params["payment_method"], vat_rate=line.vat_rate,
+                # stored even when null, as a sale always did: the rate a return puts back
+                vat_rate_before_sale=article.vat_rate, kept_keys=article.kept_keys | {"vat_rate_before_sale"})
+            changes.append(rules.Change(new, article.status))
+        journal = JournalEntry("sale", sale.transaction_ref, receipt)
         transfer = transfers.outgoing_put(who, client, lambda own, to: transfer_rules.from_sale(
-            sale["transaction_ref"], own, to, when, params["payment_method"], articles, lines),
+            sale.transaction_ref, own, to, when, params["payment_method"], articles, lines),
             tenant.subscriber_ref)
         _write(who, articles, changes, counters, [NewSale(sale), journal, *transfer])
         return {"articles": [c.article for c in changes],
-                "sale": {"transaction_ref": sale["transaction_ref"], "invoice_number": number,
-                         "receipt_number": sale["receipt_number"], "total": sale["total"]}}
+                "sale": {"transaction_ref": sale.transaction_ref, "invoice_number": number,
+                         "receipt_number": sale.receipt_number, "total": fmt(sale.total)}}
 
     return _retrying(attempt)
 
 
 # ---------------------------------------------------------------- customer return
 
+# The sale of an article returned without one (none recorded): no lines, no numbers.
+_NO_SALE = Sale(transaction_ref="", total=ZERO)
 
-def _customer_return(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+
+def _customer_return(who: Principal, articles: list[Article], params: dict[str, Any]) -> dict[str, Any]:
     when: date = params["date"]
     _check_date(when)
     reason: str = params["reason"]
-    by_sale: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_sale: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
-        by_sale[article.get("transaction_ref") or ""].append(article)
+        by_sale[article.transaction_ref or ""].append(article)
     originals = {ref: sales_repo.get_sale(who.tenant_id, ref) for ref in by_sale if ref}
     tenant = tenant_repo.get_tenant(who.tenant_id)
 
@@ -290,40 +298,38 @@ def _customer_return(who: Principal, articles: list[dict[str, Any]], params: dic
         records: list[Record] = []
         notes = []
         for n, (transaction, returned) in enumerate(sorted(by_sale.items()), start=1):
-            sale = originals.get(transaction, {})
-            returned_refs = {a["ref"] for a in returned}
-            lines = [line for line in sale.get("lines", []) if line["ref"] in returned_refs]
-            amount = sum((Decimal(line["total"]) for line in lines), ZERO)
+            sale = originals.get(transaction, _NO_SALE)
+            returned_refs = {a.ref for a in returned}
+            lines = tuple(line for line in sale.lines if line.ref in returned_refs)
+            amount = sum((line.total for line in lines), ZERO)
             note_number = sales.credit_note_number(seen_notes + n)
-            notes.append({
-                "kind": "credit_note", "transaction_ref": note_number, "credit_note_number": note_number,
-                "date": when.isoformat(), "at": local.strftime("%Y-%m-%dT%H:%M%z"), "reason": reason,
-                "original_transaction_ref": transaction or None, "invoice_number": sale.get("invoice_number"),
-                "client_id": sale.get("client_id"), "lines": lines, "vat": sales.vat_breakdown(lines),
+            notes.append(Sale(
+                kind=CREDIT_NOTE, transaction_ref=note_number, credit_note_number=note_number,
+                date=when, at=local.replace(second=0, microsecond=0), reason=reason,
+                original_transaction_ref=transaction or None, invoice_number=sale.invoice_number,
+                client_id=sale.client_id, lines=lines, vat=sales.vat_breakdown(lines),
                 # refunded by the sale's own method (what the closings count it under)
-                "payment_method": sale.get("payment_method"),
-                "total": fmt(-amount), "vat_to_recover": fmt(sum((Decimal(line["vat"]) for line in lines), ZERO)),
-            })
-        amount = sum((Decimal(note["total"]) for note in notes), ZERO)
+                payment_method=sale.payment_method,
+                total=-amount, vat_to_recover=sum((line.vat for line in lines), ZERO),
+            ))
+        amount = sum((note.total for note in notes), ZERO)
         totals = sales.next_totals(state, local, amount)
         receipt_number = sales.receipt_number(sales.REGISTER, seen_receipts + 1)
-        for note in notes:
-            note["receipt_number"] = receipt_number
-            note["running_totals"] = totals.to_json()
-            records.append(NewSale(note))
+        notes = [replace(note, receipt_number=receipt_number, running_totals=totals.to_json()) for note in notes]
+        records.extend(NewSale(note) for note in notes)
         receipt = {
             "record": "receipt", "ticket_number": receipt_number, "register": sales.REGISTER,
-            "at": local.strftime("%Y-%m-%dT%H:%M%z"), "kind": "customer_return", "reason": reason,
+            "at": minute(local), "kind": "customer_return", "reason": reason,
             "company": {k: tenant.settings.get(k) for k in ("company_name", "siret", "vat_number", "street_number",
                                                             "street_type", "street_name", "postcode", "city")},
-            "credit_notes": [note["credit_note_number"] for note in notes],
+            "credit_notes": [note.credit_note_number for note in notes],
             # the tickets this one refunds (DOMAIN.md "Receipt": a refund ticket names them)
-            "refunds": [originals[ref]["receipt_number"] for ref in sorted(originals)
-                        if originals[ref].get("receipt_number")],
+            "refunds": [originals[ref].receipt_number for ref in sorted(originals)
+                        if originals[ref].receipt_number],
             "lines": [{**{k: line[k] for k in ("ref", "label", "quantity", "vat_rate", "vat_rate_percent")},
                        "unit_price": fmt(-Decimal(line["unit_price"])),
                        "total_excl_vat": fmt(-Decimal(line["total_excl_vat"])), "vat": fmt(-Decimal(line["vat"]))}
-                      for note in notes for line in note["lines"]],
+                      for note in notes for line in (each.to_record() for each in note.lines)],
             "total": fmt(amount), "payment": {"method": "refund", "amount": fmt(amount)},
             "running_totals": totals.to_json(),
         }
@@ -332,8 +338,8 @@ def _customer_return(who: Principal, articles: list[dict[str, Any]], params: dic
                     register_key: counters_repo.CounterMove(seen_receipts, seen_receipts + 1, totals.to_json())}
         _write(who, articles, changes, counters, records)
         return {"articles": [c.article for c in changes],
-                "credit_note_number": notes[0]["credit_note_number"] if len(notes) == 1 else None,
-                "credit_note_numbers": [note["credit_note_number"] for note in notes],
+                "credit_note_number": notes[0].credit_note_number if len(notes) == 1 else None,
+                "credit_note_numbers": [note.credit_note_number for note in notes],
                 "receipt_number": receipt_number}
 
     return _retrying(attempt)
@@ -342,22 +348,22 @@ def _customer_return(who: Principal, articles: list[dict[str, Any]], params: dic
 # ---------------------------------------------------------------- buy consigned
 
 
-def _buy_consigned(who: Principal, articles: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+def _buy_consigned(who: Principal, articles: list[Article], params: dict[str, Any]) -> dict[str, Any]:
     """New purchase lots dated that day, one per original supplier, with new references."""
     when: date = params["date"]
     _check_date(when)
     prices: dict[str, Decimal] = params.get("prices") or {}
-    unknown = sorted(set(prices) - {a["ref"] for a in articles})
-    missing = sorted(a["ref"] for a in articles if a["ref"] not in prices and not a.get("reserve_price"))
+    unknown = sorted(set(prices) - {a.ref for a in articles})
+    missing = sorted(a.ref for a in articles if a.ref not in prices and a.reserve_price is None)
     if unknown or missing:
         raise ValidationError(details={"prices": "Prix d'achat manquant ou hors sélection : "
                                        + ", ".join(unknown + missing) + "."})
     tenant = tenant_repo.get_tenant(who.tenant_id)
     creation_year = int(tenant.settings["creation_year"])
     families = {f.id: f.label for f in catalog_repo.list_families(who.tenant_id)}
-    by_supplier: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_supplier: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
-        by_supplier[article["supplier_id"]].append(article)
+        by_supplier[article.supplier_id or ""].append(article)  # a committed lot's articles all have one
     identities = {sid: register.frozen_identity(sid, catalog_repo.get_party(who.tenant_id, "supplier", sid).fields)
                   for sid in by_supplier}
     key = references.counter_key("purchase", when)
@@ -366,7 +372,7 @@ def _buy_consigned(who: Principal, articles: list[dict[str, Any]], params: dict[
         now = _now()
         actor = register.Actor(who.email, now)
         seen = counters_repo.counter_value(who.tenant_id, key)
-        changes: list[tuple[dict[str, Any], str | None]] = []
+        changes: list[tuple[Article, str | None]] = []
         records: list[Record] = []
         created = []
         for n, (supplier_id, group) in enumerate(sorted(by_supplier.items()), start=1):
@@ -375,27 +381,24 @@ def _buy_consigned(who: Principal, articles: list[dict[str, Any]], params: dict[
             except references.ReferenceFormatError as exc:
                 raise BusinessRuleError(str(exc)) from None
             new_articles = []
-            for rank, old in enumerate(sorted(group, key=lambda a: a["ref"]), start=1):
-                price = fmt(prices[old["ref"]]) if old["ref"] in prices else old["reserve_price"]
+            for rank, old in enumerate(sorted(group, key=lambda a: a.ref), start=1):
                 new_ref = references.article_ref(lot_ref, rank)
                 event = {"at": now.isoformat(), "user": who.email, "event": "buy_consigned",
-                         "date": when.isoformat(), "details": {"former_ref": old["ref"], "new_ref": new_ref}}
-                new = {**old, "ref": new_ref, "lot_ref": lot_ref, "status": "stock", "purchase_price": price,
-                       "purchase_date": when.isoformat(), "former_refs": [*(old.get("former_refs") or []),
-                                                                           old["ref"]],
-                       "events": [*old.get("events", []), event], "traces": list(old.get("traces", []))}
+                         "date": when.isoformat(), "details": {"former_ref": old.ref, "new_ref": new_ref}}
+                new = old.with_event(event, ref=new_ref, lot_ref=lot_ref, status="stock",
+                                     purchase_price=prices.get(old.ref, old.reserve_price), purchase_date=when,
+                                     former_refs=(*old.former_refs, old.ref))
                 new_articles.append(new)
                 changes.append((new, None))
-                changes.append(({**old, "status": "replaced", "replaced_by": new_ref,
-                                 "events": [*old.get("events", []), event]}, old["status"]))
-            total = sum((Decimal(a["purchase_price"]) for a in new_articles), ZERO)
-            lot = {"ref": lot_ref, "kind": "purchase", "status": "committed", "supplier_id": supplier_id,
-                   "supplier": identities[supplier_id], "purchase_date": when.isoformat(),
-                   "purchase_price": fmt(total), "tmp": False, "price_incl_tmp": None, "tmp_rate": None,
-                   "payment_method": params.get("payment_method"), "condition": group[0].get("condition"),
-                   "comment": "Rachat d'articles confiés : " + ", ".join(a["ref"] for a in group),
-                   "article_count": len(new_articles), "committed_at": now.isoformat(), "committed_by": who.email,
-                   "register_version": 1, "traces": [], "bought_from_consignment": [a["ref"] for a in group]}
+                changes.append((old.with_event(event, status="replaced", replaced_by=new_ref), old.status))
+            total = sum((a.purchase_price or ZERO for a in new_articles), ZERO)
+            lot = Lot(ref=lot_ref, kind="purchase", status="committed", supplier_id=supplier_id,
+                      supplier=identities[supplier_id], purchase_date=when, purchase_price=total, tmp=False,
+                      price_incl_tmp=None, tmp_rate=None, payment_method=params.get("payment_method"),
+                      condition=group[0].condition,
+                      comment="Rachat d'articles confiés : " + ", ".join(a.ref for a in group),
+                      article_count=len(new_articles), committed_at=now, committed_by=who.email,
+                      register_version=1, traces=(), bought_from_consignment=tuple(a.ref for a in group))
             payload = register.register_version(lot, new_articles, families, "lot_committed", actor)
             records.append(NewLot(lot))
             records.append(JournalEntry("lot_committed", lot_ref, payload))
@@ -412,7 +415,7 @@ def _buy_consigned(who: Principal, articles: list[dict[str, Any]], params: dict[
 # ---------------------------------------------------------------- dispatch
 
 
-def _plain(who: Principal, action: str, articles: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+def _plain(who: Principal, action: str, articles: list[Article], params: dict[str, Any]) -> dict[str, Any]:
     actor = register.Actor(who.email, _now())
     when = params.get("date")
     _check_date(when)
@@ -441,7 +444,7 @@ def _plain(who: Principal, action: str, articles: list[dict[str, Any]], params: 
     return {"articles": [c.article for c in changes]}
 
 
-def _read_only(action: str, articles: list[dict[str, Any]]) -> dict[str, Any]:
+def _read_only(action: str, articles: list[Article]) -> dict[str, Any]:
     """``labels`` and ``deposit_list``: the data the printed document shows."""
     return {"articles": articles, "document": action}
 

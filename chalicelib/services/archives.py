@@ -21,6 +21,7 @@ from chalicelib.adapters.repositories import jobs as repo
 from chalicelib.adapters.repositories import sigma as sigma_repo
 from chalicelib.auth import Principal
 from chalicelib.domain import audit as audit_domain
+from chalicelib.domain.article import Article
 from chalicelib.errors import ArchiveLimitError, BusinessRuleError, ValidationError
 from chalicelib.services import audit, jobs, media
 
@@ -243,9 +244,11 @@ def _run_closure(tenant_id: str, archive_id: str, until: str, params: dict[str, 
             empty = [ref for ref in empty if ref not in holding]
             repo.record_purge(tenant_id, archive_id, until, doomed, empty)
         progress(0.9)
-        # Lots that keep articles: their text-search document lists only what remains.
+        # Lots that keep articles: their text-search document lists only what remains (as
+        # read now when it stayed for having changed, else as the backup has it).
         now = articles_repo.get_articles(tenant_id, kept) if kept else {}
-        repo.save_search_documents(tenant_id, {ref: [now.get(a["ref"], a) for a in group if a["ref"] not in gone]
+        repo.save_search_documents(tenant_id, {ref: [now[a["ref"]] if a["ref"] in now else Article.from_record(a)
+                                                     for a in group if a["ref"] not in gone]
                                                for ref, group in articles.items()
                                                if ref not in empty and ref in touched})
     except Exception:

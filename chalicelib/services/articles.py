@@ -13,6 +13,7 @@ from chalicelib.adapters.repositories import sigma as sigma_repo
 from chalicelib.auth import Principal
 from chalicelib.domain import search, sigma
 from chalicelib.domain.actions import STATUS_LABELS
+from chalicelib.domain.article import Article
 from chalicelib.domain.search import Filters
 from chalicelib.domain.visibility import article_for, event_for, filterable, sortable
 from chalicelib.errors import NotFoundError, ValidationError
@@ -29,15 +30,15 @@ def parse_filters(params: dict[str, str]) -> Filters:
         raise ValidationError("Filtres invalides.", details=exc.details) from None
 
 
-def _candidates(who: Principal, filters: Filters, selection: set[str]) -> Iterable[dict[str, Any]]:
+def _candidates(who: Principal, filters: Filters, selection: set[str]) -> Iterable[Article]:
     """The narrowest stored access path for these filters (the rest is filtered after)."""
     tenant = who.tenant_id
     if filters.ref:
         found = repo.get_articles(tenant, [filters.ref]).get(filters.ref)
         # a consigned article bought since lives on under a new reference
-        while found is not None and found.get("replaced_by"):
-            found = repo.get_articles(tenant, [found["replaced_by"]]).get(found["replaced_by"])
-        return [found] if found else []
+        while found is not None and found.replaced_by:
+            found = repo.get_articles(tenant, [found.replaced_by]).get(found.replaced_by)
+        return [found] if found is not None else []
     if filters.in_selection:
         return repo.get_articles(tenant, selection).values()
     for name, index in (("transaction_ref", "by_transaction"), ("invoice_number", "by_invoice")):
@@ -60,7 +61,7 @@ def _candidates(who: Principal, filters: Filters, selection: set[str]) -> Iterab
     return repo.all_articles(tenant)
 
 
-def find(who: Principal, filters: Filters) -> list[dict[str, Any]]:
+def find(who: Principal, filters: Filters) -> list[Article]:
     """Every article matching all the filters, sorted."""
     if not sortable("article", filters.sort.lstrip("-"), who.may("see_purchase_data")):
         raise ValidationError(details={"sort": "Tri impossible sur ce champ pour votre profil."})
@@ -70,11 +71,11 @@ def find(who: Principal, filters: Filters) -> list[dict[str, Any]]:
     found = [a for a in _candidates(who, filters, selection)
              if search.matches(filterable(a, sees), filters, selection)]
     if not filters.statuses and not filters.ref:
-        found = [a for a in found if a["status"] not in _HIDDEN_BY_DEFAULT]
+        found = [a for a in found if a.status not in _HIDDEN_BY_DEFAULT]
     return search.sort_articles(found, filters.sort)
 
 
-def view(who: Principal, article: dict[str, Any]) -> dict[str, Any]:
+def view(who: Principal, article: Article) -> dict[str, Any]:
     shown = article_for(article, who.may("see_purchase_data"))
     return {k: v for k, v in shown.items() if k not in ("events", "vat_rate_before_sale")}
 
@@ -124,20 +125,21 @@ def history(who: Principal, ref: str) -> list[dict[str, Any]]:
     """Every event of the article, oldest first: entry, corrections, actions."""
     article = repo.get_article(who.tenant_id, ref)
     events: list[dict[str, Any]] = []
-    if article.get("purchase_date"):
+    if article.purchase_date:
         from chalicelib.adapters.repositories.lots import get_lot
 
         try:
-            lot = get_lot(who.tenant_id, article["lot_ref"])
-            events.append({"at": lot.get("committed_at"), "user": lot.get("committed_by"),
-                           "event": "lot_committed", "date": lot.get("purchase_date"),
-                           "details": {"lot_ref": lot["ref"], "kind": lot["kind"]}})
+            lot = get_lot(who.tenant_id, article.lot_ref)
+            events.append({"at": None if lot.committed_at is None else lot.committed_at.isoformat(),
+                           "user": lot.committed_by, "event": "lot_committed",
+                           "date": None if lot.purchase_date is None else lot.purchase_date.isoformat(),
+                           "details": {"lot_ref": lot.ref, "kind": lot.kind}})
         except NotFoundError:
             pass
-    for t in article.get("traces", []):
+    for t in article.traces:
         events.append({"at": t["at"], "user": t["user"], "event": "correction", "date": None,
                        "details": {k: t[k] for k in ("field", "old", "new", "reason")}})
-    events.extend(article.get("events", []))
+    events.extend(dict(e) for e in article.events)
     sees = who.may("see_purchase_data")
     shown = [e for e in (event_for(e, sees) for e in events) if e is not None]
     return sorted(shown, key=lambda e: e.get("at") or "")
@@ -182,7 +184,7 @@ def _matching_refs(who: Principal, filters: Filters) -> list[str]:
     references: no article is read whole for them)."""
     name = filters.sort.lstrip("-")
     if name not in _SLIM_SORTS or _slim_candidates(who.tenant_id, filters) is None:
-        return [a["ref"] for a in find(who, filters)]
+        return [a.ref for a in find(who, filters)]
     if not sortable("article", name, who.may("see_purchase_data")):
         raise ValidationError(details={"sort": "Tri impossible sur ce champ pour votre profil."})
     tenant = who.tenant_id
@@ -230,5 +232,5 @@ def scan(who: Principal, ref: str) -> dict[str, Any]:
     if not candidates:
         raise NotFoundError(f"Aucun article ne porte la référence {wanted}.")
     found = candidates[0]
-    selection = _update_selection(who, add=[found["ref"]])
+    selection = _update_selection(who, add=[found.ref])
     return {"article": view(who, found), "selection": selection}

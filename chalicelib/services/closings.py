@@ -20,8 +20,8 @@ PARIS = ZoneInfo("Europe/Paris")
 def _tickets(tenant_id: str) -> list[closings.Ticket]:
     """Every ticket of the register: sales, and refunds (one ticket may cover several notes)."""
     by_number: dict[str, list[closings.Ticket]] = {}
-    for record in sales_repo.list_sales(tenant_id):
-        ticket = closings.ticket_of(record)
+    for sale in sales_repo.list_sales(tenant_id):
+        ticket = closings.ticket_of(sale)
         if ticket is not None:
             by_number.setdefault(ticket.number, []).append(ticket)
     return [closings.merge(group) for group in by_number.values()]
@@ -54,7 +54,7 @@ def close_tenant(tenant_id: str, today: date | None = None) -> list[str]:
 
 def close_all() -> dict[str, Any]:
     """The nightly job, for every tenant that has sealed records (receipts among them)."""
-    from chalicelib.adapters.repositories.vault import tenants_with_chains
+    from chalicelib.adapters.repositories.chain_heads import tenants_with_chains
 
     closed, failed = 0, []
     for tenant_id in tenants_with_chains():

@@ -6,7 +6,6 @@ import gzip
 import hashlib
 import warnings
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,12 +50,9 @@ def _sellers(tenant_id: str, year: int) -> list[dmet.Seller]:
     metal = {f.id for f in catalog_repo.list_families(tenant_id) if f.metal_2093}
     purchases = []
     for article in articles_repo.by_date(tenant_id, "by_purchase_date", f"{year}-01-01", f"{year}-12-31"):
-        if (article.get("family_id") in metal and article.get("supplier_id") and article.get("purchase_price")
-                and article["status"] not in NOT_DECLARED):
-            try:
-                purchases.append((article["supplier_id"], Decimal(str(article["purchase_price"]))))
-            except InvalidOperation:
-                continue
+        if (article.family_id in metal and article.supplier_id and article.purchase_price is not None
+                and article.status not in NOT_DECLARED):
+            purchases.append((article.supplier_id, article.purchase_price))
     totals = dmet.seller_totals(purchases)
     parties = {p.id: p.fields for p in catalog_repo.list_parties(tenant_id, "supplier")}
     return [dmet.Seller(seller_id, parties.get(seller_id, {}), total) for seller_id, total in totals.items()]

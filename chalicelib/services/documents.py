@@ -13,7 +13,7 @@ at cold start.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -45,9 +45,11 @@ from chalicelib.documents.views import (
     TableSection,
 )
 from chalicelib.domain import training as training_rules
+from chalicelib.domain.article import Article
 from chalicelib.domain.company import DEFAULT_SETTINGS
 from chalicelib.domain.money import CENT, ZERO, fmt
 from chalicelib.domain.price_code import price_code
+from chalicelib.domain.sale import CREDIT_NOTE, SALE, Sale, SaleLine, minute
 from chalicelib.domain.sealed_register import Change, Version, changes
 from chalicelib.domain.vat import (
     DEFAULT_MARGIN_CATEGORY,
@@ -144,25 +146,25 @@ def _filters_line(params: dict[str, str]) -> tuple[str, ...]:
 # ---------------------------------------------------------------- labels
 
 
-def _labels(who: Principal, items: Iterable[dict[str, Any]], settings: dict[str, Any]) -> list[Label]:
+def _labels(who: Principal, items: Iterable[Article], settings: dict[str, Any]) -> list[Label]:
     options = {**DEFAULT_SETTINGS["label_options"], **(settings.get("label_options") or {})}
     cipher = settings.get("price_code_cipher")
     coded = bool(options.get("show_price_code") and cipher and who.may("see_purchase_data"))
     out = []
     for article in items:
         code = None
-        if coded and article.get("purchase_price"):
-            code = price_code(Decimal(article["purchase_price"]), str(cipher))
+        if coded and article.purchase_price is not None:
+            code = price_code(article.purchase_price, str(cipher))
         out.append(Label(
-            ref=article["ref"],
-            description=(article.get("description") or None) if options.get("show_description") else None,
-            price=(text.euros(article.get("label_price")) or None) if options.get("show_price") else None,
+            ref=article.ref,
+            description=(article.description or None) if options.get("show_description") else None,
+            price=(text.euros(article.label_price) or None) if options.get("show_price") else None,
             price_code=code,
         ))
     return out
 
 
-def _label_pdf(who: Principal, items: list[dict[str, Any]], name: str) -> Pdf:
+def _label_pdf(who: Principal, items: list[Article], name: str) -> Pdf:
     if not items:
         raise NothingToPrintError("Aucune étiquette à imprimer.")
     if len(items) > MAX_LABELS:
@@ -177,8 +179,8 @@ def _label_pdf(who: Principal, items: list[dict[str, Any]], name: str) -> Pdf:
 
 def lot_labels(who: Principal, ref: str) -> Pdf:
     lots_repo.get_lot(who.tenant_id, ref)  # 404 for an unknown lot
-    items = [a for a in articles_repo.lot_articles(who.tenant_id, ref) if a["status"] != "replaced"]
-    return _label_pdf(who, sorted(items, key=lambda a: a["ref"]), ref)
+    items = [a for a in articles_repo.lot_articles(who.tenant_id, ref) if a.status != "replaced"]
+    return _label_pdf(who, sorted(items, key=lambda a: a.ref), ref)
 
 
 def article_labels(who: Principal, ref: str) -> Pdf:
@@ -187,8 +189,8 @@ def article_labels(who: Principal, ref: str) -> Pdf:
 
 def selection_labels(who: Principal, refs: list[str] | None) -> Pdf:
     """The ``labels`` bulk action's articles: ``refs``, or else the caller's selection."""
-    result = actions.execute(who, "labels", refs, {})
-    return _label_pdf(who, result["articles"], "selection")
+    result = actions.execute(who, "labels", refs, {})  # the articles as the caller may see them
+    return _label_pdf(who, [Article.from_record(a) for a in result["articles"]], "selection")
 
 
 # ---------------------------------------------------------------- receipt
@@ -206,10 +208,10 @@ def _print_mark(tenant_id: str, kind: str, key: str, *, user: str | None = None,
 
 
 def _margin_categories(tenant_id: str, refs: Iterable[str],
-                       lines: Iterable[dict[str, Any]] = ()) -> dict[str, str]:
+                       lines: Iterable[SaleLine] = ()) -> dict[str, str]:
     """Each article's margin category (art. 242 nonies A annexe II CGI), by reference: the one
     the sale recorded in its line; for a sale recorded without it, its family's today."""
-    recorded = {str(line["ref"]): str(line["margin_category"]) for line in lines if line.get("margin_category")}
+    recorded = {line.ref: line.margin_category for line in lines if line.margin_category}
     return recorded | _family_categories(tenant_id, [ref for ref in refs if ref not in recorded])
 
 
@@ -219,12 +221,12 @@ def _family_categories(tenant_id: str, refs: Iterable[str]) -> dict[str, str]:
         return {}
     found = articles_repo.get_articles(tenant_id, wanted)
     families = {f.id: f.margin_category for f in catalog_repo.list_families(tenant_id)}
-    return {ref: families.get(article.get("family_id") or "", DEFAULT_MARGIN_CATEGORY)
+    return {ref: families.get(article.family_id or "", DEFAULT_MARGIN_CATEGORY)
             for ref, article in found.items()}
 
 
-def _line_notes(line: dict[str, Any], categories: dict[str, str]) -> list[str]:
-    return invoice_notes(line.get("condition") or "used", line["vat_rate"], categories.get(str(line["ref"])))
+def _line_notes(line: SaleLine, categories: dict[str, str]) -> list[str]:
+    return invoice_notes(line.goods_condition, line.vat_rate, categories.get(line.ref))
 
 
 def _receipt_view(receipt: dict[str, Any], settings: dict[str, Any], conditions: dict[str, str] | None = None,
@@ -283,9 +285,9 @@ def _receipt_view(receipt: dict[str, Any], settings: dict[str, Any], conditions:
     )
 
 
-def _sale(who: Principal, transaction_ref: str, kind: str) -> dict[str, Any]:
+def _sale(who: Principal, transaction_ref: str, kind: str) -> Sale:
     sale = sales_repo.get_sale(who.tenant_id, transaction_ref.strip().upper())
-    if sale.get("kind", "sale") != kind:
+    if sale.kind != kind:
         raise NotFoundError("Aucune vente sous cette référence." if kind == "sale"
                             else "Aucun avoir sous ce numéro.")
     return sale
@@ -295,44 +297,44 @@ _RECEIPT_COMPANY_FIELDS = ("company_name", "siret", "vat_number", "street_number
                            "postcode", "city")
 
 
-def _refund_ticket(who: Principal, note: dict[str, Any]) -> Pdf:
+def _refund_ticket(who: Principal, note: Sale) -> Pdf:
     """The refund ticket of a customer return (given for a credit note's number): the
     ticket(s) it refunds, the company's address, the lines given back, its running totals."""
-    number = str(note.get("receipt_number") or "")
+    number = note.receipt_number or ""
     if not number:
         raise NotFoundError("Aucun ticket de remboursement pour cet avoir.")
     # one refund ticket covers the credit notes of one return (one per original sale)
     notes = sorted((s for s in sales_repo.list_sales(who.tenant_id)
-                    if s.get("kind") == "credit_note" and s.get("receipt_number") == number),
-                   key=lambda s: str(s.get("credit_note_number"))) or [note]
+                    if s.is_credit_note and s.receipt_number == number),
+                   key=lambda s: str(s.credit_note_number)) or [note]
     refunded = []
     for each in notes:
-        if each.get("original_transaction_ref"):
+        if each.original_transaction_ref:
             try:
-                original = sales_repo.get_sale(who.tenant_id, each["original_transaction_ref"])
+                original = sales_repo.get_sale(who.tenant_id, each.original_transaction_ref)
             except NotFoundError:
                 continue
-            if original.get("receipt_number"):
-                refunded.append(str(original["receipt_number"]))
-    lines = [{**line, "unit_price": fmt(-Decimal(line["unit_price"])),
-              "total_excl_vat": fmt(-Decimal(line["total_excl_vat"])), "vat": fmt(-Decimal(line.get("vat") or "0"))}
-             for each in notes for line in each.get("lines", [])]
-    total = fmt(sum((Decimal(each["total"]) for each in notes), ZERO))
+            if original.receipt_number:
+                refunded.append(original.receipt_number)
+    given_back = [line for each in notes for line in each.lines]
+    lines = [{**line.to_record(), "unit_price": fmt(-line.unit_price), "total_excl_vat": fmt(-line.total_excl_vat),
+              "vat": fmt(-line.vat)} for line in given_back]
+    total = fmt(sum((each.total for each in notes), ZERO))
     settings = _settings(who)
     stored = {
-        "ticket_number": number, "register": number.split("-")[0], "at": note.get("at"),
+        "ticket_number": number, "register": number.split("-")[0], "at": None if note.at is None else minute(note.at),
         "company": {k: settings.get(k) for k in _RECEIPT_COMPANY_FIELDS},
         "lines": lines, "total": total, "payment": {"method": "refund", "amount": total},
-        "running_totals": note.get("running_totals") or {},
+        "running_totals": dict(note.running_totals or {}),
     }
-    conditions = {str(line["ref"]): line.get("condition") or "used" for line in lines}
-    categories = _margin_categories(who.tenant_id, [r for r, c in conditions.items() if c == "used"], lines)
+    conditions = {line.ref: line.goods_condition for line in given_back}
+    categories = _margin_categories(who.tenant_id, [r for r, c in conditions.items() if c == "used"], given_back)
     view = _receipt_view(stored, settings, conditions, categories)
     references = [("Rembourse le ticket", ", ".join(dict.fromkeys(refunded))),
-                  ("Avoir", ", ".join(str(each["credit_note_number"]) for each in notes)),
-                  ("Facture d'origine", ", ".join(dict.fromkeys(str(each["invoice_number"]) for each in notes
-                                                                if each.get("invoice_number")))),
-                  ("Motif", str(note.get("reason") or ""))]
+                  ("Avoir", ", ".join(str(each.credit_note_number) for each in notes)),
+                  ("Facture d'origine", ", ".join(dict.fromkeys(each.invoice_number for each in notes
+                                                                if each.invoice_number))),
+                  ("Motif", note.reason or "")]
     view = replace(view, title="TICKET DE REMBOURSEMENT", references=tuple((k, v) for k, v in references if v),
                    company=replace(view.company, logo=_logo(who)),
                    duplicate=_print_mark(who.tenant_id, "receipt", number, user=who.email, number=number))
@@ -363,23 +365,22 @@ def receipt(who: Principal, transaction_ref: str) -> Pdf:
     reference, its fictitious receipt."""
     if training_rules.is_training_ref(transaction_ref):
         return _training_receipt(who, transaction_ref)
-    found = sales_repo.get_sale(who.tenant_id, transaction_ref.strip().upper())
-    if found.get("kind") == "credit_note":
-        return _refund_ticket(who, found)
-    if found.get("kind", "sale") != "sale":
+    sale = sales_repo.get_sale(who.tenant_id, transaction_ref.strip().upper())
+    if sale.is_credit_note:
+        return _refund_ticket(who, sale)
+    if sale.kind != SALE:
         raise NotFoundError("Aucune vente sous cette référence.")
-    sale = found
-    if not sale.get("receipt"):
+    if not sale.receipt:
         raise NotFoundError("Aucun ticket de caisse enregistré pour cette vente.")
     from chalicelib.documents.receipt import ReceiptRenderer
 
-    conditions = {str(line["ref"]): line.get("condition") or "used" for line in sale.get("lines", [])}
+    conditions = {line.ref: line.goods_condition for line in sale.lines}
     categories = _margin_categories(who.tenant_id, [ref for ref, condition in conditions.items()
-                                                    if condition == "used"], sale.get("lines", []))
-    view = _receipt_view(sale["receipt"], _settings(who), conditions, categories)
+                                                    if condition == "used"], sale.lines)
+    view = _receipt_view(dict(sale.receipt), _settings(who), conditions, categories)
     view = replace(view, company=replace(view.company, logo=_logo(who)),
-                   duplicate=_print_mark(who.tenant_id, "receipt", sale["transaction_ref"], user=who.email,
-                                         number=str(sale["receipt"].get("ticket_number") or "") or None))
+                   duplicate=_print_mark(who.tenant_id, "receipt", sale.transaction_ref, user=who.email,
+                                         number=str(sale.receipt.get("ticket_number") or "") or None))
     return Pdf(f"ticket-{view.ticket_number}.pdf", ReceiptRenderer().render(view))
 
 
@@ -388,12 +389,12 @@ def receipt(who: Principal, transaction_ref: str) -> Pdf:
 _NOTE_TAGS = {NOTE_EXEMPT_MELT: "exonérée", NOTE_EXEMPT_EXPORT: "exonérée"}
 
 
-def _unit_excl_vat(line: dict[str, Any], sign: int) -> str:
-    quantity = Decimal(str(line.get("quantity", 1) or 1))
-    return text.euros((Decimal(line["total_excl_vat"]) / quantity).quantize(CENT) * sign)
+def _unit_excl_vat(line: SaleLine, sign: int) -> str:
+    quantity = Decimal(line.quantity or 1)
+    return text.euros((line.total_excl_vat / quantity).quantize(CENT) * sign)
 
 
-def _invoice_body(lines: list[dict[str, Any]], sign: int, categories: dict[str, str] | None = None
+def _invoice_body(lines: Sequence[SaleLine], sign: int, categories: dict[str, str] | None = None
                   ) -> tuple[tuple[InvoiceLine, ...], tuple[str, ...], tuple[tuple[str, str, str], ...], bool]:
     """Lines with their VAT regime, the numbered notes, the VAT table of the normal regime,
     and whether every line is under the normal regime. A margin-scheme line shows neither
@@ -404,21 +405,21 @@ def _invoice_body(lines: list[dict[str, Any]], sign: int, categories: dict[str, 
     normal: dict[str, dict[str, Decimal]] = {}
     for line in lines:
         line_notes = _line_notes(line, categories)
-        margin = is_margin_scheme(line.get("condition") or "used", line["vat_rate"])
+        margin = is_margin_scheme(line.goods_condition, line.vat_rate)
         tags = []
         for note in line_notes:
             if note not in notes:
                 notes.append(note)
             tags.append(f"{'marge' if margin else _NOTE_TAGS.get(note, 'voir')} ({notes.index(note) + 1})")
         if not line_notes:
-            entry = normal.setdefault(line["vat_rate"], {"base": ZERO, "vat": ZERO})
-            entry["base"] += Decimal(line["total_excl_vat"])
-            entry["vat"] += Decimal(line["vat"])
-        price = Decimal(line["unit_price"]) * sign
-        out.append(InvoiceLine(ref=str(line["ref"]), label=str(line.get("label") or ""),
-                               quantity=str(line.get("quantity", 1)), unit_price=text.euros(price),
-                               vat=" ".join(tags) or text.vat_label(line["vat_rate"]),
-                               total=text.euros(Decimal(line["total"]) * sign),
+            entry = normal.setdefault(line.vat_rate, {"base": ZERO, "vat": ZERO})
+            entry["base"] += line.total_excl_vat
+            entry["vat"] += line.vat
+        price = line.unit_price * sign
+        out.append(InvoiceLine(ref=line.ref, label=line.label or "",
+                               quantity=str(line.quantity), unit_price=text.euros(price),
+                               vat=" ".join(tags) or text.vat_label(line.vat_rate),
+                               total=text.euros(line.total * sign),
                                unit_price_excl_vat="—" if margin else _unit_excl_vat(line, sign)))
     table = tuple((text.vat_label(rate), text.euros(v["base"] * sign), text.euros(v["vat"] * sign))
                   for rate, v in sorted(normal.items()))
@@ -426,12 +427,12 @@ def _invoice_body(lines: list[dict[str, Any]], sign: int, categories: dict[str, 
     return tuple(out), numbered, table, bool(lines) and len(notes) == 0
 
 
-def _totals(lines: list[dict[str, Any]], total: str, sign: int, all_normal: bool,
+def _totals(lines: Sequence[SaleLine], total: Decimal, sign: int, all_normal: bool,
             vat_table: tuple[tuple[str, str, str], ...], last_label: str) -> tuple[tuple[str, str], ...]:
-    normal_vat = sum((Decimal(line["vat"]) for line in lines if not _line_notes(line, {})), ZERO) * sign
+    normal_vat = sum((line.vat for line in lines if not _line_notes(line, {})), ZERO) * sign
     rows: list[tuple[str, str]] = []
     if all_normal:
-        rows.append(("Total HT", text.euros(Decimal(total) - normal_vat)))
+        rows.append(("Total HT", text.euros(total - normal_vat)))
         rows.append(("Total TVA", text.euros(normal_vat)))
     elif vat_table:
         rows.append(("dont TVA (régime normal)", text.euros(normal_vat)))
@@ -439,9 +440,8 @@ def _totals(lines: list[dict[str, Any]], total: str, sign: int, all_normal: bool
     return tuple(rows)
 
 
-def _used_categories(who: Principal, lines: list[dict[str, Any]]) -> dict[str, str]:
-    return _margin_categories(who.tenant_id, [str(line["ref"]) for line in lines
-                                              if (line.get("condition") or "used") == "used"], lines)
+def _used_categories(who: Principal, lines: Sequence[SaleLine]) -> dict[str, str]:
+    return _margin_categories(who.tenant_id, [line.ref for line in lines if line.goods_condition == "used"], lines)
 
 
 def _legal_comment(settings: dict[str, Any]) -> str | None:
@@ -449,48 +449,48 @@ def _legal_comment(settings: dict[str, Any]) -> str | None:
 
 
 def invoice(who: Principal, transaction_ref: str) -> Pdf:
-    sale = _sale(who, transaction_ref, "sale")
-    if not sale.get("invoice_number"):
+    sale = _sale(who, transaction_ref, SALE)
+    if not sale.invoice_number:
         raise NotFoundError("Cette vente n'a pas de numéro de facture.")
     settings = _settings(who)
-    lines, notes, vat_table, all_normal = _invoice_body(sale["lines"], 1, _used_categories(who, sale["lines"]))
+    lines, notes, vat_table, all_normal = _invoice_body(sale.lines, 1, _used_categories(who, sale.lines))
     view = Invoice(
-        title="Facture", number=str(sale["invoice_number"]), date=text.day(sale["date"]),
+        title="Facture", number=sale.invoice_number, date=text.day(sale.date),
         company=_letterhead(who, settings),
-        client=_party_lines(who.tenant_id, "client", sale.get("client_id")),
-        references=(("Transaction", sale["transaction_ref"]), ("Ticket de caisse", sale.get("receipt_number") or "")),
-        lines=lines, totals=_totals(sale["lines"], sale["total"], 1, all_normal, vat_table, "Total TTC"),
+        client=_party_lines(who.tenant_id, "client", sale.client_id),
+        references=(("Transaction", sale.transaction_ref), ("Ticket de caisse", sale.receipt_number or "")),
+        lines=lines, totals=_totals(sale.lines, sale.total, 1, all_normal, vat_table, "Total TTC"),
         vat_table=vat_table, notes=notes, legal_comment=_legal_comment(settings),
-        payment=f"Réglée le {text.day(sale['date'])} — {text.payment_label(sale.get('payment_method'))} : "
-                f"{text.euros(sale['total'])}",
+        payment=f"Réglée le {text.day(sale.date)} — {text.payment_label(sale.payment_method)} : "
+                f"{text.euros(sale.total)}",
         show_excl_vat=any(line.unit_price_excl_vat != "—" for line in lines),
     )
-    view = replace(view, duplicate=_print_mark(who.tenant_id, "invoice", sale["transaction_ref"], user=who.email,
-                                               number=str(sale["invoice_number"])))
+    view = replace(view, duplicate=_print_mark(who.tenant_id, "invoice", sale.transaction_ref, user=who.email,
+                                               number=sale.invoice_number))
     from chalicelib.documents.invoice import InvoiceRenderer
 
     return Pdf(f"facture-{view.number}.pdf", InvoiceRenderer().render(view))
 
 
 def credit_note(who: Principal, number: str) -> Pdf:
-    note = _sale(who, number, "credit_note")
+    note = _sale(who, number, CREDIT_NOTE)
     settings = _settings(who)
-    lines, notes, vat_table, all_normal = _invoice_body(note["lines"], -1, _used_categories(who, note["lines"]))
+    lines, notes, vat_table, all_normal = _invoice_body(note.lines, -1, _used_categories(who, note.lines))
     refunded = None  # the ticket of the sale refunded (the refund ticket names it)
-    if note.get("original_transaction_ref"):
+    if note.original_transaction_ref:
         try:
-            refunded = sales_repo.get_sale(who.tenant_id, note["original_transaction_ref"]).get("receipt_number")
+            refunded = sales_repo.get_sale(who.tenant_id, note.original_transaction_ref).receipt_number
         except NotFoundError:
             refunded = None
-    references = [("Avoir sur la facture", note.get("invoice_number")),
-                  ("Transaction d'origine", note.get("original_transaction_ref")),
-                  ("Ticket remboursé", refunded), ("Ticket de remboursement", note.get("receipt_number")),
-                  ("Motif", note.get("reason"))]
+    references = [("Avoir sur la facture", note.invoice_number),
+                  ("Transaction d'origine", note.original_transaction_ref),
+                  ("Ticket remboursé", refunded), ("Ticket de remboursement", note.receipt_number),
+                  ("Motif", note.reason)]
     view = Invoice(
-        title="Avoir", number=str(note["credit_note_number"]), date=text.day(note["date"]),
-        company=_letterhead(who, settings), client=_party_lines(who.tenant_id, "client", note.get("client_id")),
+        title="Avoir", number=str(note.credit_note_number), date=text.day(note.date),
+        company=_letterhead(who, settings), client=_party_lines(who.tenant_id, "client", note.client_id),
         references=tuple((label, str(value)) for label, value in references if value),
-        lines=lines, totals=_totals(note["lines"], note["total"], -1, all_normal, vat_table, "Total de l'avoir TTC"),
+        lines=lines, totals=_totals(note.lines, note.total, -1, all_normal, vat_table, "Total de l'avoir TTC"),
         vat_table=vat_table, notes=notes, legal_comment=_legal_comment(settings),
         show_excl_vat=any(line.unit_price_excl_vat != "—" for line in lines),
     )
@@ -560,11 +560,12 @@ def contract(who: Principal, ref: str, legal: str, agreement: bool, withdrawal: 
         mentions += default_legal_mentions(settings)
     if legal in ("own", "both") and settings.get("contract_legal_comment"):
         mentions.append(str(settings["contract_legal_comment"]))
-    goods = tuple(ContractLine(ref=a["ref"], description=str(a.get("description") or ""),
-                               family=families.get(a.get("family_id") or "", ""), weight=text.weight(a.get("weight_g")),
-                               fineness=text.number(a["fineness"], 0) if a.get("fineness") not in (None, "") else "",
-                               price=text.euros(a.get("purchase_price")))
-                  for a in sorted(lot["articles"], key=lambda a: a["ref"]) if a["status"] != "replaced")
+    shown = [Article.from_record(a) for a in lot["articles"]]  # the lot's articles as the caller may see them
+    goods = tuple(ContractLine(ref=a.ref, description=a.description, family=families.get(a.family_id or "", ""),
+                               weight=text.weight(a.weight_g),
+                               fineness=text.number(a.fineness, 0) if a.fineness is not None else "",
+                               price=text.euros(a.purchase_price))
+                  for a in sorted(shown, key=lambda a: a.ref) if a.status != "replaced")
     if lot.get("tmp"):
         rate = Decimal(lot.get("tmp_rate") or get_settings().tmp_rate) * 100
         totals = (("Prix d'achat des biens", text.euros(lot["purchase_price"])),
@@ -704,7 +705,7 @@ def police_sheet(who: Principal, ref: str) -> Pdf:
     who.require("read_register")  # the back office, and an inspector's session
     ref = ref.strip().upper()
     try:
-        live_version = lots_repo.get_lot(who.tenant_id, ref).get("register_version")
+        live_version: int | None = lots_repo.get_lot(who.tenant_id, ref).register_version
     except NotFoundError:  # gone from the database (a closure, or behind the application's back):
         live_version = None  # the register still holds it, and prints it
     versions = sealed_register.lot_versions(who.tenant_id, ref, live_version)
@@ -756,17 +757,16 @@ def article_list(who: Principal, params: dict[str, str]) -> Pdf:
                Column("Poids", 6, "RIGHT"), Column("Titre", 5, "RIGHT"), Column("Prix d'achat", 9, "RIGHT"),
                Column("Prix étiquette", 9, "RIGHT"), Column("Prix de vente", 9, "RIGHT"),
                Column("Date d'achat", 8, "CENTER"), Column("Date de vente", 8, "CENTER"))
-    rows = tuple((a["ref"], str(a.get("description") or ""), text.status_label(a.get("status")),
-                  families.get(a.get("family_id") or "", ""), text.weight(a.get("weight_g")),
-                  text.fineness(a.get("fineness")), text.euros(a.get("purchase_price")),
-                  text.euros(a.get("label_price")), text.euros(a.get("sale_price")), text.day(a.get("purchase_date")),
-                  text.day(a.get("sale_date"))) for a in found)
+    rows = tuple((a.ref, a.description, text.status_label(a.status), families.get(a.family_id or "", ""),
+                  text.weight(a.weight_g), text.fineness(a.fineness), text.euros(a.purchase_price),
+                  text.euros(a.label_price), text.euros(a.sale_price), text.day(a.purchase_date),
+                  text.day(a.sale_date)) for a in found)
 
-    def total(field: str) -> str:
-        return text.euros(sum((Decimal(a[field]) for a in found if a.get(field)), ZERO))
+    def total(amounts: Iterable[Decimal | None]) -> str:
+        return text.euros(sum((amount for amount in amounts if amount is not None), ZERO))
 
-    footer = (f"{len(found)} article(s)", "", "", "", "", "", total("purchase_price"), total("label_price"),
-              total("sale_price"), "", "")
+    footer = (f"{len(found)} article(s)", "", "", "", "", "", total(a.purchase_price for a in found),
+              total(a.label_price for a in found), total(a.sale_price for a in found), "", "")
     section = TableSection(columns=columns, rows=rows, footer=footer)
     return _listing_pdf(who, {"title": "Liste des articles", "sections": (section,),
                               "subtitle": _filters_line(params)}, "ArticleListRenderer", "articles.pdf")
@@ -822,12 +822,12 @@ def articles_summary(who: Principal, params: dict[str, str]) -> Pdf:
 
 def deposit_list(who: Principal, refs: list[str] | None) -> Pdf:
     """The articles on deposit (``deposit_list`` action), per depositary, for signature."""
-    result = actions.execute(who, "deposit_list", refs, {})
-    found = sorted(result["articles"], key=lambda a: a["ref"])
+    result = actions.execute(who, "deposit_list", refs, {})  # the articles as the caller may see them
+    found = sorted((Article.from_record(a) for a in result["articles"]), key=lambda a: a.ref)
     _check_rows(len(found))
-    by_client: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_client: dict[str, list[Article]] = defaultdict(list)
     for article in found:
-        by_client[article.get("client_id") or ""].append(article)
+        by_client[article.client_id or ""].append(article)
     columns = (Column("Réf.", 12), Column("Désignation", 46), Column("Date de dépôt", 12, "CENTER"),
                Column("Prix de dépôt", 12, "RIGHT"))
     sections = []
@@ -836,9 +836,8 @@ def deposit_list(who: Principal, refs: list[str] | None) -> Pdf:
         lines = _party_lines(who.tenant_id, "client", client_id)
         if len(by_client) == 1:
             party = ("Dépositaire :", *lines)
-        rows = tuple((a["ref"], str(a.get("description") or ""), text.day(a.get("deposit_date")),
-                      text.euros(a.get("deposit_price"))) for a in items)
-        amount = sum((Decimal(a["deposit_price"]) for a in items if a.get("deposit_price")), ZERO)
+        rows = tuple((a.ref, a.description, text.day(a.deposit_date), text.euros(a.deposit_price)) for a in items)
+        amount = sum((a.deposit_price for a in items if a.deposit_price is not None), ZERO)
         sections.append(TableSection(columns=columns, rows=rows,
                                      title=None if len(by_client) == 1 else f"Dépositaire : {', '.join(lines)}",
                                      footer=(f"{len(items)} article(s)", "", "", text.euros(fmt(amount)))))

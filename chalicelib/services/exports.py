@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from chalicelib.adapters.repositories import articles as articles_repo
@@ -72,13 +71,6 @@ def _dates(params: dict[str, str | None]) -> tuple[str | None, str | None]:
     return found[0], found[1]
 
 
-def _money(value: Any) -> Decimal:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else ZERO
-    except InvalidOperation:
-        return ZERO
-
-
 def lots_state(who: Principal, params: dict[str, str | None]) -> dict[str, Any]:
     """Per lot: articles by status (and, for the back office, purchase and sale totals)."""
     who.require("export_and_report")
@@ -90,11 +82,11 @@ def lots_state(who: Principal, params: dict[str, str | None]) -> dict[str, Any]:
     per_lot: dict[str, dict[str, Any]] = {ref: {"statuses": defaultdict(int), "purchase": ZERO, "sale": ZERO}
                                           for ref in found}
     for article in articles_repo.all_articles(who.tenant_id):
-        state = per_lot.get(article["lot_ref"])
+        state = per_lot.get(article.lot_ref)
         if state is not None:
-            state["statuses"][article["status"]] += 1
-            state["purchase"] += _money(article.get("purchase_price"))
-            state["sale"] += _money(article.get("sale_price"))
+            state["statuses"][article.status] += 1
+            state["purchase"] += article.purchase_price or ZERO
+            state["sale"] += article.sale_price or ZERO
     items = []
     for ref, lot in found.items():
         state = per_lot[ref]
@@ -113,13 +105,13 @@ def purchases_by_supplier(who: Principal, params: dict[str, str | None]) -> dict
     names = _supplier_names(who)
     totals: dict[str, dict[str, Any]] = {}
     for article in articles_repo.by_date(who.tenant_id, "by_purchase_date", date_from, date_to):
-        supplier = article.get("supplier_id")
-        if not supplier or article["status"] == "retracted":
+        supplier = article.supplier_id
+        if not supplier or article.status == "retracted":
             continue
         row = totals.setdefault(supplier, {"supplier_id": supplier, "name": names.get(supplier, ""),
                                            "articles": 0, "total": ZERO})
         row["articles"] += 1
-        row["total"] += _money(article.get("purchase_price"))
+        row["total"] += article.purchase_price or ZERO
     items = sorted(totals.values(), key=lambda r: r["name"])
     return {"items": [{**r, "total": fmt(r["total"])} for r in items],
             "total": fmt(sum((r["total"] for r in items), ZERO))}
@@ -131,13 +123,13 @@ def sales_by_client(who: Principal, params: dict[str, str | None]) -> dict[str, 
     names = {p.id: display_name(p.fields) for p in catalog.list_parties(who, "client")}
     totals: dict[str, dict[str, Any]] = {}
     for article in articles_repo.by_date(who.tenant_id, "by_sale_date", date_from, date_to):
-        if article["status"] not in ("sold", "sold_for_melt"):
+        if article.status not in ("sold", "sold_for_melt"):
             continue
-        client = article.get("client_id") or ""
+        client = article.client_id or ""
         row = totals.setdefault(client, {"client_id": client or None, "name": names.get(client, "Client de passage"),
                                          "articles": 0, "total": ZERO})
         row["articles"] += 1
-        row["total"] += _money(article.get("sale_price"))
+        row["total"] += article.sale_price or ZERO
     items = sorted(totals.values(), key=lambda r: r["name"])
     return {"items": [{**r, "total": fmt(r["total"])} for r in items],
             "total": fmt(sum((r["total"] for r in items), ZERO))}

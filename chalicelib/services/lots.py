@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -18,6 +19,8 @@ from chalicelib.auth import Principal
 from chalicelib.config import get_settings
 from chalicelib.domain import csv_import, references, register
 from chalicelib.domain import lots as rules
+from chalicelib.domain.article import Article
+from chalicelib.domain.lot import Lot
 from chalicelib.domain.lots import DraftHeader, DraftLine
 from chalicelib.domain.money import ZERO, fmt
 from chalicelib.domain.parties import missing_police_identity
@@ -89,14 +92,14 @@ def _supplier_identity(tenant_id: str, supplier_id: str) -> dict[str, Any]:
 
 def _load(who: Principal) -> tuple[drafts_repo.Draft, DraftHeader, list[DraftLine]]:
     draft = drafts_repo.get_draft(who.tenant_id, who.user_id)
-    return draft, DraftHeader.from_json(draft.header), [DraftLine.from_json(x) for x in draft.lines]
+    return draft, draft.header, list(draft.lines)
 
 
 def _store(who: Principal, draft: drafts_repo.Draft, header: DraftHeader, lines: list[DraftLine]) -> dict[str, Any]:
     if len(lines) > references.MAX_ARTICLES_PER_LOT:
         raise TooManyArticlesError()
-    draft.header = header.to_json()
-    draft.lines = [line.to_json() for line in lines]
+    draft.header = header
+    draft.lines = list(lines)
     drafts_repo.save_draft(who.tenant_id, who.user_id, draft)
     return _draft_view(header, lines)
 
@@ -220,7 +223,7 @@ def commit(who: Principal, kind: str) -> dict[str, Any]:
 def commit_draft(who: Principal, owner: str, draft: drafts_repo.Draft, kind: str) -> dict[str, Any]:
     """Commit a stored draft: the user's own, or a lot received from another subscriber
     (``owner`` is then ``pending#<id>``, see services/transfers.py)."""
-    header, lines = DraftHeader.from_json(draft.header), [DraftLine.from_json(x) for x in draft.lines]
+    header, lines = draft.header, list(draft.lines)
     tenant = tenant_repo.get_tenant(who.tenant_id)
     families = _families(who.tenant_id)
 
@@ -340,7 +343,7 @@ def _release_claim(who: Principal, owner: str, draft: drafts_repo.Draft, ref: st
         logger.warning("draft claim not released", extra={"tenant_id": who.tenant_id})
 
 
-def _write_commit(who: Principal, owner: str, lot: dict[str, Any], articles: list[dict[str, Any]],
+def _write_commit(who: Principal, owner: str, lot: Lot, articles: list[Article],
                   payload: dict[str, Any], draft_version: int | None) -> None:
     """The lot, its articles, its journal entry and search document, and the draft's removal:
     one unit of work (chalicelib/adapters/unit_of_work.py), all or nothing.
@@ -350,7 +353,7 @@ def _write_commit(who: Principal, owner: str, lot: dict[str, Any], articles: lis
     look at the inventory deletes them.
     """
     unit = unit_of_work.UnitOfWork(who.tenant_id)
-    unit.add(NewLot(lot), JournalEntry("lot_committed", lot["ref"], payload), SearchDocument.of(lot["ref"], articles))
+    unit.add(NewLot(lot), JournalEntry("lot_committed", lot.ref, payload), SearchDocument.of(lot.ref, articles))
     unit.delete_draft(owner, draft_version)
     for article in articles:
         unit.create(article, overwrite=True)  # under the reference the draft reserved
@@ -360,13 +363,8 @@ def _write_commit(who: Principal, owner: str, lot: dict[str, Any], articles: lis
 # ---------------------------------------------------------------- reading
 
 
-def _public_lot(lot: dict[str, Any]) -> dict[str, Any]:
-    view = {k: v for k, v in lot.items() if not k.startswith("_")}
-    if lot.get("tmp") and lot.get("price_incl_tmp") and lot.get("purchase_price"):
-        view["tmp_due"] = fmt(Decimal(lot["price_incl_tmp"]) - Decimal(lot["purchase_price"]))
-    else:
-        view["tmp_due"] = None
-    return view
+def _public_lot(lot: Lot) -> dict[str, Any]:
+    return {**lot.to_record(), "tmp_due": fmt(lot.tmp_due)}
 
 
 def lot_view(who: Principal, ref: str) -> dict[str, Any]:
@@ -383,17 +381,18 @@ def article_view(who: Principal, ref: str) -> dict[str, Any]:
 LOT_FILTERS = ("supplier_id", "kind", "condition", "status", "purchase_from", "purchase_to", "has_traces", "q")
 
 
-def _matches(lot: dict[str, Any], filters: dict[str, str]) -> bool:
+def _matches(lot: Lot, filters: dict[str, str]) -> bool:
+    bought = "" if lot.purchase_date is None else lot.purchase_date.isoformat()  # the filters' dates are ISO text
     for name, wanted in filters.items():
-        if name in ("supplier_id", "kind", "condition", "status") and lot.get(name) != wanted:
+        if name in ("supplier_id", "kind", "condition", "status") and getattr(lot, name) != wanted:
             return False
-        if name == "purchase_from" and lot["purchase_date"] < wanted:
+        if name == "purchase_from" and bought < wanted:
             return False
-        if name == "purchase_to" and lot["purchase_date"] > wanted:
+        if name == "purchase_to" and bought > wanted:
             return False
-        if name == "has_traces" and bool(lot.get("traces")) != (wanted in ("1", "true", "oui")):
+        if name == "has_traces" and bool(lot.traces) != (wanted in ("1", "true", "oui")):
             return False
-        if name == "q" and not lot["ref"].startswith(wanted.strip().upper()):
+        if name == "q" and not lot.ref.startswith(wanted.strip().upper()):
             return False
     return True
 
@@ -408,17 +407,17 @@ def list_lots(who: Principal, filters: dict[str, str]) -> list[dict[str, Any]]:
 def lots_summary(who: Principal, filters: dict[str, str]) -> dict[str, Any]:
     """The Σ of the filtered lots: counts, purchase total, TMP due."""
     who.require("see_purchase_data")
-    lots = [_public_lot(lot) for lot in lots_repo.list_lots(who.tenant_id) if _matches(lot, filters)]
+    lots = [lot for lot in lots_repo.list_lots(who.tenant_id) if _matches(lot, filters)]
 
-    def total(field: str) -> Decimal:
-        return sum((Decimal(lot[field]) for lot in lots if lot.get(field)), ZERO)
+    def total(amounts: Iterable[Decimal | None]) -> Decimal:
+        return sum((amount for amount in amounts if amount is not None), ZERO)
 
     return {
         "count": len(lots),
-        "article_count": sum(int(lot["article_count"]) for lot in lots),
-        "purchase_total": fmt(total("purchase_price")),
-        "price_incl_tmp_total": fmt(total("price_incl_tmp")),
-        "tmp_due": fmt(total("tmp_due")),
+        "article_count": sum(lot.article_count for lot in lots),
+        "purchase_total": fmt(total(lot.purchase_price for lot in lots)),
+        "price_incl_tmp_total": fmt(total(lot.price_incl_tmp for lot in lots)),
+        "tmp_due": fmt(total(lot.tmp_due for lot in lots)),
     }
 
 
@@ -430,7 +429,7 @@ def _require_reason(changed_register: bool, reason: str | None) -> None:
         raise ReasonRequiredError(details={"reason": "Motif obligatoire pour corriger le registre."})
 
 
-def _require_as_registered(who: Principal, lot: dict[str, Any], articles: list[dict[str, Any]],
+def _require_as_registered(who: Principal, lot: Lot, articles: list[Article],
                            families: dict[str, Any]) -> None:
     """A new police-register version starts from what the last one holds: while the live lot
     or its articles differ from it (a change made behind the application's back), a
@@ -439,12 +438,12 @@ def _require_as_registered(who: Principal, lot: dict[str, Any], articles: list[d
     from chalicelib.domain import divergence
     from chalicelib.services import sealed_register
 
-    last = sealed_register.last_version(who.tenant_id, lot["ref"], lot.get("register_version"))
+    last = sealed_register.last_version(who.tenant_id, lot.ref, lot.register_version)
     if last is None:
         return
     purged_articles, purged_lots = jobs_repo.purged_refs(who.tenant_id)
     found = divergence.register_divergences(
-        [(last.rank or 0, last.content)], {lot["ref"]: lot}, {a["ref"]: a for a in articles},
+        [(last.rank or 0, last.content)], {lot.ref: lot.to_record()}, {a.ref: a for a in articles},
         {fid: [f.label, *f.former_labels] for fid, f in families.items()},
         divergence.Purged(frozenset(purged_lots), frozenset(purged_articles)))
     if found:
@@ -455,30 +454,31 @@ def _require_as_registered(who: Principal, lot: dict[str, Any], articles: list[d
 def correct_lot(who: Principal, ref: str, changes: dict[str, Any], reason: str | None) -> dict[str, Any]:
     who.require("correct_lots")
     lot = lots_repo.get_lot(who.tenant_id, ref)
-    if lot["status"] == "retracted":
+    if lot.status == "retracted":
         raise AlreadyRetractedError("Un lot rétracté ne se corrige plus.")
     tenant = tenant_repo.get_tenant(who.tenant_id)
     articles = articles_repo.lot_articles(who.tenant_id, ref)
     families = _families(who.tenant_id)
     values = {k: (fmt(v) if isinstance(v, Decimal) else v.isoformat() if isinstance(v, date) else v)
               for k, v in changes.items()}
-    if lot["kind"] == "consignment":
+    if lot.kind == "consignment":
         values.pop("purchase_price", None)
+    stored = lot.to_record()  # ``values`` are in the stored form too ("12.00", ISO dates)
     register_changes = {k: v for k, v in values.items()
-                        if k in register.LOT_REGISTER_FIELDS and lot.get(k) != v}
+                        if k in register.LOT_REGISTER_FIELDS and stored.get(k) != v}
     _require_reason(bool(register_changes), reason)
 
     if "purchase_date" in register_changes:
         _check_purchase_date(date.fromisoformat(register_changes["purchase_date"]),
                              int(tenant.settings["creation_year"]))
-    new_payment = values.get("payment_method", lot["payment_method"])
+    new_payment = values.get("payment_method", lot.payment_method)
     metal = {fid for fid, f in families.items() if f.metal_2093}
-    if (lot["kind"] == "purchase" and new_payment == "cash"
-            and any(a["family_id"] in metal for a in articles)):
+    if (lot.kind == "purchase" and new_payment == "cash"
+            and any(a.family_id in metal for a in articles)):
         raise CashMetalPurchaseError()
     new_supplier = (_supplier_identity(who.tenant_id, register_changes["supplier_id"])
                     if "supplier_id" in register_changes else None)
-    if new_supplier is not None and any(a["family_id"] in metal for a in articles):
+    if new_supplier is not None and any(a.family_id in metal for a in articles):
         missing = missing_police_identity(new_supplier)
         if missing:  # a metal lot never moves to an unidentified seller
             raise _metal_seller_refusal(missing)
@@ -486,13 +486,13 @@ def correct_lot(who: Principal, ref: str, changes: dict[str, Any], reason: str |
     actor = _actor(who)
     updated, traces = register.apply_changes(lot, values, actor, reason)
     if new_supplier is not None:
-        updated["supplier"] = new_supplier
-    if "purchase_price" in register_changes and lot.get("tmp"):
-        updated["price_incl_tmp"] = fmt(rules.price_incl_tmp(Decimal(updated["purchase_price"]),
-                                                             Decimal(lot["tmp_rate"])))
+        updated = replace(updated, supplier=new_supplier)
+    if ("purchase_price" in register_changes and lot.tmp and updated.purchase_price is not None
+            and lot.tmp_rate is not None):
+        updated = replace(updated, price_incl_tmp=rules.price_incl_tmp(updated.purchase_price, lot.tmp_rate))
     changed_articles = []
     for article in articles:
-        article_changes = {k: updated[k] for k in ("condition", "supplier_id", "purchase_date")
+        article_changes = {k: register_changes[k] for k in ("condition", "supplier_id", "purchase_date")
                            if k in register_changes}
         if article_changes:
             changed, _ = register.apply_changes(article, article_changes, actor, reason)
@@ -500,8 +500,8 @@ def correct_lot(who: Principal, ref: str, changes: dict[str, Any], reason: str |
     journal = None
     if register_changes:
         _require_as_registered(who, lot, articles, families)
-        updated["register_version"] = lot["register_version"] + 1
-        by_ref = {a["ref"]: a for a in articles} | {a["ref"]: a for a in changed_articles}
+        updated = replace(updated, register_version=lot.register_version + 1)
+        by_ref = {a.ref: a for a in articles} | {a.ref: a for a in changed_articles}
         payload = register.register_version(updated, list(by_ref.values()),
                                             {fid: f.label for fid, f in families.items()},
                                             "lot_corrected", actor, reason)
@@ -514,9 +514,9 @@ def correct_lot(who: Principal, ref: str, changes: dict[str, Any], reason: str |
 def correct_article(who: Principal, ref: str, changes: dict[str, Any], reason: str | None) -> dict[str, Any]:
     who.require("correct_lots")
     article = articles_repo.get_article(who.tenant_id, ref)
-    if article["status"] == "retracted":
+    if article.status == "retracted":
         raise AlreadyRetractedError("Un article rétracté ne se corrige plus.")
-    lot = lots_repo.get_lot(who.tenant_id, article["lot_ref"])
+    lot = lots_repo.get_lot(who.tenant_id, article.lot_ref)
     families = _families(who.tenant_id)
     values: dict[str, Any] = {}
     for name, value in changes.items():
@@ -526,20 +526,21 @@ def correct_article(who: Principal, ref: str, changes: dict[str, Any], reason: s
             values[name] = fmt(value)
         else:
             values[name] = value
-    if lot["kind"] == "consignment":
+    if lot.kind == "consignment":
         values.pop("purchase_price", None)
-    if article["status"] == "sold" and "vat_rate" in values and values["vat_rate"] != article.get("vat_rate"):
+    if article.status == "sold" and "vat_rate" in values and values["vat_rate"] != article.vat_rate:
         raise SoldArticleRateError()  # the rate of a sale is on its sealed receipt: Σ and closings follow it
     if values.get("family_id") and values["family_id"] not in families:
         raise ValidationError(details={"family_id": "Famille inconnue."})
+    stored = article.to_record()  # ``values`` are in the stored form too ("12.00", ISO dates)
     register_changes = {k: v for k, v in values.items()
-                        if k in register.ARTICLE_REGISTER_FIELDS and article.get(k) != v}
+                        if k in register.ARTICLE_REGISTER_FIELDS and stored.get(k) != v}
     _require_reason(bool(register_changes), reason)
-    if ("family_id" in register_changes and lot["kind"] == "purchase" and lot["payment_method"] == "cash"
+    if ("family_id" in register_changes and lot.kind == "purchase" and lot.payment_method == "cash"
             and families[register_changes["family_id"]].metal_2093):
         raise CashMetalPurchaseError()
     if "family_id" in register_changes and families[register_changes["family_id"]].metal_2093:
-        missing = missing_police_identity(lot.get("supplier") or {})
+        missing = missing_police_identity(dict(lot.supplier or {}))
         if missing:  # an article becomes metal: the lot's seller must be identified
             raise _metal_seller_refusal(missing)
 
@@ -548,51 +549,50 @@ def correct_article(who: Principal, ref: str, changes: dict[str, Any], reason: s
     if not traces:
         return article_view(who, ref)
     journal = None
-    others: list[dict[str, Any]] | None = None  # the lot's other articles, when read
+    others: list[Article] | None = None  # the lot's other articles, when read
     if register_changes:
-        lot = dict(lot)
-        siblings = articles_repo.lot_articles(who.tenant_id, lot["ref"])
+        siblings = articles_repo.lot_articles(who.tenant_id, lot.ref)
         _require_as_registered(who, lot, siblings, families)
-        lot["register_version"] = lot["register_version"] + 1
-        others = [a for a in siblings if a["ref"] != ref]
+        lot = replace(lot, register_version=lot.register_version + 1)
+        others = [a for a in siblings if a.ref != ref]
         payload = register.register_version(lot, [*others, updated],
                                             {fid: f.label for fid, f in families.items()},
                                             "lot_corrected", actor, reason)
-        journal = JournalEntry("lot_corrected", lot["ref"], payload)
+        journal = JournalEntry("lot_corrected", lot.ref, payload)
     unit = unit_of_work.UnitOfWork(who.tenant_id).change(article, updated)
     if journal is not None:
         unit.save_lot(lot).add(journal)
-    search = _search_after(who, lot["ref"], updated, article, others)
+    search = _search_after(who, lot.ref, updated, article, others)
     if search is not None:
         unit.add(search)
     unit.commit()
     return article_view(who, ref)
 
 
-def _search_after(who: Principal, lot_ref: str, updated: dict[str, Any], before: dict[str, Any],
-                  others: list[dict[str, Any]] | None) -> SearchDocument | None:
+def _search_after(who: Principal, lot_ref: str, updated: Article, before: Article,
+                  others: list[Article] | None) -> SearchDocument | None:
     """The lot's new search document when the article's text changed, else None."""
-    if all(updated.get(f) == before.get(f) for f in ("description", "serial", "comment")):
+    if (updated.description, updated.serial, updated.comment) == (before.description, before.serial, before.comment):
         return None
     if others is None:
-        others = [a for a in articles_repo.lot_articles(who.tenant_id, lot_ref) if a["ref"] != updated["ref"]]
+        others = [a for a in articles_repo.lot_articles(who.tenant_id, lot_ref) if a.ref != updated.ref]
     return SearchDocument.of(lot_ref, [*others, updated])
 
 
-def _save_lot_and_articles(who: Principal, lot: dict[str, Any], articles: list[dict[str, Any]],
-                           before: list[dict[str, Any]], journal: JournalEntry | None) -> None:
+def _save_lot_and_articles(who: Principal, lot: Lot, articles: list[Article],
+                           before: list[Article], journal: JournalEntry | None) -> None:
     """The lot and its articles, one unit of work (chalicelib/adapters/unit_of_work.py):
     all or nothing, even beyond one transaction.
 
     ``before`` is the lot's articles as read: each must still have its status when
     written, and they are what a failure puts back.
     """
-    originals = {a["ref"]: a for a in before}
+    originals = {a.ref: a for a in before}
     unit = unit_of_work.UnitOfWork(who.tenant_id).save_lot(lot)
     if journal is not None:
         unit.add(journal)
     for article in articles:
-        unit.change(originals[article["ref"]], article)
+        unit.change(originals[article.ref], article)
     try:
         unit.commit()
     except TooWideWriteError:  # articles sold over more than ~8 years, each month a Σ bucket to move
@@ -608,11 +608,11 @@ def retract(who: Principal, ref: str, comment: str) -> dict[str, Any]:
     who.require("correct_lots")
     unit_of_work.recover(who.tenant_id)
     lot = lots_repo.get_lot(who.tenant_id, ref)
-    if lot["status"] == "retracted":
+    if lot.status == "retracted":
         raise AlreadyRetractedError()
     articles = articles_repo.lot_articles(who.tenant_id, ref)
-    in_stock = register.STATUS_AFTER_COMMIT[lot["kind"]]
-    elsewhere = sorted(a["ref"] for a in articles if a["status"] != in_stock)
+    in_stock = register.STATUS_AFTER_COMMIT[lot.kind]
+    elsewhere = sorted(a.ref for a in articles if a.status != in_stock)
     if elsewhere:
         raise WrongStatusError(
             "Rétractation impossible : tous les articles du lot doivent être en stock.",

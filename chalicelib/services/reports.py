@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
 from chalicelib.adapters.repositories import sales as sales_repo
 from chalicelib.auth import Principal
 from chalicelib.domain import training as training_rules
+from chalicelib.domain.article import Article
 from chalicelib.domain.csv_export import rows_to_csv
 from chalicelib.domain.money import ZERO, fmt
 from chalicelib.domain.visibility import columns_for, sale_for
@@ -21,7 +21,7 @@ ARTICLE_COLUMNS = ("ref", "lot_ref", "status", "description", "family_id", "weig
                    "purchase_date", "sale_date", "deposit_date", "comment")
 
 
-def articles_csv(who: Principal, articles: list[dict[str, Any]], filters: dict[str, Any] | None = None) -> str:
+def articles_csv(who: Principal, articles: list[Article], filters: dict[str, Any] | None = None) -> str:
     """UTF-8, a header line, ``|`` separated, no text delimiter (the back office only)."""
     who.require("export_and_report")
     shown = [view(who, a) for a in articles]
@@ -48,18 +48,20 @@ def vat_returns(who: Principal, params: dict[str, str]) -> dict[str, Any]:
     date_from, date_to = params.get("from"), params.get("to")
     if any(v and len(v) != 10 for v in (date_from, date_to)):
         raise ValidationError(details={"from": "Date attendue au format AAAA-MM-JJ."})
-    notes = [s for s in sales_repo.list_sales(who.tenant_id) if s.get("kind") == "credit_note"
-             and (not date_from or s["date"] >= date_from) and (not date_to or s["date"] <= date_to)]
+    notes = [(day, s) for s in sales_repo.list_sales(who.tenant_id) if s.is_credit_note
+             for day in [s.date.isoformat() if s.date else ""]
+             if (not date_from or day >= date_from) and (not date_to or day <= date_to)]
     periods: dict[str, dict[str, Any]] = defaultdict(lambda: {"count": 0, "total": ZERO, "vat_to_recover": ZERO,
                                                               "credit_notes": []})
-    for note in sorted(notes, key=lambda n: n["credit_note_number"]):
-        period = periods[note["date"][:7]]
+    for day, note in sorted(notes, key=lambda pair: str(pair[1].credit_note_number)):
+        period = periods[day[:7]]
         period["count"] += 1
-        period["total"] += Decimal(note["total"])
-        period["vat_to_recover"] += Decimal(note["vat_to_recover"])
-        period["credit_notes"].append({k: note[k] for k in ("credit_note_number", "date", "invoice_number",
-                                                            "original_transaction_ref", "total", "vat_to_recover",
-                                                            "reason")})
+        period["total"] += note.total
+        period["vat_to_recover"] += note.vat_to_recover or ZERO
+        period["credit_notes"].append({
+            "credit_note_number": note.credit_note_number, "date": day, "invoice_number": note.invoice_number,
+            "original_transaction_ref": note.original_transaction_ref, "total": fmt(note.total),
+            "vat_to_recover": fmt(note.vat_to_recover), "reason": note.reason})
     return {"periods": [{"period": key, "count": p["count"], "total": fmt(p["total"]),
                          "vat_to_recover": fmt(p["vat_to_recover"]), "credit_notes": p["credit_notes"]}
                         for key, p in sorted(periods.items())]}

@@ -11,6 +11,7 @@ A's delivery mark and does nothing.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from chalicelib.adapters.repositories import transfers as repo
 from chalicelib.auth import Principal
 from chalicelib.domain import transfers as rules
 from chalicelib.domain.entities import Party
+from chalicelib.domain.lots import DraftLine
 from chalicelib.domain.records import OutgoingTransfer
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.observability import count, logger
@@ -138,7 +140,8 @@ def _pending_draft(who: Principal, pending_id: str) -> drafts_repo.Draft:
 def get_pending(who: Principal, pending_id: str) -> dict[str, Any]:
     who.require("receive_transfers")
     draft = _pending_draft(who, pending_id)
-    return rules.pending_view(pending_id, draft.pending or {}, draft.header, draft.lines)
+    return rules.pending_view(pending_id, draft.pending or {}, draft.header.to_json(),
+                              [line.to_json() for line in draft.lines])
 
 
 def finalize(who: Principal, pending_id: str, families: dict[str, str], default_family: str | None,
@@ -148,11 +151,12 @@ def finalize(who: Principal, pending_id: str, families: dict[str, str], default_
     who.require("enter_lots")
     draft = _pending_draft(who, pending_id)
     try:
-        draft.lines = rules.with_families(draft.lines, families, default_family)
+        chosen = rules.with_families([line.to_json() for line in draft.lines], families, default_family)
+        draft.lines = [DraftLine.from_json(line) for line in chosen]
     except rules.FamilyChoiceError as exc:
         raise ValidationError(details=exc.details) from None
     if payment_method is not None:
-        draft.header = {**draft.header, "payment_method": payment_method}
+        draft.header = replace(draft.header, payment_method=payment_method)
     # Not saved here: a refused finalize leaves the pending lot as it was; the commit stores
     # the choices with its reference reservation, once every check has passed.
     kind = str((draft.pending or {})["kind"])

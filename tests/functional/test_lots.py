@@ -623,9 +623,10 @@ def _big_draft(desk: dict[str, Any], count: int) -> None:
 
 
 def _articles_of(tenant_id: str, lot_ref: str) -> list[dict[str, Any]]:
+    """The lot's articles as stored (``"1.00"``, ISO dates)."""
     from chalicelib.adapters.repositories.articles import lot_articles
 
-    return lot_articles(tenant_id, lot_ref)
+    return [a.to_record() for a in lot_articles(tenant_id, lot_ref)]
 
 
 def test_a_999_article_lot_commits_whole(desk: dict[str, Any]) -> None:

@@ -49,7 +49,7 @@ def _reference(tenant_id: str, params: dict[str, str]) -> dict[str, Any]:
     filters = parse_filters(params)
     found = [a for a in repo.all_articles(tenant_id) if search.matches(a, filters, set())]
     if not filters.statuses:
-        found = [a for a in found if a["status"] != "replaced"]
+        found = [a for a in found if a.status != "replaced"]
     return search.summary(found)
 
 
@@ -80,11 +80,11 @@ def _apply(api: Api, tenant_id: str, refs: list[str], client: str,
     name, picked, when, price, rate = step
     stored = repo.get_articles(tenant_id, refs)
     accepting = TRANSITIONS[name][0] if name in TRANSITIONS else {"stock", "sold", "on_deposit", "lost"}
-    chosen = ([refs[i] for i in picked if stored[refs[i]]["status"] in accepting]
-              or [r for r in refs if stored[r]["status"] in accepting][:1] or [refs[i] for i in picked])
+    chosen = ([refs[i] for i in picked if stored[refs[i]].status in accepting]
+              or [r for r in refs if stored[r].status in accepting][:1] or [refs[i] for i in picked])
     if name.startswith("correct_"):
         if name == "correct_condition":
-            lot = stored[chosen[0]]["lot_ref"]
+            lot = stored[chosen[0]].lot_ref
             body = {"condition": "new" if int(price[0]) % 2 else "used", "reason": "Erreur de saisie"}
             return api.patch(f"/api/lots/{lot}", body).status
         body = {"purchase_price": price} if name == "correct_price" else {"vat_rate": rate}

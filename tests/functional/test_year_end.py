@@ -218,6 +218,34 @@ def test_a_closure_deletes_what_left_the_stock_by_the_date_and_empty_lots_and_a_
     assert families == {"Or": "second_hand", "Brocante": "collection_antique"}  # the invoice mention comes back
 
 
+def test_an_article_corrected_while_the_closure_runs_stays_with_its_lot_and_is_found_by_its_new_words(
+        metal: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.adapters.repositories import jobs as jobs_repo
+
+    api = metal["api"]
+    lot = commit_lot(api, family_id=metal["gold"], supplier_id=metal["seller"], prices=["1.00", "2.00"],
+                     purchase_date="2021-01-05")
+    refs = [a["ref"] for a in lot["articles"]]
+    _sell(api, refs, "2021-03-01")
+    real = jobs_repo.delete_articles_and_lots
+
+    def corrected_meanwhile(*args: Any, **kwargs: Any) -> set[str]:
+        # after the backup, before the deletion: the dealer corrects the second article
+        fixed = api.patch(f"/api/articles/{refs[1]}", {"description": "Broche camée", "reason": "Faute de frappe"})
+        assert fixed.status == 200, fixed.body
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jobs_repo, "delete_articles_and_lots", corrected_meanwhile)
+    job = wait_job(api, api.post("/api/closures", {"title": "Exercice 2021", "until": "2021-12-31"}))
+    assert job["status"] == "succeeded", job
+    assert (job["result"]["deleted_articles"], job["result"]["deleted_lots"]) == (1, 0)
+    assert api.get(f"/api/articles/{refs[0]}").status == 404
+    assert api.get(f"/api/lots/{lot['lot']['ref']}").status == 200
+    found = api.get("/api/articles?q=camée").body
+    assert [a["ref"] for a in found["items"]] == [refs[1]]  # its lot's search document: as it is now
+    assert refs[1] not in {a["ref"] for a in api.get("/api/articles?q=article&page_size=500").body["items"]}
+
+
 def test_list_exports_and_reports_are_for_the_back_office_only(metal: dict[str, Any]) -> None:
     api = metal["api"]
     suppliers = api.get("/api/suppliers/export.csv")

@@ -72,12 +72,13 @@ def _books(tenant_id: str) -> dict[str, Any]:
     """Everything an action may change, read straight from the tables."""
     from chalicelib.adapters.aws import ensure_models_bound
     from chalicelib.adapters.models import ArticleModel, CounterModel, JournalModel, LotModel, SaleModel
-    from chalicelib.adapters.repositories.article_items import article_from_item
+    from chalicelib.adapters.repositories.article_items import article_record
     from chalicelib.adapters.repositories.pending import KEY_PREFIX
 
     ensure_models_bound()
     return {
-        "articles": {i.ref: article_from_item(i) for i in ArticleModel.query(tenant_id, consistent_read=True)},
+        # as stored, byte for byte: a write undone must leave nothing different
+        "articles": {i.ref: article_record(i) for i in ArticleModel.query(tenant_id, consistent_read=True)},
         "counters": {i.key: (int(i.value or 0), i.state) for i in CounterModel.query(tenant_id, consistent_read=True)
                      if not i.key.startswith(KEY_PREFIX)},
         "pending": [i.key for i in CounterModel.query(tenant_id, CounterModel.key.startswith(KEY_PREFIX),
@@ -139,7 +140,7 @@ def test_the_vault_down_then_flapping_seals_every_entry_exactly_once_after_bisec
 
     from chalicelib.adapters import vault
     from chalicelib.adapters.aws import client
-    from chalicelib.adapters.repositories import vault as vault_repo
+    from chalicelib.adapters.repositories import sealed_records
     from chalicelib.services import sealing
     from chalicelib.services.sealing import SealingError
 
@@ -196,7 +197,7 @@ def test_the_vault_down_then_flapping_seals_every_entry_exactly_once_after_bisec
     assert [e.rank for e in receipts] == [1, 2, 3]
     assert sorted(e.number for e in receipts) == ["01-00000001", "01-00000002", "01-00000003"]
     journal = {i["seq"]["S"] for i in _journal_images(aws_stack, tenant_id)}
-    assert set(vault_repo.claims(tenant_id, journal)) == journal  # every entry sealed...
+    assert set(sealed_records.claims(tenant_id, journal)) == journal  # every entry sealed...
     assert sorted(e.seq for e in register + receipts) == sorted(journal)  # ...exactly once
     versions = [v for chain in ("police_register", "receipt")
                 for v in _versions(aws_stack, register[0].bucket, f"{tenant_id}/{chain}/")]

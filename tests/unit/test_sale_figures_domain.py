@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib.domain import closings
+from chalicelib.domain.sale import Sale
 from chalicelib.domain.search import summary
 from chalicelib.domain.vat import NEGATIVE_MARGIN, RATES, sale_vat
 
@@ -123,23 +124,26 @@ def test_closings_made_before_high_water_marks_keep_the_tickets_of_their_day() -
 
 
 def test_a_refund_ticket_gives_back_its_lines_per_rate() -> None:
-    line = {"vat_rate": "intermediate", "total": "110.00", "unit_price": "110.00", "total_excl_vat": "100.00",
-            "vat": "10.00"}
-    ticket = closings.ticket_of({"kind": "credit_note", "receipt_number": "01-00000004", "total": "-110.00",
+    line = {"ref": "1003001001", "label": "Bague", "quantity": 1, "vat_rate": "intermediate", "total": "110.00",
+            "unit_price": "110.00", "total_excl_vat": "100.00", "vat_rate_percent": "10.00", "vat": "10.00"}
+    ticket = closings.ticket_of(Sale.from_record({
+        "kind": "credit_note", "transaction_ref": "AV-00001", "receipt_number": "01-00000004", "total": "-110.00",
                                  "at": "2026-03-10T10:00+0100", "running_totals": {"period_total": "0.00"},
-                                 "lines": [line]})
+                                 "lines": [line]}))
     assert ticket is not None
     assert ticket.by_vat_rate == {"intermediate": {"total": D("-110.00"), "total_excl_vat": D("-100.00"),
                                                    "vat": D("-10.00")}}
     assert ticket.by_payment_method == {"refund": D("-110.00")}  # recorded before the method was kept
-    by_card = closings.ticket_of({"kind": "credit_note", "receipt_number": "01-00000004", "total": "-110.00",
+    by_card = closings.ticket_of(Sale.from_record({
+        "kind": "credit_note", "transaction_ref": "AV-00001", "receipt_number": "01-00000004", "total": "-110.00",
                                   "at": "2026-03-10T10:00+0100", "running_totals": {"period_total": "0.00"},
-                                  "lines": [line], "payment_method": "card"})
+                                  "lines": [line], "payment_method": "card"}))
     assert by_card is not None and by_card.by_payment_method == {"card": D("-110.00")}
-    mixed = closings.ticket_of({"kind": "sale", "receipt_number": "01-00000005", "total": "110.00",
+    mixed = closings.ticket_of(Sale.from_record({
+        "kind": "sale", "transaction_ref": "V260310-ABCDEF", "receipt_number": "01-00000005", "total": "110.00",
                                 "at": "2026-03-10T11:00+0100", "receipt": {"running_totals": {"day": "x"}},
                                 "payment_method": "card", "lines": [line],
                                 "payments": [{"method": "cash", "amount": "10.00"},
-                                             {"method": "card", "amount": "100.00"}]})
+                                             {"method": "card", "amount": "100.00"}]}))
     assert mixed is not None
     assert mixed.by_payment_method == {"cash": D("10.00"), "card": D("100.00")}  # a mixed payment

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from chalicelib.domain import search, sigma
 from chalicelib.domain.actions import STATUS_LABELS
+from chalicelib.domain.article import Article
 from chalicelib.domain.vat import RATES
 
 MONEY = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2).map(lambda d: f"{d:.2f}")
@@ -24,6 +25,7 @@ article = st.fixed_dictionaries({
     "vat_rate_before_sale": st.sampled_from([None, *sorted(RATES)]),
     "purchase_price": st.one_of(st.none(), MONEY),
     "sale_price": st.one_of(st.none(), MONEY),
+    "label_price": st.one_of(st.none(), MONEY),
     "sale_date": DAYS,
 })
 
@@ -72,3 +74,15 @@ def test_the_slim_copy_keeps_what_the_summary_reads() -> None:
     slim = {"ref": "1101001001", "lot_ref": "1101001", "status": "sold", **sigma.from_slim(sigma.slim(full))}
     assert "description" not in slim and "traces" not in slim
     assert search.summary([slim]) == search.summary([full])
+
+
+@settings(max_examples=200)
+@given(records=st.lists(article, max_size=12), sort=st.sampled_from(["ref", "-sale_date", "label_price", "-status"]))
+def test_an_article_and_its_stored_form_give_the_same_sums_buckets_and_order(
+        records: list[dict[str, Any]], sort: str) -> None:
+    # whole articles reach the Σ typed, slim copies and closures' snapshots in the stored form
+    typed = [Article.from_record(r) for r in records]
+    assert search.summary(typed) == search.summary(records)
+    assert sigma.deltas((None, a) for a in typed) == sigma.deltas((None, r) for r in records)
+    assert [sigma.bucket_of(a) for a in typed] == [sigma.bucket_of(r) for r in records]
+    assert [a.ref for a in search.sort_articles(typed, sort)] == [r["ref"] for r in search.sort_articles(records, sort)]

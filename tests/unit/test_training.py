@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from chalicelib.domain import seal, training
+from chalicelib.domain.sale import SaleLine
 
 
 def test_a_training_reference_never_looks_like_a_real_sale_or_credit_note() -> None:
@@ -32,7 +34,9 @@ def test_the_marked_receipt_is_numbered_by_its_ticket_in_the_training_chain() ->
     receipt = {"record": "receipt", "ticket_number": "F01-00000003", "transaction_ref": "T261207-ABCDEF",
                "at": "2026-12-07T10:00+0100", "total": "45.00",
                "lines": [{"ref": "1003001001", "unit_price": "45.00"}], "payment": {"method": "cash"}}
-    lines = [{"ref": "1003001001", "condition": "used", "margin_category": "art"}]
+    lines = [SaleLine(ref="1003001001", label="", unit_price=Decimal("45.00"), total=Decimal("45.00"),
+                      total_excl_vat=Decimal("45.00"), vat_rate="normal", vat_rate_percent=Decimal("20.00"),
+                      vat=Decimal("0.00"), condition="used", margin_category="art")]
     content = training.mark(receipt, date="2026-12-07", seller="a@b.fr", client_id=None, lines=lines)
     assert (content["training"], content["mention"]) == (True, "FICTIF — MODE FORMATION")
     assert seal.record_number(seal.TRAINING, 9, content) == "F01-00000003"

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from chalicelib.domain import transfers as rules
+from chalicelib.domain.article import Article
+from chalicelib.domain.sale import SaleLine
 
 
-def _articles(n: int) -> list[dict[str, object]]:
-    return [{"ref": f"0101001{i:03d}", "description": f"Objet {i}", "weight_g": "2.5", "fineness": 750,
-             "serial": f"S{i}", "condition": "used", "deposit_price": "10.00", "vat_rate": "normal"}
+def _articles(n: int) -> list[Article]:
+    return [Article(ref=f"0101001{i:03d}", lot_ref="0101001", status="stock", description=f"Objet {i}",
+                    weight_g=Decimal("2.5"), fineness=750, serial=f"S{i}", condition="used",
+                    deposit_price=Decimal("10.00"), vat_rate="normal")
             for i in range(1, n + 1)]
 
 
@@ -24,7 +28,8 @@ def test_only_a_client_carrying_another_subscribers_reference_gets_a_transfer() 
 
 def test_a_sale_sends_the_price_paid_and_keeps_the_vat_rate() -> None:
     articles = _articles(2)
-    lines = [{"ref": a["ref"], "unit_price": "12.50", "vat_rate": rate}
+    lines = [SaleLine(ref=a.ref, label="", unit_price=Decimal("12.50"), total=Decimal("12.50"),
+                      total_excl_vat=Decimal("12.50"), vat_rate=rate, vat_rate_percent=Decimal("0"), vat=Decimal("0"))
              for a, rate in zip(articles, ("reduced", "unknown"), strict=True)]
     transfer = rules.from_sale("T1", "LB-V", "LB-A", date(2022, 3, 4), "card", articles, lines)
     [(suffix, header, pending_lines)] = rules.pending_lots(transfer, "sup-1")

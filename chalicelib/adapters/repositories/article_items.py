@@ -3,16 +3,20 @@ shares (articles, the unit of work, jobs, pending writes, Σ), so none of them i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.adapters.models import ArticleModel
+from chalicelib.domain.article import Article
 from chalicelib.domain.sigma import slim as slim_copy
 
 _DATA_EXCLUDED = ("ref", "lot_ref", "status")
 
 
-def article_item(tenant_id: str, article: dict[str, Any]) -> ArticleModel:
-    """The stored item of an article record, with every index key that applies."""
+def article_item(tenant_id: str, given: Article | Mapping[str, Any]) -> ArticleModel:
+    """The stored item of an article (or of a stored record kept as read, e.g. a backup's,
+    whose ``data`` must stay byte for byte what it was), with every index key that applies."""
+    article = given.to_record() if isinstance(given, Article) else given
 
     def link(field: str) -> str | None:
         return f"{tenant_id}#{article[field]}" if article.get(field) else None
@@ -31,8 +35,13 @@ def article_item(tenant_id: str, article: dict[str, Any]) -> ArticleModel:
     )
 
 
-def article_from_item(item: ArticleModel) -> dict[str, Any]:
+def article_record(item: ArticleModel) -> dict[str, Any]:
+    """The stored record as it is (backups, and the checks that it is unchanged since)."""
     return {"ref": item.ref, "lot_ref": item.lot_ref, "status": item.status, **(item.data or {})}
+
+
+def article_from_item(item: ArticleModel) -> Article:
+    return Article.from_record(article_record(item))
 
 
 def status_condition(expected: str | None) -> Any:

@@ -10,11 +10,12 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import ArticleModel
 from chalicelib.adapters.repositories.article_items import article_from_item
+from chalicelib.domain.article import Article
 from chalicelib.domain.sigma import from_slim as slim_fields
 from chalicelib.errors import NotFoundError
 
 
-def get_article(tenant_id: str, ref: str) -> dict[str, Any]:
+def get_article(tenant_id: str, ref: str) -> Article:
     ensure_models_bound()
     try:
         return article_from_item(ArticleModel.get(tenant_id, ref, consistent_read=True))
@@ -22,7 +23,7 @@ def get_article(tenant_id: str, ref: str) -> dict[str, Any]:
         raise NotFoundError(f"Article {ref} introuvable.") from None
 
 
-def get_articles(tenant_id: str, refs: Iterable[str]) -> dict[str, dict[str, Any]]:
+def get_articles(tenant_id: str, refs: Iterable[str]) -> dict[str, Article]:
     """Many articles by reference (BatchGetItem, 100 a request); unknown refs are absent."""
     ensure_models_bound()
     keys = [(tenant_id, ref) for ref in dict.fromkeys(refs)]
@@ -32,12 +33,12 @@ def get_articles(tenant_id: str, refs: Iterable[str]) -> dict[str, dict[str, Any
 # ---------------------------------------------------------------- access paths
 
 
-def all_articles(tenant_id: str) -> Iterator[dict[str, Any]]:
+def all_articles(tenant_id: str) -> Iterator[Article]:
     ensure_models_bound()
     return (article_from_item(i) for i in ArticleModel.query(tenant_id))
 
 
-def by_index(index: str, key: str) -> Iterator[dict[str, Any]]:
+def by_index(index: str, key: str) -> Iterator[Article]:
     """Every article under one hash key of a sparse index (``<tenant>#<value>``)."""
     ensure_models_bound()
     return (article_from_item(i) for i in getattr(ArticleModel, index).query(key))
@@ -77,7 +78,8 @@ def slim_articles(tenant_id: str, index: str | None = None, key: str | None = No
     index within ``dates``.
 
     About 200 bytes an article instead of its whole record; one stored before the slim
-    copies existed is read whole instead.
+    copies existed is read whole instead (and yielded as its stored record: plain dicts
+    here, whatever the path).
     """
     ensure_models_bound()
     if index is None:
@@ -97,10 +99,10 @@ def slim_articles(tenant_id: str, index: str | None = None, key: str | None = No
         else:
             yield _from_slim_item(tenant_id, item)
     if whole:
-        yield from get_articles(tenant_id, whole).values()
+        yield from (a.to_record() for a in get_articles(tenant_id, whole).values())
 
 
-def by_date(tenant_id: str, index: str, date_from: str | None, date_to: str | None) -> Iterator[dict[str, Any]]:
+def by_date(tenant_id: str, index: str, date_from: str | None, date_to: str | None) -> Iterator[Article]:
     """Articles whose date (purchase, sale, deposit) falls in the range, from its index."""
     ensure_models_bound()
     attribute = getattr(ArticleModel, {"by_purchase_date": "purchase_key", "by_sale_date": "sale_key",
@@ -110,7 +112,7 @@ def by_date(tenant_id: str, index: str, date_from: str | None, date_to: str | No
     return (article_from_item(i) for i in getattr(ArticleModel, index).query(tenant_id, condition))
 
 
-def lot_articles(tenant_id: str, lot_ref: str) -> list[dict[str, Any]]:
+def lot_articles(tenant_id: str, lot_ref: str) -> list[Article]:
     """Article refs are the lot ref plus three digits: one range query."""
     ensure_models_bound()
     items = ArticleModel.query(tenant_id, ArticleModel.ref.startswith(lot_ref), consistent_read=True)

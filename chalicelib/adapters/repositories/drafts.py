@@ -10,13 +10,15 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import DraftModel
 from chalicelib.adapters.repositories._common import pack, unpack
+from chalicelib.domain.lots import DraftHeader, DraftLine
 from chalicelib.errors import ConcurrentChangeError
 
 
 class Draft:
-    """A stored draft as plain data; ``version`` guards concurrent edits."""
+    """A stored draft: its header and lines (stored as their JSON), the reference reserved by a
+    commit under way; ``version`` guards concurrent edits."""
 
-    def __init__(self, header: dict[str, Any], lines: list[dict[str, Any]], reserved: dict | None,
+    def __init__(self, header: DraftHeader, lines: list[DraftLine], reserved: dict | None,
                  version: int | None, pending: dict[str, Any] | None = None) -> None:
         self.header = header
         self.lines = lines
@@ -30,12 +32,13 @@ def get_draft(tenant_id: str, user_id: str) -> Draft:
     try:
         item = DraftModel.get(tenant_id, user_id, consistent_read=True)
     except DoesNotExist:
-        return Draft({}, [], None, None)
-    return Draft(dict(item.header or {}), unpack(item.lines), item.reserved, item.version, item.pending)
+        return Draft(DraftHeader(), [], None, None)
+    return Draft(DraftHeader.from_json(item.header or {}), [DraftLine.from_json(x) for x in unpack(item.lines)],
+                 item.reserved, item.version, item.pending)
 
 
 def _draft_item(tenant_id: str, user_id: str, draft: Draft) -> DraftModel:
-    item = DraftModel(tenant_id, user_id, header=draft.header, lines=pack(draft.lines),
+    item = DraftModel(tenant_id, user_id, header=draft.header.to_json(), lines=pack([x.to_json() for x in draft.lines]),
                       reserved=draft.reserved, pending=draft.pending, updated_at=datetime.now(UTC))
     if draft.version is not None:
         item.version = draft.version

@@ -23,10 +23,11 @@ from chalicelib.adapters.models import (
     TenantModel,
     UserModel,
 )
-from chalicelib.adapters.repositories.article_items import article_from_item, article_item
+from chalicelib.adapters.repositories.article_items import article_item, article_record
 from chalicelib.adapters.repositories.bulk import batch_delete, query_in_ranges
 from chalicelib.adapters.repositories.search_index import search_item
 from chalicelib.adapters.repositories.sigma import MOVE_PREFIX
+from chalicelib.domain.article import Article
 from chalicelib.errors import NotFoundError
 
 
@@ -119,7 +120,7 @@ def tenant_records(tenant_id: str) -> Iterator[dict[str, Any]]:
     for lot in LotModel.query(tenant_id):
         yield {"type": "lot", "ref": lot.ref, "kind": lot.kind, "data": lot.data}
     for article in query_in_ranges(ArticleModel, tenant_id):  # the big one: ranges read side by side
-        yield {"type": "article", "article": article_from_item(article)}
+        yield {"type": "article", "article": article_record(article)}
     for sale in SaleModel.query(tenant_id):
         yield {"type": "sale", "transaction_ref": sale.transaction_ref, "data": sale.data}
     for search in SearchModel.query(tenant_id):
@@ -200,7 +201,7 @@ def delete_articles_and_lots(tenant_id: str, articles: list[dict[str, Any]], lot
     return kept
 
 
-def save_search_documents(tenant_id: str, remaining: dict[str, list[dict[str, Any]]]) -> None:
+def save_search_documents(tenant_id: str, remaining: dict[str, list[Article]]) -> None:
     """Rewrite the search document of each lot from the articles it still has."""
     ensure_models_bound()
     with SearchModel.batch_write() as batch:

@@ -30,7 +30,6 @@ import secrets
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -39,6 +38,7 @@ from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import ArticleModel, CounterModel
 from chalicelib.adapters.repositories._common import cancellation_codes, chunks, connection, pack, unpack
 from chalicelib.adapters.repositories.article_items import article_item
+from chalicelib.domain.article import Article
 from chalicelib.observability import logger
 
 KEY_PREFIX = "pending#"
@@ -51,7 +51,7 @@ PUT_BACK_ATTEMPTS = 3
 class PendingWrite:
     """One write larger than a transaction, from its record to its last transaction."""
 
-    def __init__(self, tenant_id: str, id_: str, before: dict[str, dict[str, Any] | None]) -> None:
+    def __init__(self, tenant_id: str, id_: str, before: dict[str, Article | None]) -> None:
         self.tenant_id = tenant_id
         self.id = id_
         self.before = before  # ref -> the article as it was, None for one the write creates
@@ -64,7 +64,7 @@ class PendingWrite:
         """An article item a chunk writes: it says which write it belongs to, and how to undo it."""
         item.pending = self.id
         before = self.before.get(item.ref)
-        item.undo = pack(before) if before is not None else None
+        item.undo = pack(before.to_record()) if before is not None else None  # the stored record, as unpacked back
         return item
 
     def settle(self, tx: TransactWrite) -> None:
@@ -81,7 +81,7 @@ class PendingWrite:
         roll_back(self.tenant_id, self.id, list(self.before))
 
 
-def begin(tenant_id: str, before: dict[str, dict[str, Any] | None]) -> PendingWrite:
+def begin(tenant_id: str, before: dict[str, Article | None]) -> PendingWrite:
     """Store the pending record of a chunked write of the articles in ``before``."""
     ensure_models_bound()
     pending = PendingWrite(tenant_id, f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(6)}", before)

@@ -8,27 +8,29 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import SaleModel
+from chalicelib.domain.sale import Sale
 from chalicelib.errors import NotFoundError
 
 
-def get_sale(tenant_id: str, transaction_ref: str) -> dict[str, Any]:
+def get_sale(tenant_id: str, transaction_ref: str) -> Sale:
     ensure_models_bound()
     try:
-        return dict(SaleModel.get(tenant_id, transaction_ref, consistent_read=True).data)
+        return Sale.from_record(SaleModel.get(tenant_id, transaction_ref, consistent_read=True).data)
     except DoesNotExist:
         raise NotFoundError("Vente introuvable.") from None
 
 
-def save_sale(tenant_id: str, sale: dict[str, Any]) -> None:
+def save_sale(tenant_id: str, sale: Sale) -> None:
     ensure_models_bound()
-    SaleModel(tenant_id, sale["transaction_ref"], data=sale).save()
+    SaleModel(tenant_id, sale.transaction_ref, data=sale.to_record()).save()
 
 
-def list_sales(tenant_id: str) -> list[dict[str, Any]]:
+def list_sales(tenant_id: str) -> list[Sale]:
     ensure_models_bound()
-    return [dict(i.data) for i in SaleModel.query(tenant_id)]
+    return [Sale.from_record(i.data) for i in SaleModel.query(tenant_id)]
 
 
-def new_sale_item(tenant_id: str, sale: dict[str, Any]) -> tuple[SaleModel, Any]:
+def new_sale_item(tenant_id: str, sale: Sale) -> tuple[SaleModel, Any]:
     """The item of a new sale or credit note, and the condition that its reference is still free."""
-    return SaleModel(tenant_id, sale["transaction_ref"], data=sale), SaleModel.transaction_ref.does_not_exist()
+    return (SaleModel(tenant_id, sale.transaction_ref, data=sale.to_record()),
+            SaleModel.transaction_ref.does_not_exist())

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import SearchModel
 from chalicelib.adapters.repositories._common import pack, unpack
+from chalicelib.domain.article import Article
 from chalicelib.domain.records import SearchDocument
 
 
@@ -14,7 +13,7 @@ def document_item(tenant_id: str, document: SearchDocument) -> SearchModel:
     return SearchModel(tenant_id, document.lot_ref, words=pack(document.words))
 
 
-def search_item(tenant_id: str, lot_ref: str, articles: list[dict[str, Any]]) -> SearchModel:
+def search_item(tenant_id: str, lot_ref: str, articles: list[Article]) -> SearchModel:
     """The search document of one lot, from its articles (all of them)."""
     return document_item(tenant_id, SearchDocument.of(lot_ref, articles))
 

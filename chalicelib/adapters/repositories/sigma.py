@@ -27,8 +27,9 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.adapters.aws import dynamodb_client, ensure_models_bound
 from chalicelib.adapters.models import ArticleModel, CounterModel
 from chalicelib.adapters.repositories._common import TRANSACTION_ITEMS, cancellation_codes, chunks, connection
-from chalicelib.adapters.repositories.article_items import article_from_item, article_item
+from chalicelib.adapters.repositories.article_items import article_item, article_record
 from chalicelib.domain import sigma
+from chalicelib.domain.article import Article
 from chalicelib.domain.sigma import Figures
 
 KEY_PREFIX = "sigma#"
@@ -80,7 +81,7 @@ def buckets(tenant_id: str, first_month: str | None = None, last_month: str | No
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def rebuild(tenant_id: str, articles: Iterable[Mapping[str, Any]]) -> None:
+def rebuild(tenant_id: str, articles: Iterable[Article]) -> None:
     """The buckets recomputed from these articles (all of the tenant's), then ``sigma-ready``.
 
     For a tenant nobody writes to meanwhile (a restore, a migration): an action
@@ -171,7 +172,7 @@ def _delete_chunk(tenant_id: str, tag: str, chunk: list[dict[str, Any]]) -> set[
             item = current.get(article["ref"])
             if item is None:
                 continue
-            if article_from_item(item) != article:
+            if article_record(item) != article:
                 kept.add(article["ref"])
                 continue
             still.append(article)
@@ -183,7 +184,9 @@ def delete_counted(tenant_id: str, articles: list[dict[str, Any]], tag: str,
                    progress: Callable[[int], None] | None = None, writers: int | None = None) -> set[str]:
     """Delete a closure's articles (as its snapshot has them) and take them out of their buckets.
 
-    Each article goes only if it is still exactly as the snapshot has it: one changed
+    ``articles``: the snapshot's stored records (``article_items.article_record``), not
+    :class:`Article` s: each goes only if it is still exactly as the snapshot has it, byte
+    for byte (an ``Article`` compared with a record is never equal: all would be kept). One changed
     since is kept, and returned. ``writers`` transactions at once; then the moves are
     folded into the buckets (:func:`fold`). ``progress`` gets the articles handled so far.
     """
