@@ -30,7 +30,7 @@ def seed_consultations(tenant_id: str, count: int, days: int, now: datetime | No
     times (each sealed a second later)."""
     from chalicelib.adapters.aws import ensure_models_bound
     from chalicelib.adapters.models import ChainHeadModel, SealedRecordModel
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import sealed_records
 
     ensure_models_bound()
     now = now or datetime.now(UTC)
@@ -45,7 +45,7 @@ def seed_consultations(tenant_id: str, count: int, days: int, now: datetime | No
             summary: dict[str, Any] = {"at": at.isoformat(), "who": "gerant@example.fr", "what": f"lot:26{rank:05d}",
                                        "purpose": "Gestion courante", "inspector": None, "inspector_service": None,
                                        "access": None, "refused": None}
-            batch.save(repo._entry_item(repo.Entry(
+            batch.save(sealed_records._entry_item(sealed_records.Entry(
                 tenant_id, chain, rank, f"seq-{rank:08d}", chain, str(rank), summary["what"],
                 (at + timedelta(seconds=1)).isoformat(), sha, previous, "vault", f"{tenant_id}/{chain}/{rank}",
                 "v1", "COMPLIANCE", (at + timedelta(days=3653)).isoformat(), summary)))
@@ -57,11 +57,11 @@ def seed_consultations(tenant_id: str, count: int, days: int, now: datetime | No
 
 def _before(who: Any, filters: dict[str, date], page: int, size: int) -> tuple[list[Any], int]:
     """The list as it was: the whole index, reversed, filtered, then the page cut."""
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import sealed_records
     from chalicelib.domain import audit
     from chalicelib.services.compliance import item_view
 
-    entries = repo.chain_entries(who.tenant_id, "consultation")
+    entries = sealed_records.chain_entries(who.tenant_id, "consultation")
     found = [item_view(e) for e in reversed(entries)
              if audit.read_in_period((e.summary or {}).get("at") or e.sealed_at, filters.get("from"),
                                      filters.get("to"))]

@@ -25,9 +25,9 @@ def _now() -> datetime:
 def _put_journal(tenant_id: str, kind: str, subject: str, content: dict[str, Any]) -> str:
     # Lazy: the journal's models load with the first event, not when a service importing
     # this module loads (`import app` stays within its budget: bench import_time).
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import journal
 
-    return repo.put_journal(tenant_id, kind, subject, content)
+    return journal.put_journal(tenant_id, kind, subject, content)
 
 
 def record_event(tenant_id: str, kind: str, *, user: str | None,

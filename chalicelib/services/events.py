@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.adapters.repositories import vault as repo
-from chalicelib.adapters.repositories.vault import Entry
+from chalicelib.adapters.repositories import sealed_records
+from chalicelib.adapters.repositories.sealed_records import Entry
 from chalicelib.auth import Principal
 from chalicelib.domain import audit, seal
 from chalicelib.errors import ValidationError
@@ -47,7 +47,7 @@ def events(who: Principal, raw: dict[str, str | None]) -> list[dict[str, Any]]:
     filters, problems = audit.event_filters(raw)
     if problems:
         raise ValidationError(details=problems)
-    entries = repo.chain_entries(who.tenant_id, seal.EVENT)
+    entries = sealed_records.chain_entries(who.tenant_id, seal.EVENT)
     return [_view(e) for e in sorted(entries, key=lambda e: e.rank, reverse=True) if _kept(e, filters)]
 
 

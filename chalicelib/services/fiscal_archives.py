@@ -35,8 +35,8 @@ from typing import Any
 from chalicelib.adapters import files, vault
 from chalicelib.adapters.repositories import fiscal_archives as repo
 from chalicelib.adapters.repositories import jobs as jobs_repo
-from chalicelib.adapters.repositories import vault as vault_repo
-from chalicelib.adapters.repositories.vault import Entry
+from chalicelib.adapters.repositories import sealed_records
+from chalicelib.adapters.repositories.sealed_records import Entry
 from chalicelib.auth import Principal
 from chalicelib.config import get_settings
 from chalicelib.domain import closings, fiscal_archive, retention, seal
@@ -92,7 +92,7 @@ def _closed(tenant_id: str, period: Period, markers: dict[str, Any] | None = Non
     if not period.over(_today()):
         return False
     return not any(fiscal_archive.in_period(period, seal.RECEIPT, e.sealed_at, e.summary)
-                   for e in vault_repo.chain_entries(tenant_id, seal.RECEIPT))
+                   for e in sealed_records.chain_entries(tenant_id, seal.RECEIPT))
 
 
 # ---------------------------------------------------------------- starting
@@ -137,7 +137,7 @@ def _start(tenant_id: str, period: Period, user: str | None, user_id: str | None
 
 def _first_sealed_day(tenant_id: str) -> date | None:
     """The day (Paris) of the tenant's first sealed record, any chain (one read per chain)."""
-    firsts = [e.sealed_at for chain in seal.CHAINS if (e := vault_repo.get_entry(tenant_id, chain, 1)) is not None]
+    firsts = [e.sealed_at for chain in seal.CHAINS if (e := sealed_records.get_entry(tenant_id, chain, 1)) is not None]
     return date.fromisoformat(fiscal_archive.local_day(min(firsts))) if firsts else None
 
 
@@ -237,11 +237,11 @@ def _sealed(tenant_id: str, archives: list[dict[str, Any]], from_vault: bool) ->
     (the download, the verification); else the index's summary of it (the list: no
     vault read per archive)."""
     seqs = {a["event_seq"]: a for a in archives if a.get("event_seq")}
-    found = vault_repo.claims(tenant_id, seqs) if seqs else {}
+    found = sealed_records.claims(tenant_id, seqs) if seqs else {}
 
     def one(seq: str) -> Sealed:
         archive, claim = seqs[seq], found[seq]
-        entry = vault_repo.get_entry(tenant_id, seal.EVENT, int(claim.rank))
+        entry = sealed_records.get_entry(tenant_id, seal.EVENT, int(claim.rank))
         if entry is None or entry.sha256 != claim.sha256:
             return _sealed_from(archive, int(claim.rank), {}, "sealed_record_missing")
         if not from_vault:
@@ -393,7 +393,7 @@ def _wait_for_closing(tenant_id: str, period: Period, markers: dict[str, Any]) -
         return  # a period without tickets: nothing to wait for
     deadline = time.monotonic() + SEAL_WAIT
     pause = 0.05
-    while not vault_repo.number_entries(tenant_id, seal.CLOSING, _closing_number(period)):
+    while not sealed_records.number_entries(tenant_id, seal.CLOSING, _closing_number(period)):
         if time.monotonic() > deadline:
             raise ClosingNotSealedError()
         time.sleep(pause)
@@ -408,7 +408,7 @@ def _read_one(entry: Entry) -> bytes:
 
 
 def _slice(tenant_id: str, chain: str, period: Period) -> tuple[fiscal_archive.ChainSlice, list[Entry]] | None:
-    entries = sorted(vault_repo.chain_entries(tenant_id, chain), key=lambda e: e.rank)
+    entries = sorted(sealed_records.chain_entries(tenant_id, chain), key=lambda e: e.rank)
     bounds = fiscal_archive.slice_of(e.rank for e in entries
                                      if fiscal_archive.in_period(period, chain, e.sealed_at, e.summary))
     if bounds is None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import time
 
 from chalicelib.adapters import vault
-from chalicelib.adapters.repositories import vault as repo
-from chalicelib.adapters.repositories.vault import Entry, JournalRecord
+from chalicelib.adapters.repositories import journal, sealed_records
+from chalicelib.adapters.repositories.journal import JournalRecord
+from chalicelib.adapters.repositories.sealed_records import Entry
 from chalicelib.domain import seal
 from chalicelib.domain.sealed_register import Version, ordered
 from chalicelib.errors import SealedVersionUnreadableError
@@ -44,9 +45,9 @@ def _unsealed(tenant_id: str, ref: str, after_seq: str | None, known: int, live:
     """Journal entries of versions ``known+1..live`` of the lot (newest read first)."""
     found: list[JournalRecord] = []
     wanted = set(range(known + 1, live + 1))
-    for record in repo.journal_about(tenant_id, ref, POLICE_KINDS, after_seq):
+    for record in journal.journal_about(tenant_id, ref, POLICE_KINDS, after_seq):
         try:
-            number = int(repo.decode_payload(record.payload).get("version") or 0)
+            number = int(journal.decode_payload(record.payload).get("version") or 0)
         except (OSError, EOFError, ValueError, TypeError):
             continue
         if number in wanted:
@@ -65,7 +66,7 @@ def wait_until() -> float:
 def last_version(tenant_id: str, ref: str, live_version: int | None = None) -> Version | None:
     """The lot's latest police-register version: one vault read, unless a newer version is
     still on its way to the vault (then as :func:`lot_versions` finds it)."""
-    entries = sorted(repo.subject_entries(tenant_id, seal.POLICE_REGISTER, ref), key=lambda e: e.rank)
+    entries = sorted(sealed_records.subject_entries(tenant_id, seal.POLICE_REGISTER, ref), key=lambda e: e.rank)
     last = _sealed(entries[-1]) if entries else None
     if live_version is None or live_version <= (last.number if last else 0):
         return last
@@ -81,7 +82,7 @@ def lot_versions(tenant_id: str, ref: str, live_version: int | None = None,
     sealed one are looked for in the journal and waited for until ``deadline``
     (:func:`wait_until` when not given).
     """
-    entries = sorted(repo.subject_entries(tenant_id, seal.POLICE_REGISTER, ref), key=lambda e: e.rank)
+    entries = sorted(sealed_records.subject_entries(tenant_id, seal.POLICE_REGISTER, ref), key=lambda e: e.rank)
     versions = [_sealed(entry) for entry in entries]
     known = max((v.number for v in versions), default=0)
     if live_version is None or live_version <= known:
@@ -89,14 +90,14 @@ def lot_versions(tenant_id: str, ref: str, live_version: int | None = None,
     pending = _unsealed(tenant_id, ref, entries[-1].seq if entries else None, known, live_version)
     deadline = wait_until() if deadline is None else deadline
     while pending:
-        claims = repo.claims(tenant_id, [record.seq for record in pending])
+        claims = sealed_records.claims(tenant_id, [record.seq for record in pending])
         for record in [r for r in pending if r.seq in claims]:
-            entry = repo.get_entry(tenant_id, seal.POLICE_REGISTER, int(claims[record.seq].rank))
+            entry = sealed_records.get_entry(tenant_id, seal.POLICE_REGISTER, int(claims[record.seq].rank))
             if entry is not None:
                 versions.append(_sealed(entry))
                 pending.remove(record)
         if not pending or time.monotonic() >= deadline:
             break
         time.sleep(POLL_EVERY)
-    versions += [Version(repo.decode_payload(record.payload), seal.POLICE_REGISTER) for record in pending]
+    versions += [Version(journal.decode_payload(record.payload), seal.POLICE_REGISTER) for record in pending]
     return ordered(versions)

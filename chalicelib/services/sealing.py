@@ -47,8 +47,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.adapters import vault
-from chalicelib.adapters.repositories import vault as repo
-from chalicelib.adapters.repositories.vault import ChainHead, Contention, Entry, JournalRecord, Pending
+from chalicelib.adapters.repositories import chain_heads, journal, seal_failures, sealed_records
+from chalicelib.adapters.repositories.chain_heads import ChainHead, Contention, Pending
+from chalicelib.adapters.repositories.journal import JournalRecord
+from chalicelib.adapters.repositories.sealed_records import Claim, Entry
 from chalicelib.config import get_settings
 from chalicelib.domain import retention, seal
 from chalicelib.observability import logger
@@ -104,7 +106,7 @@ def _decode(record: JournalRecord) -> _Ready:
     except seal.SealError as exc:
         raise PoisonRecordError(str(exc)) from None
     try:
-        content = repo.decode_payload(record.payload)
+        content = journal.decode_payload(record.payload)
         seal.canonical(content)  # refuses floats and the like now, not halfway
     except (OSError, EOFError, ValueError, UnicodeDecodeError, seal.SealError) as exc:
         raise PoisonRecordError(f"undecodable payload: {type(exc).__name__}: {exc}") from None
@@ -146,38 +148,41 @@ def _retain_until(sealed_at: str) -> datetime:
     return retention.retain_until(datetime.fromisoformat(sealed_at), get_settings().vault_retention_years)
 
 
-# Chains of one stream batch, and PutObjects of one chain, in flight at once against AWS,
-# where each request waits on a round trip (python -m bench sealing: bench/README.md).
+# Chains of one stream batch, and PutObjects of the batch, in flight at once against AWS,
+# where each request waits on a round trip (python -m bench.sealing estimate: bench/README.md).
+# A batch of 100 over 20 tenants waits ~8 round trips one after the other with 32 chains and
+# 64 puts, ~19 with 8 and 8; past that the Lambda's CPU is the limit (~3 ms a record, mostly
+# botocore's own work: 1.42 requests a record), hence the sealer's 1,769 MB (one vCPU).
+# The connection pools follow: S3's 64 (adapters/aws.py), DynamoDB's 50 for 32 chains.
 # Against moto (the local stack, the tests: an endpoint is set) one at a time: threads
 # there only contend for the one interpreter moto runs in.
-PUT_THREADS = 8
+PUT_THREADS = 64
+CHAIN_THREADS = 32
 _pool_guard = threading.Lock()
 _report_guard = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
-
-
-_chains: ThreadPoolExecutor | None = None
+_pools: dict[tuple[str, int], ThreadPoolExecutor] = {}
 
 
 def _side_by_side() -> bool:
     return PUT_THREADS > 1 and not get_settings().aws_endpoint_url
 
 
-def _put_pool() -> ThreadPoolExecutor:
-    global _pool
+def _pool_of(name: str, size: int) -> ThreadPoolExecutor:
+    """The process's pool of ``size`` threads named ``name`` (built at its first use)."""
     with _pool_guard:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=PUT_THREADS, thread_name_prefix="seal-put")
-        return _pool
+        pool = _pools.get((name, size))
+        if pool is None:
+            pool = _pools[(name, size)] = ThreadPoolExecutor(max_workers=size, thread_name_prefix=name)
+        return pool
+
+
+def _put_pool() -> ThreadPoolExecutor:
+    return _pool_of("seal-put", PUT_THREADS)
 
 
 def _chain_pool() -> ThreadPoolExecutor:
     """Apart from the PutObjects' pool: a chain waits on its puts, never on a chain."""
-    global _chains
-    with _pool_guard:
-        if _chains is None:
-            _chains = ThreadPoolExecutor(max_workers=PUT_THREADS, thread_name_prefix="seal-chain")
-        return _chains
+    return _pool_of("seal-chain", CHAIN_THREADS)
 
 
 def _finish(head: ChainHead, known: dict[str, _Ready]) -> list[Entry]:
@@ -186,7 +191,7 @@ def _finish(head: ChainHead, known: dict[str, _Ready]) -> list[Entry]:
     for pending in head.pending:
         ready = known.get(pending.seq)
         if ready is None:  # reserved by an attempt that did not finish: read it back
-            ready = _decode(repo.get_journal(head.tenant_id, pending.seq))
+            ready = _decode(journal.get_journal(head.tenant_id, pending.seq))
         items.append((pending, ready))
     built = seal.seal_many(head.chain, head.sealed + 1, head.sha256,
                            [(p.kind, r.content, p.sealed_at) for p, r in items])
@@ -212,7 +217,7 @@ def _finish(head: ChainHead, known: dict[str, _Ready]) -> list[Entry]:
             bucket=stored.bucket, key=stored.key, version_id=stored.version_id,
             retention_mode=stored.retention_mode or vault.RETENTION_MODE, retain_until=stored.retain_until,
             summary=_summary(head.chain, pending.kind, ready.content)))
-    repo.complete(head, entries)
+    sealed_records.complete(head, entries)
     return entries
 
 
@@ -235,7 +240,7 @@ def _wait_for_others(head: ChainHead) -> ChainHead:
     while head.pending == pending and not _stale(head):
         time.sleep(random.uniform(pause / 2, pause))
         pause = min(pause * 1.5, 0.2)
-        head = repo.get_head(head.tenant_id, head.chain)
+        head = chain_heads.get_head(head.tenant_id, head.chain)
     return head
 
 
@@ -254,12 +259,12 @@ def _chain_lock(tenant_id: str, chain: str) -> threading.Lock:
         return _locks.setdefault((tenant_id, chain), threading.Lock())
 
 
-def _claim_holds(tenant_id: str, seq: str, claim: Any) -> bool:
-    entry = repo.get_entry(tenant_id, claim.chain, int(claim.rank))
+def _claim_holds(tenant_id: str, seq: str, claim: Claim) -> bool:
+    entry = sealed_records.get_entry(tenant_id, claim.chain, claim.rank)
     return entry is not None and entry.seq == seq and entry.sha256 == claim.sha256
 
 
-def _check_claims(tenant_id: str, chain: str, claims: dict[str, Any]) -> None:
+def _check_claims(tenant_id: str, chain: str, claims: dict[str, Claim]) -> None:
     """A redelivered entry is skipped only if its claim leads to the sealed record it
     made; a claim that leads nowhere (a damaged or forged index) must not silence it."""
     for seq, claim in claims.items():
@@ -269,7 +274,7 @@ def _check_claims(tenant_id: str, chain: str, claims: dict[str, Any]) -> None:
 
 
 def _seal_chain(tenant_id: str, chain: str, records: list[_Ready], report: SealReport,
-                read: tuple[ChainHead, dict[str, Any]] | None = None) -> None:
+                read: tuple[ChainHead, dict[str, Claim]] | None = None) -> None:
     """Seal ``records`` (one chain, stream order), finishing any pending rank first.
 
     ``read``: the chain's head and its records' claims as the batch read them (head
@@ -287,8 +292,9 @@ def _seal_chain(tenant_id: str, chain: str, records: list[_Ready], report: SealR
         if first and read is not None:
             head, done = read[0], {seq: claim for seq, claim in read[1].items() if seq in ours}
         else:
-            head = repo.get_head(tenant_id, chain)
-            done = repo.claims(tenant_id, [seq for seq in order if seq not in finished]) | dict.fromkeys(finished)
+            head = chain_heads.get_head(tenant_id, chain)
+            done = sealed_records.claims(tenant_id, [seq for seq in order if seq not in finished])
+            done |= dict.fromkeys(finished)  # type: ignore[arg-type] # sealed by this call: no claim read
         if first:
             _check_claims(tenant_id, chain, done)
             with _report_guard:  # chains may be sealed side by side
@@ -306,13 +312,13 @@ def _seal_chain(tenant_id: str, chain: str, records: list[_Ready], report: SealR
         try:
             reserved_here = not head.pending
             if reserved_here:
-                head = repo.reserve(head, [(seq, known[seq].record.kind) for seq in todo[:repo.MAX_PENDING]],
-                                    _now())
+                head = chain_heads.reserve(
+                    head, [(seq, known[seq].record.kind) for seq in todo[:chain_heads.MAX_PENDING]], _now())
             for entry in _finish(head, known):
                 if entry.seq in ours:
                     report.sealed.append((tenant_id, chain, entry.rank))
                     finished.add(entry.seq)
-            if reserved_here and len(todo) <= repo.MAX_PENDING:
+            if reserved_here and len(todo) <= chain_heads.MAX_PENDING:
                 return  # everything this batch brought is sealed, by this very transaction
         except Contention:
             attempt += 1
@@ -321,20 +327,21 @@ def _seal_chain(tenant_id: str, chain: str, records: list[_Ready], report: SealR
             _backoff(attempt)
 
 
-def _read_batch(groups: dict[tuple[str, str], list[_Ready]]) -> dict[tuple[str, str], tuple[ChainHead, dict[str, Any]]]:
+def _read_batch(groups: dict[tuple[str, str], list[_Ready]]
+                ) -> dict[tuple[str, str], tuple[ChainHead, dict[str, Claim]]]:
     """The heads of a batch's chains, then its entries' claims: two BatchGetItems (100 keys
     each) for the whole batch instead of a GetItem and a BatchGetItem per chain. Empty when
     they cannot be read: each chain then reads its own (and fails on its own)."""
     if not groups:
         return {}
     try:
-        heads = repo.heads_of(groups)
-        claims = repo.claims_of((tenant_id, ready.record.seq) for (tenant_id, _), records in groups.items()
+        heads = chain_heads.heads_of(groups)
+        claims = sealed_records.claims_of((tenant_id, ready.record.seq) for (tenant_id, _), records in groups.items()
                                 for ready in records)
     except Exception:  # noqa: BLE001 - an optimisation only
         logger.warning("could not read the batch's heads and claims at once", exc_info=True)
         return {}
-    by_tenant: dict[str, dict[str, Any]] = {}
+    by_tenant: dict[str, dict[str, Claim]] = {}
     for (tenant_id, seq), claim in claims.items():
         by_tenant.setdefault(tenant_id, {})[seq] = claim
     return {key: (heads[key], by_tenant.get(key[0], {})) for key in groups}
@@ -390,8 +397,8 @@ def _note_failures(failures: list[dict[str, str]]) -> None:
         if failure["tenant_id"] in ("", "?") or failure["seq"] in ("", "?"):
             continue
         try:
-            attempts = repo.record_failure(failure["tenant_id"], failure["seq"], failure["kind"], failure["error"],
-                                           failure.get("poison") == "true", at)
+            attempts = seal_failures.record_failure(failure["tenant_id"], failure["seq"], failure["kind"],
+                                                    failure["error"], failure.get("poison") == "true", at)
         except Exception:  # noqa: BLE001 - the batch raises anyway; this is only the note of it
             logger.exception("could not record a sealing failure", extra=failure)
             continue
@@ -437,7 +444,7 @@ def seal_stream_records(stream_records: Iterable[Any]) -> SealReport:
             ignored += 1
             continue
         try:
-            records.append(repo.record_from_image(image))
+            records.append(journal.record_from_image(image))
         except (KeyError, ValueError, TypeError) as exc:
             seq = str(keys.get("seq", {}).get("S", "?")) if isinstance(keys, dict) else "?"
             tenant = str(keys.get("tenant_id", {}).get("S", "?")) if isinstance(keys, dict) else "?"
@@ -457,7 +464,7 @@ def seal_stream_records(stream_records: Iterable[Any]) -> SealReport:
 
 def reseal(tenant_id: str, seq: str) -> SealReport:
     """Seal one journal entry again by hand (after its batch went to the dead-letter queue)."""
-    return seal_journal_records([repo.get_journal(tenant_id, seq)])
+    return seal_journal_records([journal.get_journal(tenant_id, seq)])
 
 
 # ---------------------------------------------------------------- failures: visible, retried
@@ -465,12 +472,13 @@ def reseal(tenant_id: str, seq: str) -> SealReport:
 
 def _sealed(tenant_id: str, seqs: list[str]) -> set[str]:
     """Those of ``seqs`` whose claim leads to the sealed record they made."""
-    return {seq for seq, claim in repo.claims(tenant_id, seqs).items() if _claim_holds(tenant_id, seq, claim)}
+    return {seq for seq, claim in sealed_records.claims(tenant_id, seqs).items()
+            if _claim_holds(tenant_id, seq, claim)}
 
 
-def open_failures(failures: list[repo.Failure]) -> list[repo.Failure]:
+def open_failures(failures: list[seal_failures.Failure]) -> list[seal_failures.Failure]:
     """The failures whose entry is still unsealed (a later delivery may have sealed it)."""
-    by_tenant: dict[str, list[repo.Failure]] = {}
+    by_tenant: dict[str, list[seal_failures.Failure]] = {}
     for failure in failures:
         by_tenant.setdefault(failure.tenant_id, []).append(failure)
     still = []
@@ -480,14 +488,14 @@ def open_failures(failures: list[repo.Failure]) -> list[repo.Failure]:
     return sorted(still, key=lambda f: (f.first_at, f.tenant_id, f.seq))
 
 
-def tenant_status(tenant_id: str) -> list[repo.Failure]:
+def tenant_status(tenant_id: str) -> list[seal_failures.Failure]:
     """What the tenant's verification screen shows: its entries not sealed, and why."""
-    return open_failures(repo.tenant_failures(tenant_id))
+    return open_failures(seal_failures.tenant_failures(tenant_id))
 
 
 def health() -> dict[str, Any]:
     """Counts only (the health check is public): entries not sealed, the oldest failure."""
-    failing = open_failures(repo.all_failures())
+    failing = open_failures(seal_failures.all_failures())
     if not failing:
         return {"status": "ok", "unsealed": 0}
     return {"status": "failing", "unsealed": len(failing), "tenants": len({f.tenant_id for f in failing}),
@@ -501,9 +509,9 @@ def retry_failures() -> dict[str, Any]:
     the same way); the others are sealed again, each failure counted and kept.
     """
     sealed, failed, cleared = 0, 0, 0
-    for failure in repo.all_failures():
+    for failure in seal_failures.all_failures():
         if _sealed(failure.tenant_id, [failure.seq]):
-            repo.clear_failure(failure.tenant_id, failure.seq)
+            seal_failures.clear_failure(failure.tenant_id, failure.seq)
             cleared += 1
             continue
         if failure.poison:
@@ -514,7 +522,7 @@ def retry_failures() -> dict[str, Any]:
         except Exception:  # noqa: BLE001 - noted again by the sealer; the others go on
             failed += 1
             continue
-        repo.clear_failure(failure.tenant_id, failure.seq)
+        seal_failures.clear_failure(failure.tenant_id, failure.seq)
         sealed += 1
     if failed:
         logger.error("journal entries still unsealed", extra={"unsealed": failed})
@@ -530,12 +538,12 @@ def anchor_tenant(tenant_id: str) -> str | None:
     Goes through the journal like every sealed record. Nothing is written when
     the heads are those of the last anchor. Returns the journal seq, if any.
     """
-    heads = [seal.Head(h.chain, h.sealed, h.sha256) for h in repo.list_heads(tenant_id)
+    heads = [seal.Head(h.chain, h.sealed, h.sha256) for h in chain_heads.list_heads(tenant_id)
              if h.chain != seal.CHAIN_HEAD and h.sealed > 0]
     if not heads:
         return None
     content = seal.anchor_content(heads, _now())
-    last = repo.last_entry(tenant_id, seal.CHAIN_HEAD)
+    last = sealed_records.last_entry(tenant_id, seal.CHAIN_HEAD)
     if last is not None:
         stored = vault.read(last.key, last.version_id)
         if stored is not None:
@@ -545,13 +553,13 @@ def anchor_tenant(tenant_id: str) -> str | None:
                 previous = None
             if previous == content["heads"]:
                 return None
-    return repo.put_journal(tenant_id, "chain_head", "heads", content)
+    return journal.put_journal(tenant_id, "chain_head", "heads", content)
 
 
 def anchor_all() -> dict[str, Any]:
     """The daily job: anchor the chain heads of every tenant that has chains."""
     anchored, failed = [], []
-    for tenant_id in repo.tenants_with_chains():
+    for tenant_id in chain_heads.tenants_with_chains():
         try:
             if anchor_tenant(tenant_id) is not None:
                 anchored.append(tenant_id)

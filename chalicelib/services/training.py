@@ -10,8 +10,8 @@ from datetime import date
 from typing import Any
 
 from chalicelib.adapters import vault
+from chalicelib.adapters.repositories import journal, sealed_records
 from chalicelib.adapters.repositories import users as user_repo
-from chalicelib.adapters.repositories import vault as vault_repo
 from chalicelib.auth import Principal, forget_user
 from chalicelib.domain import seal, training
 from chalicelib.errors import NotFoundError
@@ -41,12 +41,12 @@ def receipt_content(tenant_id: str, transaction_ref: str) -> dict[str, Any]:
     ref = transaction_ref.strip().upper()
     if not training.is_training_ref(ref):
         raise NotFoundError("Aucune vente fictive sous cette référence.")
-    for entry in sorted(vault_repo.subject_entries(tenant_id, seal.TRAINING, ref), key=lambda e: e.rank):
+    for entry in sorted(sealed_records.subject_entries(tenant_id, seal.TRAINING, ref), key=lambda e: e.rank):
         stored = vault.read(entry.key, entry.version_id)
         if stored is not None:
             return dict(seal.parse(stored[0])["content"])
-    for record in vault_repo.journal_about(tenant_id, ref, [training.JOURNAL_KIND]):
-        return vault_repo.decode_payload(record.payload)
+    for record in journal.journal_about(tenant_id, ref, [training.JOURNAL_KIND]):
+        return journal.decode_payload(record.payload)
     raise NotFoundError("Aucune vente fictive sous cette référence.")
 
 
@@ -60,7 +60,7 @@ def receipts(who: Principal, filters: dict[str, date]) -> list[dict[str, Any]]:
     from chalicelib.services import compliance
 
     who.require("read_training_receipts")
-    entries = compliance._filtered(vault_repo.chain_entries(who.tenant_id, seal.TRAINING), filters)
+    entries = compliance._filtered(sealed_records.chain_entries(who.tenant_id, seal.TRAINING), filters)
     views = []
     for entry in entries:
         summary = entry.summary or {}

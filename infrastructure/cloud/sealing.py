@@ -119,7 +119,12 @@ def sealer(stage: str) -> dict[str, Any]:
             "DependsOn": ["SealerAccessPolicy"],
             "Properties": {
                 "Timeout": 300,
-                "MemorySize": 512,
+                # One vCPU (Lambda gives CPU in proportion to memory, a whole one at 1,769 MB):
+                # with its requests in flight the sealer is CPU-bound, ~3 ms a record of
+                # botocore's work; at 512 MB (0.29 vCPU) ~75 records/s, here ~200
+                # (python -m bench.sealing estimate, bench/README.md). Billed by GB-s: about
+                # the same cost a record, the batch done 3.5 times sooner.
+                "MemorySize": 1769,
                 "Environment": {"Variables": worker_environment(stage)},
                 "Events": {
                     SEALER_EVENT: {

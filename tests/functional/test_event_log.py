@@ -298,7 +298,7 @@ def test_a_sealing_failure_is_logged_on_its_first_failure_only_and_never_for_the
     from chalice.test import Client
 
     from app import app
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import seal_failures
     from chalicelib.services.sealing import SealingError
     from tests.functional.test_vault import _journal_images, _stream_event
 
@@ -314,10 +314,10 @@ def test_a_sealing_failure_is_logged_on_its_first_failure_only_and_never_for_the
     assert [(e["kind"], e["details"]["seq"], e["details"]["kind"]) for e in new] == [
         ("sealing_failure", poison["seq"]["S"], good["kind"]["S"])]
     assert new[0]["details"]["needs_a_human"] is True and new[0]["label"] == "Échec de scellement"
-    failures = {f.seq: f.attempts for f in repo.tenant_failures(tenant_id)}
+    failures = {f.seq: f.attempts for f in seal_failures.tenant_failures(tenant_id)}
     assert failures == {poison["seq"]["S"]: 2, bad_event["seq"]["S"]: 2}
     for seq in failures:
-        repo.clear_failure(tenant_id, seq)
+        seal_failures.clear_failure(tenant_id, seq)
 
 
 # ---------------------------------------------------------------- the list
@@ -398,9 +398,9 @@ def test_a_page_of_the_log_reads_that_page_and_a_day_asked_stops_before_the_olde
     assert [e["details"]["document"] for e in reply.body["items"][:2]] == ["doc-6", "doc-5"]
     assert counter.calls["Query"] == 1, counter.calls  # the page's ranks, not the whole log
 
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import sealed_records
 
-    monkeypatch.setattr(repo, "NEWEST_PAGE", 2)  # the index read 2 items a Query
+    monkeypatch.setattr(sealed_records, "NEWEST_PAGE", 2)  # the index read 2 items a Query
     later = (date.today() + timedelta(days=3)).isoformat()
     counter = RequestCounter()
     with counter.counting():

@@ -45,10 +45,10 @@ def _periods() -> tuple[str, Any]:
 
 def _sealed_contents(tenant_id: str, chain: str) -> list[dict[str, Any]]:
     from chalicelib.adapters import vault
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import sealed_records
 
     out = []
-    for entry in repo.chain_entries(tenant_id, chain):
+    for entry in sealed_records.chain_entries(tenant_id, chain):
         stored = vault.read(entry.key, entry.version_id)
         assert stored is not None
         out.append(json.loads(stored[0])["content"])

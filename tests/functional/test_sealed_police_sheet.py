@@ -55,9 +55,9 @@ def _book(api: Api) -> str:
 
 
 def _entries(tenant_id: str) -> list[Any]:
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import sealed_records
 
-    return repo.chain_entries(tenant_id, "police_register")
+    return sealed_records.chain_entries(tenant_id, "police_register")
 
 
 def _table(aws_stack: Any, base: str) -> str:

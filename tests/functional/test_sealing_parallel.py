@@ -43,14 +43,14 @@ def as_in_aws(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def _unsealed_inspections(tenant_id: str, count: int, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import journal
     from chalicelib.services import sealing
 
     with monkeypatch.context() as lost:  # the stream's deliveries are lost: nothing sealed yet
         lost.setattr(sealing, "seal_stream_records", lambda records: None)
-        seqs = [repo.put_journal(tenant_id, "inspection", f"insp_{n}", {"record": "inspection", "text": str(n)})
+        seqs = [journal.put_journal(tenant_id, "inspection", f"insp_{n}", {"record": "inspection", "text": str(n)})
                 for n in range(count)]
-    return [repo.get_journal(tenant_id, seq) for seq in seqs]
+    return [journal.get_journal(tenant_id, seq) for seq in seqs]
 
 
 def _verified(api: Api) -> None:
@@ -62,12 +62,12 @@ def _verified(api: Api) -> None:
 def test_a_batch_stored_by_parallel_puts_keeps_its_ranks_in_journal_order(
     tenant: TenantSession, as_in_aws: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import sealed_records
     from chalicelib.services import sealing
 
     journal = _unsealed_inspections(tenant.tenant_id, 24, monkeypatch)
     sealing.seal_journal_records(journal)
-    entries = repo.chain_entries(tenant.tenant_id, "inspection")
+    entries = sealed_records.chain_entries(tenant.tenant_id, "inspection")
     assert [e.rank for e in entries] == list(range(1, 25))
     assert [e.seq for e in entries] == [r.seq for r in journal]
     assert [e.subject for e in entries] == [f"insp_{n}" for n in range(24)]
@@ -79,7 +79,7 @@ def test_a_failed_put_among_parallel_ones_fails_the_batch_and_a_redelivery_compl
     tenant: TenantSession, as_in_aws: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from chalicelib.adapters import vault
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import sealed_records
     from chalicelib.services import sealing
 
     journal = _unsealed_inspections(tenant.tenant_id, 12, monkeypatch)
@@ -93,10 +93,10 @@ def test_a_failed_put_among_parallel_ones_fails_the_batch_and_a_redelivery_compl
     monkeypatch.setattr(vault, "put_sealed", fails_on_rank_5)
     with pytest.raises(sealing.SealingError):
         sealing.seal_journal_records(journal)
-    assert repo.chain_entries(tenant.tenant_id, "inspection") == []  # the index is one transaction
+    assert sealed_records.chain_entries(tenant.tenant_id, "inspection") == []  # the index is one transaction
     monkeypatch.setattr(vault, "put_sealed", working)
     sealing.seal_journal_records(journal)
-    entries = repo.chain_entries(tenant.tenant_id, "inspection")
+    entries = sealed_records.chain_entries(tenant.tenant_id, "inspection")
     assert [(e.rank, e.seq) for e in entries] == [(n + 1, r.seq) for n, r in enumerate(journal)]
     _verified(tenant.api)
 
@@ -104,7 +104,7 @@ def test_a_failed_put_among_parallel_ones_fails_the_batch_and_a_redelivery_compl
 def test_the_chains_of_several_tenants_in_one_batch_are_sealed_side_by_side_each_in_order(
     tenant: TenantSession, as_in_aws: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import sealed_records
     from chalicelib.services import sealing
 
     tenants = [tenant.tenant_id] + [f"{tenant.tenant_id}_side_{n}" for n in range(3)]
@@ -113,7 +113,7 @@ def test_the_chains_of_several_tenants_in_one_batch_are_sealed_side_by_side_each
     report = sealing.seal_journal_records(batch)
     assert sorted(report.sealed) == sorted((t, "inspection", rank) for t in tenants for rank in range(1, 7))
     for tenant_id in tenants:
-        entries = repo.chain_entries(tenant_id, "inspection")
+        entries = sealed_records.chain_entries(tenant_id, "inspection")
         assert [(e.rank, e.seq) for e in entries] == [(n + 1, r.seq) for n, r in enumerate(journals[tenant_id])]
     assert len({name for name in as_in_aws if name.startswith("seal-put")}) > 1
     _verified(tenant.api)

@@ -44,9 +44,9 @@ def _pdf(http: Any, api: Api, path: str) -> bytes:
 
 
 def _entries(tenant_id: str, chain: str) -> list[Any]:
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import sealed_records
 
-    return repo.chain_entries(tenant_id, chain)
+    return sealed_records.chain_entries(tenant_id, chain)
 
 
 def _content(entry: Any) -> dict[str, Any]:

@@ -84,9 +84,9 @@ def _deliver(event: dict[str, Any]) -> Any:
 
 
 def _entries(tenant_id: str, chain: str = "police_register") -> list[Any]:
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import sealed_records
 
-    return repo.chain_entries(tenant_id, chain)
+    return sealed_records.chain_entries(tenant_id, chain)
 
 
 def _object(aws_stack: Any, entry: Any) -> dict[str, Any]:
@@ -243,6 +243,29 @@ def test_the_same_stream_records_delivered_again_seal_nothing_twice(desk: dict[s
     assert len(versions) == 2
 
 
+def test_a_sealed_entrys_claim_comes_back_as_a_plain_record_of_its_rank_and_hash(desk: dict[str, Any]) -> None:
+    """What the sealer checks before sealing an entry again is a plain, frozen record, not
+    a storage item (issue 16: no pynamodb model outside the adapters)."""
+    import dataclasses
+
+    from pynamodb.models import Model
+
+    from chalicelib.adapters.repositories import sealed_records
+
+    tenant_id = desk["tenant"].tenant_id
+    _commit(desk)
+    entry = _entries(tenant_id)[-1]
+    claims = sealed_records.claims(tenant_id, [entry.seq, "20000101T000000.000000#unsealed"])
+    assert list(claims) == [entry.seq]  # an entry never sealed has no claim
+    claim = claims[entry.seq]
+    assert dataclasses.is_dataclass(claim) and not isinstance(claim, Model)
+    assert (claim.tenant_id, claim.seq, claim.chain, claim.rank, claim.sha256) == (
+        tenant_id, entry.seq, "police_register", entry.rank, entry.sha256)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        claim.rank = 1  # type: ignore[misc]
+    assert sealed_records.claims_of([(tenant_id, entry.seq)]) == {(tenant_id, entry.seq): claim}
+
+
 def test_a_vault_failure_makes_the_handler_raise_and_a_redelivery_seals_each_entry_once(
     desk: dict[str, Any], aws_stack: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -330,16 +353,16 @@ def test_concurrent_sealers_of_one_chain_hand_out_gap_free_ranks(
 ) -> None:
     import threading
 
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import journal
     from chalicelib.services import sealing
 
     tenant_id = desk["tenant"].tenant_id
     with monkeypatch.context() as lost:  # the stream's deliveries are lost: nothing sealed yet
         lost.setattr(sealing, "seal_stream_records", lambda records: None)
-        seqs = [repo.put_journal(tenant_id, "inspection", f"insp_{n}", {"record": "inspection", "text": str(n)})
+        seqs = [journal.put_journal(tenant_id, "inspection", f"insp_{n}", {"record": "inspection", "text": str(n)})
                 for n in range(20)]
     assert _entries(tenant_id, "inspection") == []
-    journal = [repo.get_journal(tenant_id, seq) for seq in seqs]
+    journal = [journal.get_journal(tenant_id, seq) for seq in seqs]
     # Without the process's own lock per chain: as sealers in separate Lambda containers.
     monkeypatch.setattr(sealing, "_chain_lock", lambda tenant_id, chain: threading.Lock())
     errors: list[BaseException] = []
@@ -505,12 +528,12 @@ def test_inspections_are_appended_with_their_md5_and_sha256_and_sealed(desk: dic
     # Append-only: no route edits or deletes one, and the table refuses a second write of an id.
     assert desk["api"].put("/api/compliance/inspections", {"text": "x"}).status in (404, 405)
     assert desk["api"].delete("/api/compliance/inspections").status in (404, 405)
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import inspection_reports
 
-    stored = repo.list_inspections(tenant.tenant_id)[0]
-    with pytest.raises(repo.InspectionExistsError):
-        repo.add_inspection(tenant.tenant_id, stored, {"record": "inspection", "text": "réécrit"})
-    assert repo.list_inspections(tenant.tenant_id)[0].text == text
+    stored = inspection_reports.list_inspections(tenant.tenant_id)[0]
+    with pytest.raises(inspection_reports.InspectionExistsError):
+        inspection_reports.add_inspection(tenant.tenant_id, stored, {"record": "inspection", "text": "réécrit"})
+    assert inspection_reports.list_inspections(tenant.tenant_id)[0].text == text
     bad = desk["api"].post("/api/compliance/inspections", {"inspector": "", "email": "pas-un-email", "text": ""})
     assert bad.status == 400
     assert {"inspector", "service", "email", "text"} <= set(bad.body["error"]["details"])

@@ -56,9 +56,9 @@ def _client(aws_stack: Any, service: str) -> Any:
 
 
 def _entries(tenant_id: str, chain: str) -> list[Any]:
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import sealed_records
 
-    return repo.chain_entries(tenant_id, chain)
+    return sealed_records.chain_entries(tenant_id, chain)
 
 
 def _verify(api: Api) -> dict[str, Any]:

@@ -190,7 +190,7 @@ def test_a_customer_return_a_correction_and_a_retraction_leave_no_divergence(sho
 
 def test_a_correction_and_a_return_not_sealed_yet_are_no_divergence_until_sealed_otherwise(
         shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import journal
     from chalicelib.services import sealing
 
     api, tenant_id = shop["api"], shop["tenant_id"]
@@ -203,8 +203,8 @@ def test_a_correction_and_a_return_not_sealed_yet_are_no_divergence_until_sealed
         result = _verify(api)
         assert result["divergences"] == [] and result["ok"] is True
     # then sealed: still none; the sealed versions now say what the tables say
-    late = [r for r in repo.journal_since(tenant_id, None, ["lot_corrected", "sale_return"])]
-    sealing.seal_journal_records([repo.get_journal(tenant_id, seq) for seq, _, _ in late])
+    late = [r for r in journal.journal_since(tenant_id, None, ["lot_corrected", "sale_return"])]
+    sealing.seal_journal_records([journal.get_journal(tenant_id, seq) for seq, _, _ in late])
     result = _verify(api)
     assert result["divergences"] == [] and result["ok"] is True
 
@@ -249,9 +249,9 @@ def test_a_closure_deletes_sold_articles_and_empty_lots_without_a_divergence(
 
 
 def _entries(tenant_id: str, chain: str) -> list[Any]:
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import sealed_records
 
-    return repo.chain_entries(tenant_id, chain)
+    return sealed_records.chain_entries(tenant_id, chain)
 
 
 def test_each_sealed_object_is_locked_until_its_sealing_day_ten_calendar_years_on(
