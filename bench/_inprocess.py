@@ -98,8 +98,10 @@ class RequestCounter:
 
 
 def _bytes(items: list[dict[str, Any]]) -> int:
-    """An item's size as DynamoDB counts it: attribute names plus values (JSON text, close enough)."""
-    return sum(len(json.dumps(item, default=str, separators=(",", ":"))) for item in items)
+    """The items' sizes as DynamoDB counts them: attribute names plus values (JSON text, close
+    enough). One ``json.dumps`` of the list, less its brackets and commas: the same sum as one
+    call per item, which built an encoder each time (0.3 s of a verification's 50,000 items)."""
+    return len(json.dumps(items, default=str, separators=(",", ":"))) - len(items) - 1 if items else 0
 
 
 @contextmanager

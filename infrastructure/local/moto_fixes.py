@@ -68,6 +68,16 @@ benchmarks. Guarded by ``tests/functional/test_moto_fixes.py``.
     depend only on the expression's text and are immutable tuples, so they are kept per
     text (the values stay out of it: ``:v0`` placeholders).
 
+13. Cost: moto serializes a version listing's page by walking the model's shapes for every
+    member of every version, then writes the XML through xmltodict: about two thirds of a
+    listing's CPU. The ``<Version>`` and ``<DeleteMarker>`` elements are written directly,
+    in moto's order, escaping and timestamp format; the rest of the page is moto's
+    (``moto_listing.py``). Fix 7's query also no longer deep-copies every item of a page
+    it projects (moto hands it an always-true filter, ``OpDefault``, when there is none),
+    nor measures the rest of the partition after a key condition's run when nothing
+    matched (a prefix no item has: DynamoDB reads only the matching items); fix 10 hands
+    a page only the keys it can reach; fix 11 turns scalar items into JSON directly.
+
 Everything else (errors, their order, ``ReturnValuesOnConditionCheckFailure``)
 behaves as moto's own code.
 """
@@ -85,6 +95,8 @@ from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 import moto
+
+from infrastructure.local import moto_scalars
 
 EXPECTED_MOTO = "5.2.5"
 _applied = False
@@ -206,7 +218,8 @@ def _wire_ready(value: Any) -> bool:
 
 def _fast_attribute_maps(original: Any) -> Any:
     def serialize_map(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
-        if getattr(shape.value, "name", None) == "AttributeValue" and _wire_ready(value):
+        if getattr(shape.value, "name", None) == "AttributeValue" and (moto_scalars.plain(value)
+                                                                      or _wire_ready(value)):
             self._default_serialize(serialized, dict(value), shape, key)
             return
         original(self, serialized, value, shape, key)
@@ -415,12 +428,13 @@ def apply() -> None:
 
     S3Response._bucket_response_post = _enforced_post_policy(  # type: ignore[method-assign]
         S3Response._bucket_response_post)
-    from infrastructure.local import moto_projection, moto_query, moto_scalars, moto_versions
+    from infrastructure.local import moto_listing, moto_projection, moto_query, moto_scalars, moto_versions
 
     moto_query.apply()
     moto_projection.apply()  # 8. top-level projections copy only what they return
     moto_versions.apply()  # 10. version listings copy only the prefix's keys, shallowly
     moto_scalars.apply()  # 11. sizes of scalar items and ISO timestamps, directly
+    moto_listing.apply()  # 13. a version listing's versions written as XML directly
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     DomainDispatcherApplication.get_backend_for_host = _backend_kept_per_host(  # type: ignore[method-assign]

@@ -195,6 +195,7 @@ def _leading_bound(op: str, values: list[Any], ranges: list[Any], forward: bool)
 
 
 def _fast_query(original: Any) -> Any:
+    from moto.dynamodb.comparisons import OpDefault
     from moto.dynamodb.models.dynamo_type import DynamoType, Item
     from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, GlobalSecondaryIndex
 
@@ -269,10 +270,12 @@ def _fast_query(original: Any) -> Any:
                 else:
                     high = bisect.bisect_left(part.keys, start)
             # the first item that can match the key condition on the range key
+            bounded = False
             if range_comparison and range_attr is not None and part.ranges is not None \
                     and (last_range_key_name in (None, range_attr)):
                 bound = _leading_bound(range_comparison.upper(), range_objs, part.ranges, forward)
                 if bound is not None:
+                    bounded = True
                     if forward:
                         low = max(low, bound)
                     else:
@@ -324,11 +327,18 @@ def _fast_query(original: Any) -> Any:
                 result_size += size
                 scanned_count += 1
                 matched_before = True
-            elif matched_before and result_size + _MAX_ITEM_SIZE <= RESULT_SIZE_LIMIT:
+            elif (matched_before or bounded) and result_size + _MAX_ITEM_SIZE <= RESULT_SIZE_LIMIT:
                 # past the matching run (key conditions select one run of the sorted
+                # partition, and with a leading bound it starts at the first candidate:
+                # a prefix no item has ends here, where moto read the rest of the
                 # partition): the items left can neither match nor fill the page
                 break
 
+        # moto's backend hands over an ``OpDefault`` (always true) when the request has no
+        # FilterExpression: that is no filter, so a projection below builds new items and the
+        # deep copy of every item (half a page's cost) is not needed.
+        if isinstance(filter_expression, OpDefault):
+            filter_expression = None
         if not (projection_expressions and filter_expression is None):
             results = copy.deepcopy(results)  # a projection below builds new items anyway
         if index_name:

@@ -7,6 +7,10 @@
   measured here directly, with moto's own rules (UTF-8 bytes of the name and of a
   string, the characters of a number, 1 for a boolean or a null); any other item goes
   moto's way.
+- A DynamoDB answer's items go through ``dynamo_to_dict`` (a recursive walk that tries
+  five types on each value), then fix 4 walks them again to see they are plain JSON: a
+  string, number, boolean or null attribute is turned into its ``{type: value}`` here
+  directly, and an item so made is known to be plain (``_Plain``).
 - The S3 serializer turns every timestamp it writes (each version's ``LastModified`` in
   a version listing) back into a datetime through botocore's dateutil parser, ~0.1 ms
   each: an ISO 8601 string with its offset is read by ``datetime.fromisoformat`` first.
@@ -21,7 +25,9 @@ from typing import Any
 
 
 def _bytes(value: Any) -> int:
-    return len(value if isinstance(value, bytes) else value.encode("utf-8"))
+    if isinstance(value, bytes):
+        return len(value)
+    return len(value) if value.isascii() else len(value.encode("utf-8"))  # ASCII: one byte a character
 
 
 def _scalar_size(original: Any) -> Any:
@@ -30,7 +36,7 @@ def _scalar_size(original: Any) -> Any:
         for name, attribute in self.attrs.items():
             kind, value = attribute.type, attribute.value
             if kind == "S" and isinstance(value, str):
-                total += _bytes(name) + len(value.encode("utf-8"))
+                total += _bytes(name) + _bytes(value)
             elif kind == "N":
                 total += _bytes(name) + len(str(value))
             elif kind in ("BOOL", "NULL") and isinstance(value, bool):
@@ -58,10 +64,53 @@ def _iso_first(original: Any) -> Any:
     return parse_to_aware_datetime
 
 
+_SCALARS = frozenset({"S", "N", "BOOL", "NULL"})
+
+
+class _Plain(dict):  # type: ignore[type-arg]
+    """An item's attributes, each ``{type: str | bool}``: plain JSON (fix 4 passes it as is)."""
+
+
+def _scalar_dicts(original: Any) -> Any:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    def dynamo_to_dict(obj: Any) -> Any:
+        kind = type(obj)
+        if kind is DynamoType:
+            value = obj.value
+            if obj.type in _SCALARS and type(value) in (str, bool):
+                return {obj.type: value}
+            return original(obj)
+        if kind is dict or (isinstance(obj, dict) and not hasattr(obj, "to_json")):
+            converted = {}
+            plain = True
+            for k, v in obj.items():
+                if type(v) is DynamoType and v.type in _SCALARS and type(v.value) in (str, bool):
+                    converted[k] = {v.type: v.value}
+                else:
+                    converted[k] = dynamo_to_dict(v)
+                    plain = False
+            return _Plain(converted) if plain and converted else converted
+        if kind is list:
+            return [dynamo_to_dict(v) for v in obj]
+        return original(obj)
+
+    dynamo_to_dict.moto = original  # type: ignore[attr-defined]
+    return dynamo_to_dict
+
+
+def plain(value: Any) -> bool:
+    """Made of scalar attributes only by :func:`_scalar_dicts` (no need to walk it again)."""
+    return type(value) is _Plain
+
+
 def apply() -> None:
     import moto.core.serialize
+    import moto.dynamodb.responses
     from moto.dynamodb.models.dynamo_type import Item
 
     Item.size = _scalar_size(Item.size)  # type: ignore[method-assign]
     name = "parse_to_aware_datetime"  # botocore's, as moto's serializer imported it
     setattr(moto.core.serialize, name, _iso_first(getattr(moto.core.serialize, name)))
+    # the name DynamoResult calls (moto.dynamodb.responses imported it)
+    moto.dynamodb.responses.dynamo_to_dict = _scalar_dicts(moto.dynamodb.responses.dynamo_to_dict)

@@ -413,6 +413,36 @@ def test_the_partition_query_reads_only_its_partition(aws_stack: Any) -> None:
     assert name not in listed
 
 
+def test_a_prefix_no_item_has_reads_none_of_the_items_after_it(aws_stack: Any) -> None:
+    """``begins_with`` on a prefix sorting before a long run of other items: the partition
+    query stops at the first candidate, as DynamoDB reads only matching items (moto measured
+    and compared every item to the end of the partition: the verification's empty chains)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    ddb = boto3.client("dynamodb", endpoint_url=aws_stack.endpoint, region_name=aws_stack.region)
+    name = f"query-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                {"AttributeName": "sk", "KeyType": "RANGE"}])
+    for n in range(0, 200, 25):
+        ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {
+            "pk": {"S": "p"}, "sk": {"S": f"police#{m:04d}"}}}} for m in range(n, n + 25)]})
+    compared = []
+    original = DynamoType.compare
+    DynamoType.compare = lambda self, *args: compared.append(1) or original(self, *args)  # type: ignore
+    try:
+        pages = [ddb.query(TableName=name, KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
+                           ExpressionAttributeValues={":p": {"S": "p"}, ":s": {"S": prefix}})
+                 for prefix in ("chain#", "police#01", "zzz#")]
+    finally:
+        DynamoType.compare = original  # type: ignore[method-assign]
+        ddb.delete_table(TableName=name)
+    assert [p["Count"] for p in pages] == [0, 100, 0] and not any("LastEvaluatedKey" in p for p in pages)
+    assert len(compared) <= 3 + 100, len(compared)  # moto's way: 200 + 200 + 0
+
+
 def test_a_projection_returns_exactly_the_attributes_asked_and_leaves_the_item_whole(
         table: tuple[Any, Any, str]) -> None:
     """moto_projection.py: top-level attributes copied alone; nested paths as moto does."""
@@ -557,7 +587,7 @@ def _moto_tokens(parser: Any) -> Any:
 
 
 def test_item_sizes_and_serialized_timestamps_are_moto_s_own() -> None:
-    """Fix 11 (moto_scalars.py): the same sizes and timestamps as moto's long way."""
+    """Fix 11 (moto_scalars.py): the same sizes, items as dicts and timestamps as moto's long way."""
     import random
 
     import moto.core.serialize
@@ -574,8 +604,76 @@ def test_item_sizes_and_serialized_timestamps_are_moto_s_own() -> None:
         attrs = {f"n{i}é"[: rng.randint(1, 4)] + str(i): rng.choice(values) for i in range(rng.randint(1, 8))}
         item = Item(hash_key=None, range_key=None, attrs=attrs)
         assert Item.size(item) == Item.size.moto(item), attrs  # type: ignore[attr-defined]
+    import moto.dynamodb.responses
+
+    to_dict = moto.dynamodb.responses.dynamo_to_dict
+    for _ in range(300):
+        attrs = {f"a{i}": rng.choice(values) for i in range(rng.randint(0, 6))}
+        item = Item(hash_key=None, range_key=None, attrs=attrs)
+        result = {"Items": [item.attrs], "Count": 1, "LastEvaluatedKey": dict(item.attrs)}
+        assert to_dict(result) == to_dict.moto(result), attrs  # type: ignore[attr-defined]
     parse = moto.core.serialize.parse_to_aware_datetime
     for value in ("2026-12-07T11:20:00.000Z", "2026-12-07T11:20:00+02:00", "2026-12-07T11:20:00", "2026-12-07",
                   "1700000000", "Mon, 07 Dec 2026 11:20:00 GMT"):
         assert parse(value) == parse.moto(value), value  # type: ignore[attr-defined]
         assert parse(value).utcoffset() == parse.moto(value).utcoffset()  # type: ignore[attr-defined]
+
+
+# -- 13. version listings written directly (infrastructure/local/moto_listing.py) -------------
+
+_listing_key = st.text(alphabet="ab &<>\"'é/.0", min_size=1, max_size=6)
+_listing_step = st.one_of(
+    st.tuples(st.just("put"), st.sampled_from(["p/", "q/"]), _listing_key, st.binary(max_size=3)),
+    st.tuples(st.just("delete"), st.sampled_from(["p/", "q/"]), _listing_key, st.just(b"")))
+
+
+def _listing_bodies(s3: Any, request: dict[str, Any]) -> list[str]:
+    """Every page's raw XML body, following moto's markers."""
+    bodies: list[str] = []
+
+    def keep(response_dict: dict[str, Any], **_: Any) -> None:
+        bodies.append(response_dict["body"].decode("utf-8"))
+
+    s3.meta.events.register("before-parse.s3.ListObjectVersions", keep)
+    try:
+        markers: dict[str, str] = {}
+        for _ in range(100):
+            page = s3.list_object_versions(**{**request, **markers})
+            if not page.get("IsTruncated"):
+                return bodies
+            markers = {"KeyMarker": page["NextKeyMarker"], "VersionIdMarker": page.get("NextVersionIdMarker", "")}
+    finally:
+        s3.meta.events.unregister("before-parse.s3.ListObjectVersions", keep)
+    raise AssertionError("pagination does not end")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(_listing_step, min_size=1, max_size=25), page_size=st.integers(1, 6),
+       marker=st.one_of(st.none(), _listing_key))
+def test_a_version_listing_written_directly_is_moto_s_own_xml(aws_stack: Any, steps: list[Any], page_size: int,
+                                                              marker: str | None) -> None:
+    """Byte for byte the body moto's serializer writes, page by page: versions, delete markers,
+    latest flags, escaped keys, empty and odd values, key markers; and the same pages when
+    moto_versions.py hands moto only the keys a page can reach (fix 10)."""
+    from infrastructure.local import moto_listing, moto_versions
+
+    s3 = boto3.client("s3", endpoint_url=aws_stack.endpoint, region_name=aws_stack.region)
+    bucket = f"listing-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": aws_stack.region})
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for kind, prefix, key, body in steps:
+        if kind == "put":
+            s3.put_object(Bucket=bucket, Key=prefix + key, Body=body)
+        else:
+            s3.delete_object(Bucket=bucket, Key=prefix + key)
+    for request in ({"Bucket": bucket, "Prefix": "p/", "MaxKeys": page_size}, {"Bucket": bucket, "MaxKeys": page_size},
+                    {"Bucket": bucket, "Prefix": "p/", "MaxKeys": page_size,
+                     **({"KeyMarker": "p/" + marker} if marker else {})}):
+        served = moto_listing.served
+        direct = _listing_bodies(s3, request)
+        assert moto_listing.served > served, "the direct path was not used"
+        moto_listing.enabled = moto_versions.limited = False
+        try:
+            assert _listing_bodies(s3, request) == direct, request
+        finally:
+            moto_listing.enabled = moto_versions.limited = True

@@ -74,9 +74,9 @@ def _chain(result: dict[str, Any], chain: str) -> dict[str, Any]:
 
 
 def _entries(tenant_id: str, chain: str) -> list[Any]:
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import sealed_records
 
-    return repo.chain_entries(tenant_id, chain)
+    return sealed_records.chain_entries(tenant_id, chain)
 
 
 def _s3(aws_stack: Any) -> Any:
@@ -198,17 +198,19 @@ def test_an_old_index_item_edited_after_a_checkpoint_is_found(books: dict[str, A
 def test_the_lean_reads_give_what_the_models_give(books: dict[str, Any]) -> None:
     """The verification reads index items, lots and articles with only the attributes it
     uses (chalicelib/adapters/repositories/verification.py): the same values, for those."""
-    from chalicelib.adapters.repositories import articles, lots, verification
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import articles, lots, sealed_records, verification
+    from chalicelib.domain.lot import Lot
 
     tenant_id = books["tenant_id"]
-    assert list(verification.articles(tenant_id)) == list(articles.all_articles(tenant_id))
+    assert list(verification.articles(tenant_id)) == [a.to_record() for a in articles.all_articles(tenant_id)]
     assert any(a["status"] == "sold" for a in verification.articles(tenant_id))
-    assert verification.lots(tenant_id) == lots.list_lots(tenant_id)
+    lean_lots = [Lot.from_record(lot) for lot in verification.lots(tenant_id)]  # records with "_version"
+    assert [(lot.to_record(), lot.version) for lot in lean_lots] == [
+        (lot.to_record(), lot.version) for lot in lots.list_lots(tenant_id)]
     fields = ("tenant_id", "chain", "rank", "seq", "number", "sealed_at", "sha256", "prev_sha256", "key",
               "version_id", "retain_until")
     for chain in (POLICE, "receipt"):
-        lean, whole = verification.chain_proofs(tenant_id, chain), repo.chain_entries(tenant_id, chain)
+        lean, whole = verification.chain_proofs(tenant_id, chain), sealed_records.chain_entries(tenant_id, chain)
         assert len(whole) >= 2
         assert [[getattr(e, f) for f in fields] for e in lean] == [[getattr(e, f) for f in fields] for e in whole]
 
@@ -246,3 +248,30 @@ def test_tampering_behind_the_application_after_a_checkpoint_is_caught_by_the_le
     again = _verify(api)
     assert _chain(again, POLICE)["checkpoint"] == "rejected:index" and _chain(again, POLICE)["reread"] == 5
     assert again["ok"] is False and _chain(again, POLICE)["broken"]["rank"] == 1
+
+
+def test_the_version_listing_client_reads_pages_as_botocore_does(aws_stack: Any) -> None:
+    """``aws.listing_client`` reads each version and delete marker in one pass over its
+    elements (chalicelib/adapters/aws.py): the same pages as botocore's own parser."""
+    from chalicelib.adapters import aws
+
+    s3 = boto3.client("s3", endpoint_url=aws_stack.endpoint, region_name=aws_stack.region)
+    bucket = f"listing-{datetime.now(UTC):%H%M%S%f}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": aws_stack.region})
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for key, body in (("p/a & <é>", b"1"), ("p/a & <é>", b"22"), ("p/b", b""), ("p/c", b"333"), ("q/d", b"4")):
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+    s3.delete_object(Bucket=bucket, Key="p/c")
+    lean = aws.listing_client("s3")
+    pages = []
+    for request in ({"Bucket": bucket, "Prefix": "p/"}, {"Bucket": bucket, "MaxKeys": 2},
+                    {"Bucket": bucket, "KeyMarker": "p/b", "MaxKeys": 1}):
+        theirs, mine = s3.list_object_versions(**request), lean.list_object_versions(**request)
+        theirs.pop("ResponseMetadata"), mine.pop("ResponseMetadata")
+        assert mine == theirs, request
+        pages.append(mine)
+    assert any(members for _, members in aws._xml_shapes.values()), "the one-pass path was not used"
+    assert [(v["Key"], v["Size"], v["IsLatest"]) for v in pages[0]["Versions"]] == [
+        ("p/a & <é>", 2, True), ("p/a & <é>", 1, False), ("p/b", 0, True), ("p/c", 3, False)]
+    assert [(m["Key"], m["IsLatest"]) for m in pages[0]["DeleteMarkers"]] == [("p/c", True)]
+    assert all(v["LastModified"].tzinfo for v in pages[0]["Versions"])

@@ -19,9 +19,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from chalicelib.adapters.aws import dynamodb_client, ensure_models_bound
+from chalicelib.adapters.aws import ensure_models_bound, wire_dynamodb_client
 from chalicelib.adapters.models import ArticleModel, LotModel, SealedRecordModel
-from chalicelib.adapters.repositories.vault import Entry
+from chalicelib.adapters.repositories.sealed_records import Entry
 
 # What checking a chain reads of an index item: the hashes and links, where the record is,
 # and what its retention and the in-flight check need.
@@ -33,7 +33,8 @@ LOT = ("ref", "kind", "data", "version")
 def plain_query(model: Any, hash_value: str, attributes: tuple[str, ...], range_prefix: str | None = None,
                 consistent_read: bool = False) -> Iterator[dict[str, Any]]:
     """The items under ``hash_value`` (whose range key starts with ``range_prefix``), in
-    range-key order, with only ``attributes``, as DynamoDB JSON (``{"S": ...}``)."""
+    range-key order, with only ``attributes``, as DynamoDB JSON (``{"S": ...}``): the page's
+    JSON as sent (``aws.wire_dynamodb_client``), not walked attribute by attribute by botocore."""
     ensure_models_bound()
     names = {f"#a{n}": name for n, name in enumerate(attributes)}
     names["#h"] = model._hash_keyname
@@ -47,7 +48,7 @@ def plain_query(model: Any, hash_value: str, attributes: tuple[str, ...], range_
         "ExpressionAttributeNames": names, "ExpressionAttributeValues": values,
         "ProjectionExpression": ", ".join(n for n in names if n.startswith("#a")),
         "ConsistentRead": consistent_read}
-    client = dynamodb_client()
+    client = wire_dynamodb_client()
     while True:
         page = client.query(**request)
         yield from page.get("Items", [])
