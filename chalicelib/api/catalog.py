@@ -11,10 +11,10 @@ from chalicelib.api.doc import Doc, page_of, ref
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import FamilyBody, PartyBody, parse, parse_query
 from chalicelib.auth import principal
-from chalicelib.services import catalog
 
 bp = ApiBlueprint(__name__)
-transfers = lazy_service("transfers")
+# Loaded with the first request that needs them, not at cold start.
+catalog, transfers = lazy_service("catalog"), lazy_service("transfers")
 
 
 @bp.route("/families", methods=["GET"], doc=Doc("List families", page_of(ref("Family")), query="SearchQuery"))

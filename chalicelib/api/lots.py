@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
@@ -21,15 +21,16 @@ from chalicelib.api.schemas import (
     parse_query,
 )
 from chalicelib.auth import principal
-from chalicelib.domain import csv_import
-from chalicelib.domain.lots import DraftLine
 from chalicelib.domain.text import is_whole_number
 from chalicelib.errors import ValidationError
 from chalicelib.observability import count
-from chalicelib.services import lots
+
+if TYPE_CHECKING:
+    from chalicelib.domain.lots import DraftLine
 
 bp = ApiBlueprint(__name__)
-transfers = lazy_service("transfers")
+# Loaded with the first request that needs them, not at cold start (the unit of work's chain).
+lots, transfers = lazy_service("lots"), lazy_service("transfers")
 
 CSV_CONTENT_TYPES = ["text/csv", "text/plain", "application/octet-stream", "application/vnd.ms-excel"]
 DRAFT, LOT, ARTICLE = ref("Draft"), ref("Lot"), ref("Article")
@@ -37,6 +38,8 @@ LINE_NUMBER = {"n": {"type": "string", "pattern": "^[0-9]+$"}}
 
 
 def _line(body: LineBody) -> DraftLine:
+    from chalicelib.domain.lots import DraftLine  # lazy: the lot rules load with the lot service
+
     fields = body.model_dump(exclude={"quantity"})
     return DraftLine(**fields)
 
@@ -99,6 +102,8 @@ def import_csv() -> dict[str, Any]:
 def csv_template() -> Response:
     principal()
     separator = parse_query("TemplateQuery", bp.current_request).separator or ";"
+    from chalicelib.domain import csv_import  # lazy: only the purchase desk's CSV routes need it
+
     return Response(
         body=csv_import.template(separator if len(separator) == 1 else ";"),
         headers={"Content-Type": "text/csv; charset=utf-8",

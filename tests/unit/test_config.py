@@ -53,3 +53,22 @@ def test_importing_the_app_builds_no_aws_client() -> None:
         "assert not aws._clients and not aws._session, 'an AWS client built at import'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_importing_the_app_registers_routes_without_their_services() -> None:
+    """Issue 17, the API's cold start: ``import app`` registers every route, but no service, no
+    unit of work and no audit-trail rule loads until a request needs it (``api/common.lazy_service``)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, app\n"
+        "assert len(app.app.routes) > 80, 'routes not registered at import'\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('chalicelib.services'))\n"
+        "assert not loaded, f'services loaded at cold start: {loaded}'\n"
+        "for name in ('chalicelib.adapters.unit_of_work', 'chalicelib.adapters.repositories',\n"
+        "             'chalicelib.adapters.cognito', 'chalicelib.domain.audit', 'chalicelib.domain.actions',\n"
+        "             'chalicelib.domain.csv_import', 'chalicelib.domain.training'):\n"
+        "    assert name not in sys.modules, f'{name} loaded at cold start'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
