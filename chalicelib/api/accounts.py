@@ -7,9 +7,9 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib.api.common import created, json_body, no_content, page
+from chalicelib.api.common import created, json_body, lazy_service, no_content, page
 from chalicelib.api.doc import BOOLEAN, Doc, obj, page_of, ref
-from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.routing import ApiBlueprint, register_read_patterns
 from chalicelib.api.schemas import (
     CompanyBody,
     LoginBody,
@@ -26,9 +26,10 @@ from chalicelib.api.schemas import (
 from chalicelib.auth import principal
 from chalicelib.config import get_settings
 from chalicelib.observability import count, logger
-from chalicelib.services import accounts
 
 bp = ApiBlueprint(__name__)
+# Loaded with the first request that needs it, not at cold start (Cognito, the audit trail).
+accounts = lazy_service("accounts")
 
 
 @bp.route("/health", public=True, methods=["GET"], doc=Doc("Liveness", ref("Health")))
@@ -118,7 +119,8 @@ def refresh() -> dict[str, Any]:
 @bp.route("/me", methods=["GET"],
           doc=Doc("Who the token is, and the permissions of their profile (the site's menus)", ref("Me")))
 def me() -> dict[str, Any]:
-    return accounts.me(principal())
+    # the routes reading the police register: the site sends the reader's purpose with them (purpose.js)
+    return {**accounts.me(principal()), "register_reads": list(register_read_patterns(bp.current_app))}
 
 
 @bp.route("/me/training", methods=["PUT"], doc=Doc(

@@ -4,8 +4,8 @@
 route's :class:`Doc` from the Chalice route table: its summary, success status and
 media type, the body model, the query model (named: a model of ``queries.py``, the same
 model the view validates its query string with) and the answer's schema. Answers are JSON schemas:
-``ref("Lot")`` names one of the objects of ``openapi_spec.COMPONENTS`` (or a pydantic
-response model of ``responses.py``), ``obj()``/``array()``/``page_of()`` compose them.
+``ref("Lot")`` names one of the pydantic response models (``responses.py``,
+``compliance_responses.py``), ``obj()``/``array()``/``page_of()`` compose them.
 
 Cheap on purpose: a ``Doc`` is a frozen record of dicts and classes built at import,
 nothing is generated before the first request for the document.

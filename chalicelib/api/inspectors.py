@@ -12,6 +12,7 @@ from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import InspectorAccessBody, InspectorLoginBody, parse
 from chalicelib.auth import principal
 from chalicelib.config import get_settings
+from chalicelib.domain.inspector import SERVICES
 
 inspectors = lazy_service("inspectors")
 
@@ -19,11 +20,14 @@ bp = ApiBlueprint(__name__)
 
 # A grant as the manager sees it (services/inspectors.py), for the OpenAPI document.
 ACCESS: dict[str, Any] = {
-    "id": STRING, "inspector": STRING, "service": {"type": "string", "enum": ["police", "gendarmerie", "dgfip",
-                                                                            "dgccrf"]},
+    "id": STRING, "inspector": STRING, "service": {"type": "string", "enum": list(SERVICES)},
     "service_label": STRING, "purpose": STRING, "email": N_STRING, "days": INTEGER, "created_at": STRING,
     "created_by": STRING, "expires_at": STRING, "used_at": N_STRING, "revoked_at": N_STRING,
     "state": {"type": "string", "enum": ["waiting", "used", "expired", "revoked"]}}
+
+# The list of grants, and the services a grant may name (the site's form offers them).
+GRANTS = page_of(obj(ACCESS))
+GRANTS["properties"]["services"] = obj({name: STRING for name in SERVICES}, tuple(SERVICES))
 
 
 def _site_url() -> str:
@@ -56,9 +60,12 @@ def grant_access() -> Response:
 
 
 @bp.route("/inspector-access", methods=["GET"], doc=Doc(
-    "The inspector accesses granted (manager), newest first", page_of(obj(ACCESS)), query="PageQuery"))
+    "The inspector accesses granted (manager), newest first; `services`: the services a grant may name "
+    "(value → French label, the form's choices)",
+    GRANTS, query="PageQuery"))
 def list_accesses() -> dict[str, Any]:
-    return page(bp.current_request, inspectors.list_grants(principal()), lambda item: item)
+    return {**page(bp.current_request, inspectors.list_grants(principal()), lambda item: item),
+            "services": dict(SERVICES)}
 
 
 @bp.route("/inspector-access/{grant_id}", methods=["DELETE"],

@@ -5,9 +5,8 @@ and whether a route needs a token from the route's own ``public`` flag
 (``routing.py``). What each operation takes and answers is written beside the route
 (``@bp.route(..., doc=Doc(...))``, ``api/doc.py``): request bodies and query strings are
 the pydantic models of ``schemas.py`` and ``queries.py`` (their JSON schema), the
-objects answered are ``components.schemas``
-(the pydantic models of ``responses.py`` and ``COMPONENTS`` below), with the error
-format of API.md. A route without documentation is still published, marked
+objects answered are ``components.schemas``, the pydantic models of ``responses.py`` and
+``compliance_responses.py``, with the error format of API.md. A route without documentation is still published, marked
 ``x-undocumented``, and fails ``tests/reliability/test_openapi.py``.
 
 Imported by the first ``GET /api/openapi.json`` only (``openapi.py``): nothing
@@ -23,141 +22,9 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.api import queries, responses, schemas
-from chalicelib.api.doc import (  # the shorthands the table below and COMPONENTS use
-    ANY,
-    BOOLEAN,
-    INTEGER,
-    JSON,
-    MONEY,
-    N_DATE,
-    N_INTEGER,
-    N_MONEY,
-    N_STRING,
-    NO_BODY,
-    PDF,
-    REF,
-    STRING,
-    Doc,
-    array,
-    nullable,
-    obj,
-    ref,
-)
-from chalicelib.domain.actions import STATUS_LABELS
-from chalicelib.domain.audit import EVENT_KINDS, PURPOSE_MAX, PURPOSE_PARAM, ROUTINE_PURPOSE
-from chalicelib.domain.profiles import Profile, permissions
-from chalicelib.domain.transfers import PUBLIC_COMPANY_FIELDS
-
-_PARTY_FIELDS = tuple(schemas.PartyBody.model_fields)
-_COMPANY_TEXT = tuple(name for name in schemas.CompanyBody.model_fields
-                      if name not in ("creation_year", "invoicing", "label_options", "receipt_options",
-                                      "strict_police_register"))
-
-TRACE = obj({"at": STRING, "user": N_STRING, "field": STRING, "old": ANY, "new": ANY, "reason": N_STRING},
-            ("at", "field"))
-
-# The objects the API answers with (API.md "Field names"). Open objects: a field
-# added to a view does not break the document; the fields named are checked.
-COMPONENTS: dict[str, dict[str, Any]] = {
-    "Error": obj({"error": obj({"code": {"type": "string", "pattern": "^[a-z0-9_]+$"}, "message": STRING,
-                                "details": ANY}, ("code", "message"))}, ("error",)),
-    "Me": obj({"id": N_STRING, "email": STRING, "profile": {"type": "string", "enum": [p.value for p in Profile]},
-               "tenant_id": STRING, "company_name": N_STRING,
-               "permissions": array({"type": "string", "enum": list(permissions())}), "training": BOOLEAN,
-               "inspector": nullable(obj({"id": STRING, "name": STRING, "service": STRING, "purpose": STRING}))},
-              ("email", "profile", "tenant_id", "permissions", "training")),
-    "Company": obj({**{name: N_STRING for name in _COMPANY_TEXT}, "creation_year": N_INTEGER,
-                    "invoicing": nullable({"type": "object"}), "label_options": nullable({"type": "object"}),
-                    "receipt_options": nullable({"type": "object"}), "strict_police_register": nullable(BOOLEAN),
-                    "subscriber_ref": N_STRING, "max_users": N_INTEGER}, ("company_name",)),
-    "User": obj({"id": STRING, "email": STRING, "first_name": N_STRING, "last_name": N_STRING,
-                 "profile": {"type": "string", "enum": [p.value for p in Profile]}, "created_at": N_STRING,
-                 "temporary_password": STRING}, ("id", "email", "profile")),
-    "Party": obj({"id": STRING, **{name: N_STRING for name in _PARTY_FIELDS}, "display_name": N_STRING,
-                  "police_register_missing": {"type": "object"}}, ("id",)),
-    "Trace": TRACE,
-    "DraftLine": obj({"n": INTEGER, "description": STRING, "family_id": N_STRING, "weight_g": N_STRING,
-                      "fineness": N_INTEGER, "serial": N_STRING, "comment": N_STRING, "vat_rate": STRING,
-                      "purchase_price": N_MONEY, "reserve_price": N_MONEY, "label_price": N_MONEY},
-                     ("n", "description")),
-    "Draft": obj({"supplier_id": N_STRING, "purchase_date": N_DATE, "purchase_price": N_MONEY,
-                  "price_incl_tmp": N_MONEY, "payment_method": N_STRING, "condition": N_STRING,
-                  "tmp": BOOLEAN, "comment": N_STRING, "lines": array(ref("DraftLine")), "article_count": INTEGER,
-                  "lines_total": N_MONEY, "difference": N_MONEY}, ("lines",)),
-    "Article": obj({"ref": STRING, "lot_ref": STRING, "status": {"type": "string", "enum": sorted(STATUS_LABELS)},
-                    "description": N_STRING, "family_id": N_STRING, "weight_g": N_STRING, "fineness": N_INTEGER,
-                    "serial": N_STRING, "comment": N_STRING, "condition": N_STRING, "vat_rate": N_STRING,
-                    "purchase_price": N_MONEY, "reserve_price": N_MONEY, "deposit_price": N_MONEY,
-                    "label_price": N_MONEY, "sale_price": N_MONEY, "supplier_id": N_STRING, "client_id": N_STRING,
-                    "transaction_ref": N_STRING, "invoice_number": N_STRING, "payment_method": N_STRING,
-                    "purchase_date": N_DATE, "sale_date": N_DATE, "deposit_date": N_DATE,
-                    "traces": array(ref("Trace"))}, ("ref", "lot_ref", "status")),
-    "Lot": obj({"ref": STRING, "kind": {"type": "string", "enum": ["purchase", "consignment"]}, "status": STRING,
-                "supplier_id": N_STRING, "supplier": nullable({"type": "object"}), "purchase_date": N_DATE,
-                "purchase_price": N_MONEY, "tmp": nullable(BOOLEAN), "price_incl_tmp": N_MONEY,
-                "payment_method": N_STRING, "condition": N_STRING, "comment": N_STRING, "article_count": INTEGER,
-                "traces": array(ref("Trace")), "articles": array(ref("Article"))}, ("ref", "kind")),
-    "Commit": obj({"lot": ref("Lot"), "articles": array(ref("Article"))}, ("lot", "articles")),
-    "Scan": obj({"article": ref("Article"), "selection": ref("Selection")}, ("article", "selection")),
-    "ActionResult": obj({"articles": array(ref("Article")),
-                         "sale": obj({"transaction_ref": STRING, "invoice_number": N_STRING,
-                                      "receipt_number": N_STRING, "total": MONEY}, ("transaction_ref",))},
-                        ("articles",)),
-    "SealedRecord": obj({"id": STRING, "kind": STRING, "number": STRING, "sealed_at": STRING, "sha256": STRING,
-                         "prev_sha256": STRING,
-                         "storage": obj({"bucket": STRING, "key": STRING, "version_id": N_STRING,
-                                         "retention_mode": N_STRING, "retain_until": N_STRING})},
-                        ("id", "sha256", "storage")),
-    # The consultation log (arrêté of 15 May 2020, art. 3): a sealed record and who read what, when, why.
-    "Consultation": obj({"id": STRING, "rank": INTEGER, "sealed_at": STRING, "sha256": STRING,
-                         "prev_sha256": STRING, "storage": {"type": "object"}, "at": STRING, "who": STRING,
-                         "what": STRING, "purpose": STRING,
-                         # `what` and `access` in French (chalicelib/domain/audit.py's one table of labels)
-                         "label": STRING, "access_label": STRING,
-                         "inspector": nullable(obj({"name": STRING, "service": N_STRING, "service_label": STRING},
-                                                   ("name",))),
-                         # an inspector's request: a read of the register or another access, refused or not
-                         "access": {"type": "string", "enum": ["register_read", "access"]},
-                         "refused": {"type": "boolean"}},
-                        ("id", "rank", "sha256", "at", "who", "what", "purpose")),
-    # The event log (NF525): a sealed record and the event's kind, time, user and details.
-    "Event": obj({"id": STRING, "rank": INTEGER, "sealed_at": STRING, "sha256": STRING, "prev_sha256": STRING,
-                  "storage": {"type": "object"}, "kind": {"type": "string", "enum": sorted(EVENT_KINDS)},
-                  "label": STRING, "at": STRING, "user": N_STRING, "details": {"type": "object"},
-                  "software_version": N_STRING},
-                 ("id", "rank", "sha256", "kind", "label", "at", "details")),
-    "Verification": obj({"ok": BOOLEAN, "checked": INTEGER, "first_broken": ANY, "chains": array(ANY),
-                         # "incremental" (from each chain's checkpoint) or "full"; records read again
-                         "mode": STRING, "reread": INTEGER,
-                         # live records against their last sealed version (domain/divergence.py)
-                         "divergences": array(obj({"record": STRING, "ref": STRING, "field": STRING,
-                                                   "sealed": ANY, "live": ANY, "chain": STRING,
-                                                   "rank": INTEGER, "article": STRING},
-                                                  ("record", "ref", "field", "sealed", "live"))),
-                         # objects locked short of their sealing day + N calendar years (domain/retention.py)
-                         "retention": array(obj({"chain": STRING, "rank": INTEGER, "number": N_STRING,
-                                                 "reason": STRING, "message": STRING, "mode": N_STRING,
-                                                 "retain_until": N_STRING, "required_until": STRING},
-                                                ("chain", "rank", "reason", "required_until"))),
-                         "retention_years": INTEGER,
-                         # each built fiscal archive's stored files against its sealed archive_built event
-                         "archives": array(obj({"period": STRING, "ok": BOOLEAN, "reason": N_STRING,
-                                                "file": STRING}, ("period", "ok", "reason")))},
-                        ("ok", "checked")),
-    "FiscalArchive": obj({
-        "id": STRING, "period": STRING, "period_label": STRING,
-        "kind": {"type": "string", "enum": ["monthly", "yearly"]},
-        "status": {"type": "string", "enum": ["running", "ready", "failed"]}, "created_at": STRING,
-        "built_at": N_STRING, "automatic": BOOLEAN, "job_id": N_STRING, "files": N_INTEGER,
-        "records": nullable({"type": "object"}), "manifest_sha256": N_STRING, "archive_sha256": N_STRING,
-        "size": N_INTEGER, "event_rank": N_INTEGER, "error": N_STRING},
-        ("id", "period", "kind", "status")),
-    "Report": {"type": "object", "description": "A JSON report (API.md, /api/reports/...)."},
-    "SubscriberCard": obj({"subscriber_ref": STRING, **{name: N_STRING for name in PUBLIC_COMPANY_FIELDS}},
-                          ("subscriber_ref",)),
-}
-
+from chalicelib.api import compliance_responses, queries, responses, routing
+from chalicelib.api.doc import JSON, NO_BODY, PDF, REF, Doc, ref
+from chalicelib.domain.audit import PURPOSE_MAX, PURPOSE_PARAM, ROUTINE_PURPOSE
 
 # ---------------------------------------------------------------- parameters
 
@@ -222,6 +89,7 @@ def _operation(method: str, path: str, public: bool, op: Doc | None, register_re
     if register_read:  # api/routing.py: a read of the police register, logged with its purpose
         parameters.append({"name": PURPOSE_PARAM, "in": "query", "required": False, **PURPOSE})
         out["description"] = (out.get("description", "") + " " + REGISTER_READ_NOTE).strip()
+        out["x-register-read"] = True
     if parameters:
         out["parameters"] = parameters
     if public:
@@ -263,13 +131,14 @@ def document(app: Any) -> dict[str, Any]:
     """The whole document for this Chalice app (built once per app)."""
     docs = _docs(app)
     _, defs = models_json_schema([(model, "validation") for model in _request_models(docs)], ref_template=REF)
-    _, answers = models_json_schema([(model, "serialization") for model in responses.MODELS], ref_template=REF)
+    _, answers = models_json_schema([(model, "serialization")
+                                     for model in responses.MODELS + compliance_responses.MODELS], ref_template=REF)
     paths: dict[str, dict[str, Any]] = {}
     for path, methods in sorted(app.routes.items()):
         for method, entry in sorted(methods.items()):
             public = bool(getattr(entry.view_function, "lotbook_public", False))
             op = docs.get(f"{method} {path}")
-            register_read = bool(getattr(entry.view_function, "lotbook_register_read", False))
+            register_read = routing.reads_register(method, path, entry.view_function)
             paths.setdefault(path, {})[method.lower()] = _operation(method, path, public, op, register_read)
     return {
         "openapi": "3.1.0",
@@ -288,6 +157,6 @@ def document(app: Any) -> dict[str, Any]:
                 "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                 "description": "The Cognito ID token (`id_token` of POST /api/auth/login); the tenant and the "
                                "profile come from its claims."}},
-            "schemas": {**defs.get("$defs", {}), **answers.get("$defs", {}), **COMPONENTS},
+            "schemas": {**defs.get("$defs", {}), **answers.get("$defs", {})},
         },
     }

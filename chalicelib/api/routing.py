@@ -9,6 +9,7 @@ needs the permission the one table names for it (chalicelib/domain/profiles.py).
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -18,8 +19,6 @@ from chalice import Blueprint, Chalice, Response
 from chalicelib.adapters.aws import CONFLICT_CODES, THROTTLING_CODES, error_codes
 from chalicelib.api.doc import Doc
 from chalicelib.auth import Principal, authenticate, reset_principal, set_principal
-from chalicelib.domain import audit as audit_rules
-from chalicelib.domain import training
 from chalicelib.domain.profiles import known, route_permission
 from chalicelib.errors import (
     ConcurrentChangeError,
@@ -74,8 +73,11 @@ def authorize(who: Principal, request: Any, uri_params: dict[str, Any]) -> None:
     if not known(needed):  # e.g. an action that does not exist
         raise NotFoundError()
     who.require(needed)
-    if who.training and not training.write_allowed(method, path):
-        raise TrainingModeError()  # in training mode nothing real changes (chalicelib/domain/training.py)
+    if who.training:
+        from chalicelib.domain import training  # lazy: only training sessions need its rules
+
+        if not training.write_allowed(method, path):
+            raise TrainingModeError()  # in training mode nothing real changes (chalicelib/domain/training.py)
 
 
 # Bodies are read as JSON whatever the client calls them (curl says form data),
@@ -93,6 +95,8 @@ RegisterRead = str | Callable[[dict[str, Any], Any], str | None]
 def request_purpose(request: Any) -> str | None:
     """``?purpose=``: why the dealer's staff read the register (an inspector's grant gives its own);
     400 when it is not one line of readable text."""
+    from chalicelib.domain import audit as audit_rules  # lazy: only reads of the police register need the audit rules
+
     try:
         return audit_rules.clean_purpose((request.query_params or {}).get(audit_rules.PURPOSE_PARAM))
     except audit_rules.PurposeError as error:
@@ -104,6 +108,8 @@ def _read_of(register_read: RegisterRead, request: Any, uri_params: dict[str, An
         return None  # nothing was read
     if callable(register_read):
         return register_read(uri_params, answer)
+    from chalicelib.domain import audit as audit_rules  # lazy: as in request_purpose
+
     return audit_rules.read_subject(register_read, uri_params, request.query_params or {})
 
 
@@ -128,7 +134,8 @@ def log_inspector_request(who: Principal, request: Any, reads_register: bool = F
     and whether the session was refused it."""
     from urllib.parse import urlencode
 
-    from chalicelib.services import audit  # lazy: only an inspector's requests pay for it
+    from chalicelib.domain import audit as audit_rules
+    from chalicelib.services import audit  # lazy: only an inspector's requests pay for them
 
     query = urlencode(request.query_params or {})
     path = (request.context or {}).get("path") or request.path
@@ -137,9 +144,49 @@ def log_inspector_request(who: Principal, request: Any, reads_register: bool = F
 
 
 def _service_logged(request: Any) -> bool:
+    from chalicelib.domain import audit as audit_rules  # lazy: asked for an inspector's requests only
+
     context = request.context or {}
     route = f"{context.get('httpMethod') or request.method} {context.get('resourcePath') or ''}"
     return route in audit_rules.SERVICE_LOGGED_READS
+
+
+def reads_register(method: str, path: str, view: Any) -> bool:
+    """Whether a route of the app reads the police register: declared ``register_read=``, or
+    logged by its service (``domain/audit.SERVICE_LOGGED_READS``: the fiscal archive's download).
+    The one answer for the OpenAPI document (``x-register-read``) and the site (``register_reads``)."""
+    from chalicelib.domain import audit as audit_rules  # lazy: asked when the document or the site's list is built
+
+    return bool(getattr(view, "lotbook_register_read", False)) or f"{method} {path}" in audit_rules.SERVICE_LOGGED_READS
+
+
+def _literal(segment: str) -> str:
+    """A path segment as a regular expression."""
+    return re.sub(r"[.^$*+?()[\]{}|\\]", lambda found: "\\" + found.group(0), segment)
+
+
+@functools.lru_cache(maxsize=4)
+def register_read_patterns(app: Any) -> tuple[str, ...]:
+    """The GET routes reading the register, as regular expressions of the path after ``/api``
+    (also JavaScript's syntax: the site sends ``?purpose=`` with each, ``static-site/js/purpose.js``).
+    A parameter matches no literal segment of a sibling route: ``/lots/draft`` is not ``/lots/{ref}``."""
+    gets = [path.split("/")[2:] for path, methods in app.routes.items() if "GET" in methods]
+    patterns = []
+    for path, methods in sorted(app.routes.items()):
+        entry = methods.get("GET")
+        if entry is None or not reads_register("GET", path, entry.view_function):
+            continue
+        segments = path.split("/")[2:]  # after /api
+        parts = []
+        for i, segment in enumerate(segments):
+            if not segment.startswith("{"):
+                parts.append(_literal(segment))
+                continue
+            siblings = sorted({_literal(other[i]) for other in gets if len(other) == len(segments)
+                               and other[:i] == segments[:i] and not other[i].startswith("{")})
+            parts.append(f"(?!(?:{'|'.join(siblings)})(?:/|$))[^/]+" if siblings else "[^/]+")
+        patterns.append("^/" + "/".join(parts) + "$")
+    return tuple(patterns)
 
 
 def _authorize_inspector(who: Principal, request: Any, uri_params: dict[str, Any], reads_register: bool) -> None:

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from chalicelib.domain.inspector import SERVICES
 from chalicelib.domain.money import AmountError, money, weight
 from chalicelib.domain.profiles import Profile
 from chalicelib.domain.vat import RATES
@@ -91,7 +92,7 @@ class InspectorAccessBody(Strict):
     """A manager's grant (chalicelib/services/inspectors.py): ``days`` from 1 to 7."""
 
     inspector: Name
-    service: Literal["police", "gendarmerie", "dgfip", "dgccrf"]
+    service: Literal[tuple(SERVICES)]  # type: ignore[valid-type]  # domain/inspector.py's one table
     purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     days: Annotated[int, Field(ge=1, le=7, strict=True)] = 3
     email: Email | None = None

@@ -16,6 +16,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.inspector import service_label as inspector_service_label
+
 # Event kind → its French label (the event log screen, the archives' CSV).
 EVENT_KINDS: dict[str, str] = {
     "login": "Connexion",
@@ -302,10 +304,6 @@ def event_day(at: str) -> str:
 # The same labels as the site's « Consultations du registre » (static-site/js/screens/
 # consultations.js), for whoever prints the log (the fiscal archive's consultations.csv).
 
-# The inspector's services (``domain/inspector.py`` SERVICES), as the log names them.
-SERVICE_LABELS: dict[str, str] = {"police": "Police nationale", "gendarmerie": "Gendarmerie nationale",
-                                  "dgfip": "DGFiP", "dgccrf": "DGCCRF"}
-
 # A read's ``what`` name (docs/consultations.md) → its French label; ``{}``: its subject.
 READ_LABELS: dict[str, str] = {
     "police_files": "Livre de police (liste)",
@@ -365,7 +363,8 @@ ACCESS_LABELS = {REGISTER_READ: "Lecture du registre", ACCESS: "Autre accès"}
 
 
 def service_label(service: str | None) -> str:
-    return SERVICE_LABELS.get(service or "", service or "")
+    """The inspector's service as the log names it: the short name of ``domain/inspector.py``'s table."""
+    return inspector_service_label(service, short=True)
 
 
 def describe_consultation(what: str) -> str:

@@ -21,6 +21,16 @@ SERVICES: dict[str, str] = {
     "dgfip": "DGFiP (Finances publiques)",
     "dgccrf": "DGCCRF (Concurrence, consommation et répression des fraudes)",
 }
+# The short name (the label without its parenthesis), as the consultation log, its printed
+# copies and the session's banner say it: « DGFiP ». The API hands both out (``service_label``),
+# the site keeps no copy.
+SHORT_LABELS: dict[str, str] = {service: label.split(" (")[0] for service, label in SERVICES.items()}
+
+
+def service_label(service: str | None, short: bool = False) -> str:
+    """A service in French (the value itself when it is not one of ours: an old record's free text)."""
+    return (SHORT_LABELS if short else SERVICES).get(service or "", service or "")
+
 
 # How long a grant lasts, in days (a control takes a few days, never more than a week).
 MIN_DAYS = 1

@@ -15,7 +15,7 @@ from chalicelib.adapters.repositories import users as user_repo
 from chalicelib.auth import Principal, forget_user
 from chalicelib.config import get_settings
 from chalicelib.domain import audit as audit_domain
-from chalicelib.domain import company, verification
+from chalicelib.domain import company, inspector, verification
 from chalicelib.domain.entities import Tenant, User
 from chalicelib.domain.profiles import STAFF, Profile, permissions_of
 from chalicelib.domain.throttle import LoginLockout, SlidingWindowLimiter
@@ -201,8 +201,10 @@ def me(who: Principal) -> dict[str, Any]:
         "company_name": company_view(who)["company_name"],
         "permissions": permissions_of(who.profile),
         "training": bool(user and user.training),  # training mode (mode formation): PUT /api/me/training
-        # An inspector's read-only session: its grant (the site shows a banner), else None.
-        "inspector": dict(who.inspector) if who.inspector else None,
+        # An inspector's read-only session: its grant and its service's short name (the site's banner), else None.
+        "inspector": ({**who.inspector, "service_label": inspector.service_label(who.inspector.get("service"),
+                                                                                  short=True)}
+                      if who.inspector else None),
     }
 
 

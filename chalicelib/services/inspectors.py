@@ -30,7 +30,7 @@ _lockout = LoginLockout()
 def _view(grant: inspector.Grant) -> dict[str, Any]:
     return {
         "id": grant.id, "inspector": grant.inspector, "service": grant.service,
-        "service_label": inspector.SERVICES.get(grant.service, grant.service), "purpose": grant.purpose,
+        "service_label": inspector.service_label(grant.service), "purpose": grant.purpose,
         "email": grant.email, "days": grant.days, "created_at": grant.created_at.isoformat(),
         "created_by": grant.created_by, "expires_at": grant.expires_at.isoformat(),
         "used_at": grant.used_at.isoformat() if grant.used_at else None,
@@ -118,7 +118,7 @@ def fill_report(who: Principal, inspector_name: str | None, service: str | None,
     if who.inspector is None:
         return inspector_name or "", service or "", email or ""
     grant_ = repo.get(who.tenant_id, who.inspector["id"])
-    label = inspector.SERVICES.get(who.inspector["service"], who.inspector["service"])
+    label = inspector.service_label(who.inspector["service"])
     return who.inspector["name"], label, (grant_.email if grant_ and grant_.email else email or "")
 
 

@@ -3,6 +3,7 @@
 import { api, loadConfig, session, signOut } from "./api.js";
 import { onSelection, refreshSelection } from "./basket.js";
 import { PROFILES } from "./fr.js";
+import { setRegisterReads } from "./purpose.js";
 import { can, loadScreen, match, navigate, parseHash, permissionOf } from "./router.js";
 import { alertBox, clear, flashNext, h, isPhone, notice, takeFlash } from "./ui.js";
 import { drawTraining } from "./training.js";
@@ -24,10 +25,6 @@ const NAV = [
   { href: "#/inspecteurs", label: "Accès inspecteurs" },
 ];
 
-// An inspector's session (GET /api/me `inspector`): read-only, said on every screen.
-const SERVICES = { police: "Police nationale", gendarmerie: "Gendarmerie nationale", dgfip: "DGFiP",
-  dgccrf: "DGCCRF" };
-
 function profileName(user) {
   return user.inspector ? "Inspecteur" : (PROFILES[user.profile] || user.profile);
 }
@@ -42,9 +39,10 @@ function drawInspectorBanner() {
     banner = h("div", { id: "inspector-banner", class: "inspector-banner", role: "note" });
     document.querySelector(".topbar").after(banner);
   }
-  const { name, service, purpose } = me.inspector;
+  // An inspector's session (GET /api/me `inspector`, its service's French name from the API): read-only.
+  const { name, service, service_label: serviceLabel, purpose } = me.inspector;
   banner.replaceChildren(h("strong", {}, "Session inspecteur — lecture seule"),
-    h("span", {}, ` · ${name} (${SERVICES[service] || service})`), purpose ? h("span", {}, ` · Motif : ${purpose}`) : null,
+    h("span", {}, ` · ${name} (${serviceLabel || service})`), purpose ? h("span", {}, ` · Motif : ${purpose}`) : null,
     h("span", { class: "hint" }, " · Chaque page consultée est inscrite au registre des consultations."));
 }
 
@@ -133,6 +131,7 @@ async function render() {
   if (!route.public && !me && session.active()) {
     try {
       me = await api.get("/me");
+      setRegisterReads(me.register_reads);
     } catch (error) {
       refusal(view, error.message);
       return;
@@ -171,6 +170,7 @@ async function render() {
 /** Called by the login and signup screens once the tokens are stored. */
 async function signedIn() {
   me = await api.get("/me");
+  setRegisterReads(me.register_reads);
   drawHeader();
   if (can(me, "select")) refreshSelection().catch(() => {});
   const next = sessionStorage.getItem("lotbook.after-login") || "/";

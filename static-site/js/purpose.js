@@ -8,21 +8,14 @@
 const KEY = "lotbook.purpose";
 export const PURPOSE_MAX = 200;
 
-// The API's reads of the register (chalicelib/api/routing.py `register_read`), paths after /api.
-const REGISTER_READS = [
-  /^\/compliance\/police-files(\/[^/]+)?$/,
-  /^\/lots\/[^/]+\/police-files$/,
-  /^\/lots\/[^/]+\/police-sheet\.pdf$/,
-  /^\/lots\/(police-sheets\.pdf|list\.pdf|export\.csv)$/,
-  /^\/lots$/,
-  /^\/lots\/(?!draft$|pending$|summary$)[^/]+$/,
-  /^\/(backups|jobs)\/[^/]+$/,
-  /^\/lots\/[^/]+\/contract\.pdf$/,
-  /^\/suppliers(\/[^/]+|\/export\.csv)?$/,
-  /^\/media\/(supplier|lot)\/[^/]+$/,
-  /^\/reports\/purchases-by-supplier$/,
-  /^\/compliance\/archives\/[^/]+$/,
-];
+// The API's reads of the register, paths after /api: GET /api/me's `register_reads` (regular
+// expressions built from the routes' own declarations, chalicelib/api/routing.py), set by app.js
+// once it has loaded the user. No copy here.
+let registerReads = [];
+
+export function setRegisterReads(patterns) {
+  registerReads = (patterns || []).map((pattern) => new RegExp(pattern));
+}
 
 export function currentPurpose() {
   try {
@@ -48,7 +41,7 @@ export function withPurpose(method, path, query) {
   const purpose = currentPurpose();
   if (method !== "GET" || !purpose) return query;
   const bare = path.split("?")[0];
-  if (!REGISTER_READS.some((pattern) => pattern.test(bare))) return query;
+  if (!registerReads.some((pattern) => pattern.test(bare))) return query;
   return { ...(query || {}), purpose };
 }
 

@@ -58,9 +58,9 @@ def read(http: Any, api: Api, path: str) -> int:
 
 
 def entries(tenant_id: str) -> list[Any]:
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import sealed_records
 
-    return repo.chain_entries(tenant_id, "consultation")
+    return sealed_records.chain_entries(tenant_id, "consultation")
 
 
 def sealed_content(aws_stack: Any, entry: Any) -> dict[str, Any]:
@@ -309,14 +309,14 @@ def test_the_list_reads_the_page_asked_or_the_days_asked_not_the_whole_log(
     import uuid
 
     from bench.consultations import seed_consultations
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import sealed_records
     from chalicelib.auth import Principal
     from chalicelib.domain.profiles import Profile
     from chalicelib.services import compliance
 
     who = Principal(f"t-{uuid.uuid4().hex}", "usr-1", "gerant@example.fr", Profile.MANAGER)
     times = seed_consultations(who.tenant_id, 600, 60)  # 10 a day over 60 days, oldest first
-    monkeypatch.setattr(repo, "NEWEST_PAGE", 20)
+    monkeypatch.setattr(sealed_records, "NEWEST_PAGE", 20)
     paris = ZoneInfo("Europe/Paris")
 
     def days(*bounds: Any) -> list[int]:
@@ -381,9 +381,9 @@ def test_an_inspector_request_is_marked_a_read_of_the_register_or_another_access
     assert (items[0]["label"], items[0]["access_label"]) == ("Lecture : Articles", "Autre accès — refusée")
     # the marks are sealed with the record, not only listed
     refused = entries(tenant.tenant_id)[-1]
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import journal
 
-    content = repo.decode_payload(repo.get_journal(tenant.tenant_id, refused.seq).payload)
+    content = journal.decode_payload(journal.get_journal(tenant.tenant_id, refused.seq).payload)
     assert (content["what"], content["access"], content["refused"]) == ("GET /api/articles", "access", True)
 
 
@@ -443,3 +443,26 @@ def test_the_receipts_and_closings_lists_read_their_page_in_order_too(aws_stack:
     assert [i["rank"] for i in items] == expected and total == len(expected) < 100
     assert [i["rank"] for i in listing(who, {"date_from": day, "date_to": day}, 1, 500)[0]] == [
         rank for rank in expected if sealed[rank - 1] == day]
+
+
+def test_me_hands_the_site_the_reads_of_the_register_from_the_routes_own_declarations(tenant: TenantSession) -> None:
+    """The site sends the purpose with these (static-site/js/purpose.js keeps no copy): each GET
+    route matches iff it reads the register (``register_read=`` or its service logs the read)."""
+    import re
+
+    from app import app
+    from chalicelib.api.routing import reads_register
+
+    patterns = [re.compile(p) for p in tenant.api.get("/api/me").body["register_reads"]]
+
+    def sent_with_purpose(path: str) -> bool:
+        return any(p.search(path) for p in patterns)
+
+    for path, methods in app.routes.items():
+        if "GET" in methods:
+            sample = re.sub(r"{\w+}", "x1", path).removeprefix("/api")
+            assert sent_with_purpose(sample) == reads_register("GET", path, methods["GET"].view_function), path
+    assert sent_with_purpose("/lots/2612001") and sent_with_purpose("/compliance/archives/2026-11")
+    assert sent_with_purpose("/lots/2612001/police-sheet.pdf") and sent_with_purpose("/suppliers/sup_1")
+    assert not any(sent_with_purpose(path) for path in ("/lots/draft", "/lots/pending", "/lots/summary",
+                                                         "/suppliers/export.csv/x", "/clients", "/lots/x/history"))

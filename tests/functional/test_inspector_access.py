@@ -97,9 +97,9 @@ def inspector_session(tenant: TenantSession, **changes: Any) -> tuple[Api, dict[
 
 
 def chain(tenant_id: str, name: str) -> list[Any]:
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import sealed_records
 
-    return repo.chain_entries(tenant_id, name)
+    return sealed_records.chain_entries(tenant_id, name)
 
 
 def journal_kinds(tenant_id: str) -> Counter[str]:
@@ -137,9 +137,14 @@ def test_a_manager_grants_an_access_shown_once_and_listed_without_its_code(tenan
     assert access["url"] == f"https://lotbook.example/#/inspection/acces?id={access['id']}"
     expires = datetime.fromisoformat(access["expires_at"])
     assert timedelta(days=2, hours=23) < expires - datetime.now(UTC) <= timedelta(days=3)
-    listed = api.get("/api/inspector-access").body["items"]
-    assert [(g["id"], g["inspector"], g["service"], g["state"]) for g in listed] == [
-        (access["id"], GRANT["inspector"], "gendarmerie", "waiting")]
+    reply = api.get("/api/inspector-access").body
+    listed = reply["items"]
+    assert [(g["id"], g["inspector"], g["service"], g["service_label"], g["state"]) for g in listed] == [
+        (access["id"], GRANT["inspector"], "gendarmerie", "Gendarmerie nationale", "waiting")]
+    # the services the form offers, in French, from the API (the site keeps no copy)
+    assert reply["services"] == {"police": "Police nationale", "gendarmerie": "Gendarmerie nationale",
+                                 "dgfip": "DGFiP (Finances publiques)",
+                                 "dgccrf": "DGCCRF (Concurrence, consommation et répression des fraudes)"}
     assert "code" not in listed[0]
     # the code is kept only as a keyed hash: it appears in no stored item
     from chalicelib.adapters.aws import ensure_models_bound
@@ -189,8 +194,9 @@ def test_the_inspector_reads_the_register_receipts_closings_and_verification(sho
     me = inspector.get("/api/me")
     assert me.status == 200, me.body
     assert me.body["profile"] == "inspector" and me.body["tenant_id"] == tenant.tenant_id
+    # the service's French name comes with it (domain/inspector.py's one table: the site keeps no copy)
     assert me.body["inspector"] == {"id": access["id"], "name": GRANT["inspector"], "service": "gendarmerie",
-                                    "purpose": GRANT["purpose"]}
+                                    "service_label": "Gendarmerie nationale", "purpose": GRANT["purpose"]}
     assert "read_register" in me.body["permissions"] and "read_inventory" not in me.body["permissions"]
 
     files = inspector.get("/api/compliance/police-files")
@@ -335,9 +341,9 @@ def test_each_inspector_request_leaves_exactly_one_consultation(shop: dict[str, 
         raw(inspector, "GET", path)
         added = chain(tenant.tenant_id, "consultation")[count:]
         assert [e.subject for e in added] == [f"GET {path}"], path
-    from chalicelib.adapters.repositories import vault as repo
+    from chalicelib.adapters.repositories import journal
 
-    content = repo.decode_payload(repo.get_journal(tenant.tenant_id, added[0].seq).payload)
+    content = journal.decode_payload(journal.get_journal(tenant.tenant_id, added[0].seq).payload)
     assert content["inspector"] == {"id": access["id"], "name": GRANT["inspector"], "service": "gendarmerie"}
     assert content["purpose"] == GRANT["purpose"]
     assert any(e.subject == "inspector_login" for e in chain(tenant.tenant_id, "event"))

@@ -102,8 +102,46 @@ def test_the_request_schemas_are_the_pydantic_models() -> None:
         "type": "string", "pattern": r"^[0-9]+([.,][0-9]{1,2})?$", "examples": ["12.50"]}  # never a float
     commit = _operations(document)[("POST", "/api/lots/draft/commit")]
     assert commit["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/CommitBody"}
-    assert set(schemas["Error"]["properties"]["error"]["required"]) == {"code", "message"}
+    error = schemas["Error"]["properties"]["error"]["$ref"].rsplit("/", 1)[1]
+    assert set(schemas[error]["required"]) == {"code", "message"}
     assert document["components"]["securitySchemes"]["bearer"]["bearerFormat"] == "JWT"
+
+
+def test_the_reads_of_the_police_register_are_marked_from_the_routes_own_declarations() -> None:
+    from pathlib import Path
+
+    from chalicelib.api.routing import reads_register
+
+    app, document = _app_document()
+    marked = {key for key, operation in _operations(document).items() if operation.get("x-register-read")}
+    declared = {(method, path) for path, methods in app.routes.items() for method, entry in methods.items()
+                if reads_register(method, path, entry.view_function)}
+    assert marked == declared
+    assert {("GET", "/api/lots/{ref}"), ("GET", "/api/compliance/police-files"),
+            ("GET", "/api/compliance/archives/{period}")} <= marked  # the last one logged by its service
+    assert ("GET", "/api/lots/draft") not in marked and ("GET", "/api/clients") not in marked
+    for method, path in marked:
+        operation = _operations(document)[(method, path)]
+        assert any(p["name"] == "purpose" for p in operation["parameters"]), (method, path)
+    # the site keeps no copy: it gets them from GET /api/me (`register_reads`)
+    site = (Path(__file__).parents[2] / "static-site" / "js" / "purpose.js").read_text(encoding="utf-8")
+    assert "police-files" not in site and "setRegisterReads" in site
+
+
+def test_every_object_answered_is_a_pydantic_model() -> None:
+    """Issue 16.7: no JSON schema written by hand among the components (pydantic titles each model)."""
+    from chalicelib.api import openapi_spec
+
+    _, document = _app_document()
+    schemas = document["components"]["schemas"]
+    assert not hasattr(openapi_spec, "COMPONENTS")
+    assert sorted(name for name, schema in schemas.items() if schema.get("title") != name) == []
+    # the shapes the hand-written schemas had, kept: a lot's articles, a nullable money, an open object
+    assert schemas["Lot"]["properties"]["articles"]["items"] == {"$ref": "#/components/schemas/Article"}
+    money = {"pattern": r"^-?[0-9]+\.[0-9]{2}$", "type": "string"}
+    assert money in schemas["Article"]["properties"]["sale_price"]["anyOf"]
+    assert set(schemas["Article"]["required"]) == {"ref", "lot_ref", "status"}
+    assert "additionalProperties" not in schemas["Article"]  # open: a field added to a view breaks nothing
 
 
 def test_the_document_is_valid_openapi_3_1() -> None:
@@ -120,6 +158,7 @@ def test_the_document_is_valid_openapi_3_1() -> None:
 def test_importing_the_app_does_not_build_the_document() -> None:
     code = ("import sys, app\nassert 'chalicelib.api.openapi_spec' not in sys.modules, 'built at cold start'\n"
             "assert 'chalicelib.api.responses' not in sys.modules, 'response models loaded at cold start'\n"
+            "assert 'chalicelib.api.compliance_responses' not in sys.modules, 'response models loaded at cold start'\n"
             "assert 'chalicelib.api.queries' not in sys.modules, 'query models loaded at cold start'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
 

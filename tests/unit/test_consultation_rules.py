@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from chalicelib.domain import audit
+from chalicelib.domain import audit, inspector
 
 
 def test_what_names_the_route_its_subject_then_the_filters_sorted_without_the_purpose() -> None:
@@ -81,6 +81,9 @@ def test_the_log_reads_in_french_for_an_inspector_every_what_and_service() -> No
     assert audit.describe_consultation("GET /api/elsewhere") == "Lecture : autre page (/api/elsewhere)"
     assert [audit.service_label(s) for s in ("police", "gendarmerie", "dgfip", "dgccrf")] == [
         "Police nationale", "Gendarmerie nationale", "DGFiP", "DGCCRF"]
+    # the short names are the one table's labels without their parenthesis (domain/inspector.py)
+    assert audit.service_label("dgfip") == "DGFiP" and inspector.SERVICES["dgfip"] == "DGFiP (Finances publiques)"
+    assert audit.service_label("Gendarmerie de Toul") == "Gendarmerie de Toul"  # an old record's free text
     assert audit.describe_access({"what": "GET /api/articles", "access": "access", "refused": True}) == (
         "Autre accès — refusée")
     assert audit.describe_access({"what": "lot:1"}) == "Lecture du registre"

@@ -7,22 +7,19 @@ import {
   alertBox, confirmDialog, field, h, loading, notice, onSubmit, options, readForm, section, table, title,
 } from "../ui.js";
 
-export const SERVICES = {
-  police: "Police nationale",
-  gendarmerie: "Gendarmerie nationale",
-  dgfip: "DGFiP (Finances publiques)",
-  dgccrf: "DGCCRF (Concurrence, consommation, fraudes)",
-};
-
 const STATES = { waiting: "Code non utilisé", used: "Session ouverte", expired: "Expiré", revoked: "Révoqué" };
 
+const LIST = { query: { page_size: 500 } };
+
 export default async function render(view) {
+  // The grants, and the services a grant may name with their French labels (the API's one table).
+  const first = await api.get("/inspector-access", LIST);
   const shown = h("div", { "aria-live": "polite" });
   const list = h("div");
   const form = h("form", { class: "form", "aria-label": "Nouvel accès inspecteur" },
     h("div", { class: "grid" },
       field({ name: "inspector", label: "Nom de l'inspecteur", required: true, autocomplete: "off" }),
-      field({ name: "service", label: "Service", type: "select", options: options(SERVICES) }),
+      field({ name: "service", label: "Service", type: "select", options: options(first.services || {}) }),
       field({ name: "email", label: "Adresse e-mail de l'inspecteur", type: "email",
         hint: "Facultative : la copie de son rapport de contrôle lui est envoyée à cette adresse." }),
       field({ name: "purpose", label: "Motif du contrôle", required: true,
@@ -64,12 +61,15 @@ export default async function render(view) {
     }
   }
 
-  async function refresh() {
-    loading(list);
-    const reply = await api.get("/inspector-access", { query: { page_size: 500 } });
+  async function refresh(loaded) {
+    let reply = loaded;
+    if (!reply) {
+      loading(list);
+      reply = await api.get("/inspector-access", LIST);
+    }
     list.replaceChildren(table([
       { label: "Inspecteur", render: (a) => a.inspector },
-      { label: "Service", render: (a) => label(SERVICES, a.service) },
+      { label: "Service", render: (a) => a.service_label || a.service },
       { label: "Motif", render: (a) => a.purpose },
       { label: "Accordé le", render: (a) => `${datetime(a.created_at)} par ${a.created_by}` },
       { label: "Expire le", render: (a) => datetime(a.expires_at) },
@@ -85,5 +85,5 @@ export default async function render(view) {
       + "le livre de police, les tickets, les clôtures, le journal des événements, les archives et la "
       + "vérification, et peut déposer son rapport de contrôle. Chacune de ses consultations est enregistrée."),
     section("Accorder un accès", form), shown, section("Accès accordés", list));
-  await refresh();
+  await refresh(first);
 }

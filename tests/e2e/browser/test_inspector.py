@@ -34,6 +34,7 @@ def test_a_manager_grants_an_access_and_the_inspector_reads_the_register_only(
     granted = page.get_by_role("table", name="Accès accordés")
     expect(granted).to_contain_text("Capitaine Marie Dupuis")
     expect(granted).to_contain_text("Code non utilisé")
+    expect(granted).to_contain_text("Gendarmerie nationale")  # the API's label (service_label)
     shoot(page, "70-acces-inspecteurs")
 
     # the inspector, elsewhere: the link, the code, a read-only session
@@ -47,7 +48,7 @@ def test_a_manager_grants_an_access_and_the_inspector_reads_the_register_only(
     inspector.get_by_role("button", name="Ouvrir la session").click()
     banner = inspector.locator("#inspector-banner")
     expect(banner).to_contain_text("Session inspecteur — lecture seule")
-    expect(banner).to_contain_text("Capitaine Marie Dupuis")
+    expect(banner).to_contain_text("Capitaine Marie Dupuis (Gendarmerie nationale)")
     expect(inspector.get_by_role("heading", name="Conformité")).to_be_visible()
     menu = inspector.get_by_role("navigation", name="Menu principal").get_by_role("link")
     expect(menu).to_have_text(["Accueil", "Conformité"])
