@@ -136,6 +136,20 @@ class RegisterDivergenceError(ConflictError):
                "de Lotbook) : aucune correction n'est possible avant l'examen de la vérification.")
 
 
+class UnreadableRecordError(ConflictError):
+    """A stored article, lot or sale whose values no longer read (a price that is not a number,
+    a date that is not a date): written behind the application's back. Nothing is changed; the
+    compliance verification says what differs from the seal."""
+
+    code = "record_unreadable"
+    NAMES = {"article": "L'article", "lot": "Le lot", "sale": "La vente"}
+
+    def __init__(self, record: str, ref: str) -> None:
+        super().__init__(f"{self.NAMES[record]} {ref} a été modifié hors de Lotbook et ne peut plus être lu : "
+                         "lancez la vérification de conformité (Conformité → Vérification).",
+                         details={"record": record, "ref": ref})
+
+
 class SoldArticleRateError(ConflictError):
     code = "sold_article_vat_rate"
     message = ("Le taux de TVA d'un article vendu est celui de sa vente, scellé sur le ticket : "

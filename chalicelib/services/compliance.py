@@ -712,6 +712,16 @@ def _divergences(tenant_id: str, held: dict[str, _Checked],
     return [*found, *divergence.beyond(copies, found, articles)]
 
 
+def _figures_read(article: dict[str, Any]) -> bool:
+    from chalicelib.domain.search import terms
+
+    try:
+        terms(article)
+    except (ArithmeticError, ValueError, TypeError):  # decimal.InvalidOperation is an ArithmeticError
+        return False
+    return True
+
+
 def _summary_divergences(tenant_id: str, articles: dict[str, dict[str, Any]]) -> list[divergence.Divergence]:
     """The Σ buckets against the articles they sum (one more small Query)."""
     from chalicelib.adapters.repositories import sigma as sigma_repo
@@ -719,7 +729,9 @@ def _summary_divergences(tenant_id: str, articles: dict[str, dict[str, Any]]) ->
 
     if not sigma_repo.is_ready(tenant_id):
         return []
-    expected = sigma.deltas((None, article) for article in articles.values())
+    # An article whose figures no longer read (a price that is not a number, written behind the
+    # application's back) is reported against its register version; the Σ sums the others.
+    expected = sigma.deltas((None, article) for article in articles.values() if _figures_read(article))
     return divergence.summary_divergences(expected, sigma_repo.buckets(tenant_id))
 
 

@@ -351,3 +351,20 @@ def test_a_summary_bucket_edited_in_the_table_is_reported_against_the_articles(
     [found] = [d for d in result["divergences"] if d["record"] == "summary"]
     assert (found["ref"], found["field"], found["sealed"], found["live"]) == (f"{month}#sold", "collected_normal",
                                                                               before["vat"]["normal"]["collected"], "1")
+
+
+def test_an_article_whose_price_no_longer_reads_is_a_clear_refusal_and_the_verification_names_it(
+        shop: dict[str, Any], aws_stack: Any) -> None:
+    """A value written behind the application's back that is not a number: reading the article
+    answers 409 in French (never a 500) and changes nothing; the verification still reads it raw
+    and reports it against the police register."""
+    api, ref = shop["api"], shop["refs"][1]
+    _edit_data(aws_stack, "articles", _article_key(shop["tenant_id"], ref), lambda d: d.update(purchase_price="abc"))
+    for path in (f"/api/articles/{ref}", f"/api/lots/{shop['lots'][0]}", "/api/articles?status=stock"):
+        reply = api.get(path)
+        assert (reply.status, reply.error_code) == (409, "record_unreadable"), (path, reply.body)
+        assert "modifié hors de Lotbook" in reply.body["error"]["message"]
+        assert reply.body["error"]["details"] == {"record": "article", "ref": ref}
+    price = _found(_verify(api), "article", ref, "purchase_price")
+    assert (price["sealed"], price["live"]) == ("20.00", "abc")
+    assert api.get(f"/api/articles/{shop['second_refs'][0]}").status == 200  # the others still read

@@ -3,14 +3,17 @@ from __future__ import annotations
 import gzip
 import json
 import secrets
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.adapters.aws import ensure_models_bound, share_client
 from chalicelib.config import get_settings
+from chalicelib.errors import UnreadableRecordError
+
+T = TypeVar("T")
 
 
 def connection() -> Connection:
@@ -55,3 +58,12 @@ def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
     """Per-item reasons of a cancelled transaction, in request order."""
     reasons: Any = getattr(exc, "cancellation_reasons", None) or []
     return [r.code if r is not None else None for r in reasons]
+
+
+def readable(record: str, ref: str, read: Callable[[], T]) -> T:
+    """A stored record turned into its domain object; one whose values no longer read (changed
+    behind the application's back: a price that is not a number) is a clear 409, never a 500."""
+    try:
+        return read()
+    except (ValueError, TypeError, ArithmeticError):  # decimal.InvalidOperation is an ArithmeticError
+        raise UnreadableRecordError(record, ref) from None

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.adapters.models import ArticleModel
+from chalicelib.adapters.repositories._common import readable
 from chalicelib.domain.article import Article
 from chalicelib.domain.sigma import slim as slim_copy
 
@@ -41,7 +42,7 @@ def article_record(item: ArticleModel) -> dict[str, Any]:
 
 
 def article_from_item(item: ArticleModel) -> Article:
-    return Article.from_record(article_record(item))
+    return readable("article", item.ref, lambda: Article.from_record(article_record(item)))
 
 
 def status_condition(expected: str | None) -> Any:

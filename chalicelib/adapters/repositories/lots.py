@@ -6,12 +6,14 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import LotModel
+from chalicelib.adapters.repositories._common import readable
 from chalicelib.domain.lot import Lot
 from chalicelib.errors import NotFoundError
 
 
 def lot_from_item(item: LotModel) -> Lot:
-    return Lot.from_record({"ref": item.ref, "kind": item.kind, **(item.data or {}), "_version": item.version})
+    return readable("lot", item.ref, lambda: Lot.from_record(
+        {"ref": item.ref, "kind": item.kind, **(item.data or {}), "_version": item.version}))
 
 
 def lot_item(tenant_id: str, lot: Lot) -> LotModel:

@@ -8,6 +8,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.adapters.aws import ensure_models_bound
 from chalicelib.adapters.models import SaleModel
+from chalicelib.adapters.repositories._common import readable
 from chalicelib.domain.sale import Sale
 from chalicelib.errors import NotFoundError
 
@@ -15,7 +16,7 @@ from chalicelib.errors import NotFoundError
 def get_sale(tenant_id: str, transaction_ref: str) -> Sale:
     ensure_models_bound()
     try:
-        return Sale.from_record(SaleModel.get(tenant_id, transaction_ref, consistent_read=True).data)
+        return _sale(SaleModel.get(tenant_id, transaction_ref, consistent_read=True))
     except DoesNotExist:
         raise NotFoundError("Vente introuvable.") from None
 
@@ -27,7 +28,11 @@ def save_sale(tenant_id: str, sale: Sale) -> None:
 
 def list_sales(tenant_id: str) -> list[Sale]:
     ensure_models_bound()
-    return [Sale.from_record(i.data) for i in SaleModel.query(tenant_id)]
+    return [_sale(i) for i in SaleModel.query(tenant_id)]
+
+
+def _sale(item: SaleModel) -> Sale:
+    return readable("sale", item.transaction_ref, lambda: Sale.from_record(item.data))
 
 
 def new_sale_item(tenant_id: str, sale: Sale) -> tuple[SaleModel, Any]:
