@@ -53,20 +53,27 @@ def client(service: str) -> Any:
         return _clients[service]
 
 
-def _iso_timestamp(value: Any) -> Any:
-    """An ISO 8601 timestamp with its offset (what S3 lists); anything else as botocore parses it."""
+def aware_iso(value: Any) -> Any:
+    """``value`` read as an ISO 8601 timestamp with its offset (what S3 lists: the quick path,
+    here and in the local stand-in's serializer), or None for anything else."""
     from datetime import datetime
-
-    from botocore.utils import parse_timestamp
 
     if isinstance(value, str):
         try:
             found = datetime.fromisoformat(value)
         except ValueError:
-            found = None
-        if found is not None and found.tzinfo is not None:
+            return None
+        if found.tzinfo is not None:
             return found
-    return parse_timestamp(value)
+    return None
+
+
+def _iso_timestamp(value: Any) -> Any:
+    """An ISO 8601 timestamp with its offset; anything else as botocore parses it."""
+    from botocore.utils import parse_timestamp
+
+    found = aware_iso(value)
+    return found if found is not None else parse_timestamp(value)
 
 
 # Scalar member types an XML structure's fast path reads itself (as botocore's handlers do).
@@ -76,7 +83,7 @@ _XML_SCALARS = {"string": lambda parser, text: text, "boolean": lambda parser, t
 
 
 def _listing_parser_factory() -> Any:
-    from botocore.parsers import ResponseParserFactory, RestXMLParser
+    from botocore.parsers import RestXMLParser
 
     class ListingParser(RestXMLParser):
         """A structure whose elements are scalars or structures (a listing's versions, their
@@ -101,13 +108,7 @@ def _listing_parser_factory() -> Any:
                     return super()._handle_structure(shape, node)
             return parsed
 
-    class Factory(ResponseParserFactory):  # type: ignore[misc]
-        def create_parser(self, protocol_name: str) -> Any:
-            if protocol_name == "rest-xml":
-                return ListingParser(**self._defaults)
-            return super().create_parser(protocol_name)
-
-    return Factory()
+    return _parser_factory("rest-xml", ListingParser)
 
 
 _xml_shapes: dict[int, Any] = {}
@@ -161,7 +162,7 @@ def listing_client(service: str) -> Any:
 
 
 def _wire_items_parser_factory() -> Any:
-    from botocore.parsers import JSONParser, ResponseParserFactory
+    from botocore.parsers import JSONParser
 
     class WireItemsParser(JSONParser):
         """Query and Scan pages' ``Items`` left as DynamoDB sends them (``{"S": ...}``); the
@@ -178,10 +179,17 @@ def _wire_items_parser_factory() -> Any:
                 parsed["Items"] = items
             return parsed
 
+    return _parser_factory("json", WireItemsParser)
+
+
+def _parser_factory(protocol: str, parser: Any) -> Any:
+    """botocore's response parser factory, with ``parser`` for the responses of ``protocol``."""
+    from botocore.parsers import ResponseParserFactory
+
     class Factory(ResponseParserFactory):  # type: ignore[misc]
         def create_parser(self, protocol_name: str) -> Any:
-            if protocol_name == "json":
-                return WireItemsParser(**self._defaults)
+            if protocol_name == protocol:
+                return parser(**self._defaults)
             return super().create_parser(protocol_name)
 
     return Factory()

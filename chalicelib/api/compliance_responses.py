@@ -40,8 +40,8 @@ class ConsultationInspector(Response):
     service_label: str = ""
 
 
-class Consultation(Response):
-    """The consultation log (arrêté of 15 May 2020, art. 3): a sealed record and who read what, when, why."""
+class _LogRecord(Response):
+    """What every entry of a sealed log carries: its place in its chain and its vault object."""
 
     id: str
     rank: int
@@ -49,6 +49,11 @@ class Consultation(Response):
     sha256: str
     prev_sha256: str = ""
     storage: dict[str, Any] = Field(default_factory=dict)
+
+
+class Consultation(_LogRecord):
+    """The consultation log (arrêté of 15 May 2020, art. 3): a sealed record and who read what, when, why."""
+
     at: str
     who: str
     what: str
@@ -62,15 +67,9 @@ class Consultation(Response):
     refused: bool = False
 
 
-class Event(Response):
+class Event(_LogRecord):
     """The event log (NF525): a sealed record and the event's kind, time, user and details."""
 
-    id: str
-    rank: int
-    sealed_at: str = ""
-    sha256: str
-    prev_sha256: str = ""
-    storage: dict[str, Any] = Field(default_factory=dict)
     kind: Literal[tuple(sorted(EVENT_KINDS))]  # type: ignore[valid-type]
     label: str
     at: str

@@ -199,8 +199,7 @@ def apply_customer_return(articles: list[Article], actor: Actor, when: date, rea
         fields: dict[str, Any] = {name: None for name in _SALE_FIELDS}
         fields.update(status="stock", traces=(*article.traces, *traces),
                       vat_rate=article.vat_rate_before_sale or article.vat_rate,
-                      vat_rate_before_sale=None,  # written as null, as a return always did
-                      kept_keys=article.kept_keys | {"vat_rate_before_sale"})
+                      vat_rate_before_sale=None)  # stays in the record as null (the sale wrote it)
         changes.append(_changed(article, _event(actor, "customer_return", when, reason=reason,
                                                 transaction_ref=article.transaction_ref,
                                                 invoice_number=article.invoice_number), **fields))

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.money import fmt, fmt_weight
+from chalicelib.domain.stored import in_stored_order
 
 # A change of an article's history or of a traced field: kept as the plain records they are
 # stored and shown as (``{"at", "user", "event", "date", "details"}`` / ``{"at", "user",
@@ -60,12 +61,9 @@ class Article:
     replaced_by: str | None = None  # the new reference of a consigned article bought back
     # Keys of a stored record this type does not know, kept as read so nothing is lost.
     extras: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    # The optional keys the stored record had even when empty (``"vat_rate_before_sale": null``
-    # after a return): written back as they were, so a record read and written is unchanged
-    # byte for byte (a closure deletes an article on condition its data is as backed up).
-    kept_keys: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
-    # The stored record's keys in their order (empty: a new article): written back in it, the
-    # keys it did not have after them, as the dict copies before this type appended them.
+    # The stored record's keys in their order (empty: a new article): written back in it, an
+    # optional key it had even when empty (``"vat_rate_before_sale": null`` after a return)
+    # included; the keys it did not have after them, as the dict copies before this type did.
     key_order: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     # ------------------------------------------------------------ the stored record
@@ -92,8 +90,7 @@ class Article:
                 known[key] = tuple(value)
             else:
                 known[key] = value
-        kept = frozenset(k for k in _OPTIONAL if k in record)
-        return cls(**known, extras=extras, kept_keys=kept, key_order=tuple(record))
+        return cls(**known, extras=extras, key_order=tuple(record))
 
     def to_record(self) -> dict[str, Any]:
         """The stored form; money with two decimals, weights in grams to the milligram, ISO dates."""
@@ -112,21 +109,12 @@ class Article:
             "deposit_date": _iso(self.deposit_date),
             "traces": [dict(t) for t in self.traces],
         }
-        kept = self.kept_keys
         # the order a change's fields came in before the history's new event
-        if self.vat_rate_before_sale is not None or "vat_rate_before_sale" in kept:
-            record["vat_rate_before_sale"] = self.vat_rate_before_sale
-        if self.former_refs or "former_refs" in kept:
-            record["former_refs"] = list(self.former_refs)
-        if self.replaced_by is not None or "replaced_by" in kept:
-            record["replaced_by"] = self.replaced_by
-        if self.events or "events" in kept:
-            record["events"] = [dict(e) for e in self.events]
-        record.update(self.extras)
-        if not self.key_order:
-            return record
-        ordered = {key: record[key] for key in self.key_order if key in record}
-        return ordered | {key: value for key, value in record.items() if key not in ordered}
+        record["vat_rate_before_sale"] = self.vat_rate_before_sale
+        record["former_refs"] = list(self.former_refs)
+        record["replaced_by"] = self.replaced_by
+        record["events"] = [dict(e) for e in self.events]
+        return in_stored_order(record, self.key_order, _CORE, self.extras, _unset)
 
     # ------------------------------------------------------------ changes
 
@@ -139,7 +127,17 @@ class Article:
         return replace(self, traces=(*self.traces, *traces), **changes)
 
 
-_FIELD_NAMES = frozenset(f.name for f in fields(Article)) - {"extras", "kept_keys", "key_order"}
+_FIELD_NAMES = frozenset(f.name for f in fields(Article)) - {"extras", "key_order"}
+# The keys every article is written with, in the order a commit writes them.
+_CORE = ("ref", "lot_ref", "status", "description", "family_id", "weight_g", "fineness", "serial", "comment",
+         "condition", "vat_rate", "purchase_price", "reserve_price", "deposit_price", "label_price", "sale_price",
+         "supplier_id", "client_id", "transaction_ref", "invoice_number", "payment_method", "purchase_date",
+         "sale_date", "deposit_date", "traces")
+
+
+def _unset(key: str, value: Any) -> bool:
+    """An optional key (:data:`_OPTIONAL`) is written once it is set; a core one always."""
+    return key in _OPTIONAL and (value is None or value == [])
 
 
 def _iso(value: date | None) -> str | None:

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.money import fmt
+from chalicelib.domain.stored import in_stored_order
 
 # A trace of a corrected field, kept as the plain record it is stored and shown as
 # (``{"at", "user", "field", "old", "new", "reason"}``, see domain/register.trace).
@@ -113,19 +114,8 @@ class Lot:
             "traces": [dict(t) for t in self.traces],
             "bought_from_consignment": list(self.bought_from_consignment),
         }
-        out: dict[str, Any] = {}
-        for key in self.key_order or _LOT_KEYS:
-            if key in self.extras:
-                out[key] = self.extras[key]
-            elif key in values:
-                out[key] = values[key]
         # A field the stored record did not have (or a new lot's optional one): written once it is set.
-        for key, value in values.items():
-            if key not in out and value != _EMPTY[key]:
-                out[key] = value
-        for key, value in self.extras.items():
-            out.setdefault(key, value)
-        return out
+        return in_stored_order(values, self.key_order, _LOT_KEYS, self.extras, lambda key, value: value == _EMPTY[key])
 
     def data(self) -> dict[str, Any]:
         """The stored item's ``data``: the record without its keys ``ref`` and ``kind``."""

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.money import fmt
+from chalicelib.domain.stored import in_stored_order
 
 # The local time of a sale, to the minute, with its UTC offset: ``2026-12-07T15:04+0100``.
 AT_FORMAT = "%Y-%m-%dT%H:%M%z"
@@ -98,7 +99,7 @@ class SaleLine:
             "vat_rate_percent": str(self.vat_rate_percent), "vat": fmt(self.vat),
             "condition": self.condition, "notes": list(self.notes), "margin_category": self.margin_category,
         }
-        return _ordered(values, self.key_order, _LINE_KEYS, self.extras)
+        return in_stored_order(values, self.key_order, _LINE_KEYS, self.extras, _unset)
 
 
 @dataclass(frozen=True)
@@ -178,26 +179,7 @@ class Sale:
             "running_totals": None if self.running_totals is None else dict(self.running_totals),
         }
         usual = _CREDIT_NOTE_KEYS if self.kind == CREDIT_NOTE else _SALE_KEYS
-        return _ordered(values, self.key_order, usual, self.extras)
-
-
-def _ordered(values: dict[str, Any], key_order: tuple[str, ...], usual: tuple[str, ...],
-             extras: Mapping[str, Any]) -> dict[str, Any]:
-    """The record in its keys' order: the stored one's when read (so a record read and
-    written back is byte-identical, older records' missing keys included), else the usual
-    one; then any other field that has a value, then the unknown keys kept."""
-    out: dict[str, Any] = {}
-    for key in key_order or usual:
-        if key in extras:
-            out[key] = extras[key]
-        elif key in values:
-            out[key] = values[key]
-    for key, value in values.items():
-        if key not in out and value is not None and value != []:
-            out[key] = value
-    for key, value in extras.items():
-        out.setdefault(key, value)
-    return out
+        return in_stored_order(values, self.key_order, usual, self.extras, _unset)
 
 
 _LINE_MONEY = frozenset({"unit_price", "total", "total_excl_vat", "vat"})
@@ -212,3 +194,8 @@ _CREDIT_NOTE_KEYS = ("kind", "transaction_ref", "credit_note_number", "date", "a
                      "original_transaction_ref", "invoice_number", "client_id", "lines", "vat", "payment_method",
                      "total", "vat_to_recover", "receipt_number", "running_totals")
 _SALE_FIELDS = frozenset(f.name for f in fields(Sale)) - {"extras", "key_order"}
+
+
+def _unset(key: str, value: Any) -> bool:
+    """A field the record did not have is written once it has a value."""
+    return value is None or value == []

@@ -20,7 +20,7 @@ Same answers as moto's (``tests/functional/test_moto_fixes.py``).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 
@@ -50,14 +50,12 @@ def _scalar_size(original: Any) -> Any:
 
 
 def _iso_first(original: Any) -> Any:
+    from chalicelib.adapters.aws import aware_iso  # the one quick ISO read (the listing client's too)
+
     def parse_to_aware_datetime(value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                found = datetime.fromisoformat(value)
-            except ValueError:
-                found = None
-            if found is not None and found.tzinfo is not None:
-                return found.astimezone(UTC)  # as botocore's: the same instant, in UTC
+        found = aware_iso(value)
+        if found is not None:
+            return found.astimezone(UTC)  # as botocore's: the same instant, in UTC
         return original(value)
 
     parse_to_aware_datetime.moto = original  # type: ignore[attr-defined]

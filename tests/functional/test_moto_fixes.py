@@ -385,10 +385,8 @@ def test_the_partition_query_answers_exactly_as_moto_does(aws_stack: Any, items:
         ddb.delete_table(TableName=name)
 
 
-def test_the_partition_query_reads_only_its_partition(aws_stack: Any) -> None:
-    """A page of one partition no longer lists the table (moto's ``all_items``)."""
-    from moto.dynamodb.models.table import Table
-
+def _keyed_table(aws_stack: Any) -> tuple[Any, str]:
+    """A new table keyed by ``pk`` and ``sk`` (strings), and a client of the stack."""
     ddb = boto3.client("dynamodb", endpoint_url=aws_stack.endpoint, region_name=aws_stack.region)
     name = f"query-{uuid.uuid4().hex[:8]}"
     ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
@@ -396,6 +394,14 @@ def test_the_partition_query_reads_only_its_partition(aws_stack: Any) -> None:
                                            {"AttributeName": "sk", "AttributeType": "S"}],
                      KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
                                 {"AttributeName": "sk", "KeyType": "RANGE"}])
+    return ddb, name
+
+
+def test_the_partition_query_reads_only_its_partition(aws_stack: Any) -> None:
+    """A page of one partition no longer lists the table (moto's ``all_items``)."""
+    from moto.dynamodb.models.table import Table
+
+    ddb, name = _keyed_table(aws_stack)
     for n in range(0, 200, 25):
         ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {
             "pk": {"S": f"p{m % 4}"}, "sk": {"S": f"{m:04d}"}}}} for m in range(n, n + 25)]})
@@ -419,13 +425,7 @@ def test_a_prefix_no_item_has_reads_none_of_the_items_after_it(aws_stack: Any) -
     and compared every item to the end of the partition: the verification's empty chains)."""
     from moto.dynamodb.models.dynamo_type import DynamoType
 
-    ddb = boto3.client("dynamodb", endpoint_url=aws_stack.endpoint, region_name=aws_stack.region)
-    name = f"query-{uuid.uuid4().hex[:8]}"
-    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                           {"AttributeName": "sk", "AttributeType": "S"}],
-                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                {"AttributeName": "sk", "KeyType": "RANGE"}])
+    ddb, name = _keyed_table(aws_stack)
     for n in range(0, 200, 25):
         ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {
             "pk": {"S": "p"}, "sk": {"S": f"police#{m:04d}"}}}} for m in range(n, n + 25)]})
