@@ -209,6 +209,11 @@ class DateBeforePurchaseError(BusinessRuleError):
     message = "Un article ne peut pas être vendu avant la date de son achat."
 
 
+class DateBeforeSaleError(BusinessRuleError):
+    code = "date_before_sale"
+    message = "Un retour ne peut pas être daté d'avant la vente de l'article."
+
+
 class InvoiceDateBeforeLastError(BusinessRuleError):
     code = "invoice_date_before_last"
     message = ("Les factures sont numérotées dans l'ordre chronologique : une vente ne peut pas être datée "

@@ -17,7 +17,7 @@ from pydantic import ValidationError as PydanticValidationError
 from chalicelib.domain.inspector import SERVICES
 from chalicelib.domain.money import AmountError, money, weight
 from chalicelib.domain.profiles import Profile
-from chalicelib.domain.vat import RATES
+from chalicelib.domain.vat import CHOSEN_RATES
 from chalicelib.errors import BodyTooDeepError, BodyTooLargeError, MalformedJsonError, ValidationError
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -316,7 +316,7 @@ Money = Annotated[Decimal, BeforeValidator(_decimal_text(money)),
 Weight = Annotated[Decimal, BeforeValidator(_decimal_text(weight)),
                    WithJsonSchema({"type": "string", "pattern": r"^[0-9]+([.,][0-9]{1,3})?$", "examples": ["3.25"]})]
 Fineness = Annotated[int, Field(ge=0, le=1000, strict=True)]
-VatRate = Literal[tuple(RATES)]  # type: ignore[valid-type]
+VatRate = Literal[tuple(CHOSEN_RATES)]  # type: ignore[valid-type]  # never the negative margin's: derived
 PaymentMethod = Literal["cash", "card", "cheque", "transfer", "other"]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 

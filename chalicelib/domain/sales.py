@@ -18,7 +18,7 @@ from typing import Any
 from chalicelib.domain.article import Article
 from chalicelib.domain.money import ZERO, fmt, to_cents
 from chalicelib.domain.sale import Sale, SaleLine, VatTotal, minute
-from chalicelib.domain.vat import RATES, invoice_notes, sale_vat
+from chalicelib.domain.vat import CHOSEN_RATES, RATES, invoice_notes, sale_vat
 
 REGISTER = "01"
 _REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -101,6 +101,9 @@ def sale_lines(articles: list[Article], prices: dict[str, Decimal], rates: dict[
         rate = rates.get(ref, article.vat_rate or "normal")
         if rate not in RATES:
             raise SaleInputError({"vat_rates": f"Taux inconnu pour {ref}."})
+        if ref in rates and rate not in CHOSEN_RATES:
+            raise SaleInputError({"vat_rates": f"Le taux nul de marge négative ne se choisit pas ({ref}) : "
+                                               "la vente le déduit du prix d'achat."})
         condition = article.condition or "used"
         vat = sale_vat(condition, rate, article.purchase_price, price)
         lines.append(SaleLine(

@@ -27,6 +27,9 @@ RATES: dict[str, Decimal] = {
 
 DEFAULT_RATE = "normal"
 NEGATIVE_MARGIN = "zero_negative_margin"
+# The rates a user may give an article or a sale: the negative-margin one is never chosen,
+# the sale derives it from the purchase price (sale_vat), or a loss declares it.
+CHOSEN_RATES = tuple(rate for rate in RATES if rate != NEGATIVE_MARGIN)
 
 # Art. 242 nonies A, I-12° annexe II CGI: the mention of a margin-scheme invoice, by the
 # family's margin category, followed by the (optional) article of the margin scheme.

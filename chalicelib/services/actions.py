@@ -43,6 +43,7 @@ from chalicelib.errors import (
     BusinessRuleError,
     CounterMovedError,
     DateBeforePurchaseError,
+    DateBeforeSaleError,
     DateInFutureError,
     EmptySelectionError,
     IdempotencyKeyReusedError,
@@ -256,8 +257,7 @@ def _sell(who: Principal, articles: list[Article], params: dict[str, Any]) -> di
                 event, status="sold", sale_price=line.unit_price, sale_date=when, client_id=params.get("client_id"),
                 transaction_ref=sale.transaction_ref, invoice_number=number,
                 payment_method=params["payment_method"], vat_rate=line.vat_rate,
-                # stored even when null, as a sale always did: the rate a return puts back
-                vat_rate_before_sale=article.vat_rate, kept_keys=article.kept_keys | {"vat_rate_before_sale"})
+                vat_rate_before_sale=article.vat_rate)  # the rate a return puts back
             changes.append(rules.Change(new, article.status))
         journal = JournalEntry("sale", sale.transaction_ref, receipt)
         transfer = transfers.outgoing_put(who, client, lambda own, to: transfer_rules.from_sale(
@@ -280,6 +280,9 @@ _NO_SALE = Sale(transaction_ref="", total=ZERO)
 def _customer_return(who: Principal, articles: list[Article], params: dict[str, Any]) -> dict[str, Any]:
     when: date = params["date"]
     _check_date(when)
+    early = sorted(a.ref for a in articles if a.sale_date is not None and when < a.sale_date)
+    if early:
+        raise DateBeforeSaleError(details={"refs": early})
     reason: str = params["reason"]
     by_sale: dict[str, list[Article]] = defaultdict(list)
     for article in articles:

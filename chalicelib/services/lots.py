@@ -463,6 +463,11 @@ def correct_lot(who: Principal, ref: str, changes: dict[str, Any], reason: str |
               for k, v in changes.items()}
     if lot.kind == "consignment":
         values.pop("purchase_price", None)
+    kept = ("supplier_id", "purchase_date", "payment_method", "condition") + (
+        ("purchase_price",) if lot.kind == "purchase" else ())
+    cleared = sorted(k for k in kept if k in values and values[k] is None)
+    if cleared:  # the police register keeps these: a correction changes them, never removes them
+        raise ValidationError(details={k: "Ce champ du livre de police ne peut pas être vidé." for k in cleared})
     stored = lot.to_record()  # ``values`` are in the stored form too ("12.00", ISO dates)
     register_changes = {k: v for k, v in values.items()
                         if k in register.LOT_REGISTER_FIELDS and stored.get(k) != v}

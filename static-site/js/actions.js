@@ -5,7 +5,7 @@
 import { api, idempotencyKey } from "./api.js";
 import { refreshSelection } from "./basket.js";
 import { can } from "./router.js";
-import { PAYMENT_METHODS, VAT_RATES, label, money, partyName, today } from "./fr.js";
+import { PAYMENT_METHODS, CHOSEN_VAT_RATES, VAT_RATES, label, money, partyName, today } from "./fr.js";
 import {
   alertBox, dialog, documentLink, field, h, listAll, onSubmit, options, readForm, showError, table,
 } from "./ui.js";
@@ -118,7 +118,7 @@ export async function openAction(name, { me, phone, onDone }) {
         } } : null,
         action.vat ? { label: "TVA", render: (a) => {
           const wrap = field({ name: `vat_rates.${a.ref}`, label: `TVA — ${a.ref}`, type: "select",
-            options: [["", `Celle de l'article (${label(VAT_RATES, a.vat_rate)})`], ...options(VAT_RATES)] });
+            options: [["", `Celle de l'article (${label(VAT_RATES, a.vat_rate)})`], ...options(CHOSEN_VAT_RATES)] });
           wrap.querySelector("label").classList.add("visually-hidden");
           return wrap;
         } } : null,

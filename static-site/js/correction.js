@@ -2,7 +2,7 @@
 // the reason the API requires for anything the police register holds.
 
 import { api } from "./api.js";
-import { CONDITIONS, FIELD_LABELS, PAYMENT_METHODS, VAT_RATES, partyName } from "./fr.js";
+import { CONDITIONS, FIELD_LABELS, PAYMENT_METHODS, CHOSEN_VAT_RATES, partyName } from "./fr.js";
 import { controlValue, field, h, onSubmit, options } from "./ui.js";
 
 const REASON = { name: "reason", label: "Motif de la correction", type: "textarea", required: true, wide: true,
@@ -58,7 +58,7 @@ export function articleCorrectionForm(article, families, onDone) {
     { name: "weight_g", label: "Poids (g)", type: "decimal" },
     { name: "fineness", label: "Titre (‰)", type: "int" },
     { name: "serial", label: "N° de série" },
-    { name: "vat_rate", label: "TVA", type: "select", options: options(VAT_RATES) },
+    { name: "vat_rate", label: "TVA", type: "select", options: options(CHOSEN_VAT_RATES) },
     "purchase_price" in article ? { name: "purchase_price", label: "Prix d'achat (€)", type: "decimal" } : null,
     { name: "reserve_price", label: "Prix de réserve (€)", type: "decimal" },
     { name: "label_price", label: "Prix étiquette (€)", type: "decimal",

@@ -39,6 +39,11 @@ export const VAT_RATES = {
   none: "Sans TVA",
 };
 
+// The rates a user may choose (chalicelib/domain/vat.py CHOSEN_RATES): the negative-margin
+// one follows from the sale and is only shown, never offered.
+export const CHOSEN_VAT_RATES = Object.fromEntries(
+  Object.entries(VAT_RATES).filter(([rate]) => rate !== "zero_negative_margin"));
+
 export const TITLES = { M: "Monsieur", MME: "Madame" };
 export const STREET_INDEXES = { B: "bis", T: "ter", Q: "quater", C: "quinquies" };
 

@@ -395,3 +395,25 @@ def test_two_tills_selling_the_same_article_at_once_sell_it_once(tenant: TenantS
         assert statuses == [200, 409], (ref, [r.body for r in replies])
         invoices += [r.body["sale"]["invoice_number"] for r in replies if r.status == 200]
     assert invoices == [f"F2021-{n:05d}" for n in range(1, rounds + 1)]
+
+
+def test_the_negative_margin_rate_is_never_chosen_at_a_sale(stock: dict[str, Any]) -> None:
+    """Asking for the zero rate of a loss on a sale at a profit would collect no VAT: refused, nothing sold."""
+    api, ref = stock["api"], stock["refs"][0]
+    forced = _act(api, "sell", refs=[ref], date="2021-01-01", payment_method="card",
+                  prices={ref: "500.00"}, vat_rates={ref: "zero_negative_margin"})
+    assert forced.status == 400, forced.body
+    assert _status(api, ref) == "stock"
+    sold = _act(api, "sell", refs=[ref], date="2021-01-01", payment_method="card", prices={ref: "500.00"})
+    assert sold.status == 200
+    line = api.get(f"/api/sales/{sold.body['sale']['transaction_ref']}").body["lines"][0]
+    assert (line["vat_rate"], line["vat"]) == ("normal", "81.67")  # on the margin: (500 - 10) / 1.2 * 0.2
+
+
+def test_a_customer_return_cannot_be_dated_before_its_sale(stock: dict[str, Any]) -> None:
+    api, ref = stock["api"], stock["refs"][1]
+    assert _act(api, "sell", refs=[ref], date="2021-02-01", payment_method="card").status == 200
+    early = _act(api, "customer_return", refs=[ref], date="2021-01-31", reason="Ne plaît pas")
+    assert (early.status, early.error_code) == (422, "date_before_sale")
+    assert early.body["error"]["details"] == {"refs": [ref]}
+    assert _status(api, ref) == "sold"

@@ -698,3 +698,15 @@ def test_retracting_a_lot_larger_than_a_transaction_is_all_or_nothing(
     done = desk["api"].post(f"/api/lots/{ref}/retract", {"comment": "Double saisie"}).body
     assert {a["status"] for a in done["articles"]} == {"retracted"}
     assert len(done["articles"]) == 150
+
+
+def test_a_correction_cannot_empty_a_field_the_police_register_keeps(desk: dict[str, Any]) -> None:
+    api = desk["api"]
+    committed = commit_lot(api, family_id=desk["furniture"], supplier_id=desk["supplier"], prices=["10.00", "20.00"])
+    ref = committed["lot"]["ref"]
+    for field in ("purchase_date", "purchase_price", "supplier_id", "payment_method"):
+        reply = api.patch(f"/api/lots/{ref}", {field: None, "reason": "Erreur"})
+        assert (reply.status, reply.error_code) == (400, "invalid_input"), (field, reply.body)
+        assert "ne peut pas être vidé" in reply.body["error"]["details"][field]
+    lot = api.get(f"/api/lots/{ref}").body
+    assert (lot["purchase_date"], lot["purchase_price"], lot["register_version"]) == ("2020-03-14", "30.00", 1)

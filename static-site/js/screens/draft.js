@@ -3,7 +3,7 @@
 // API's (lines_total, difference); the screen only shows them.
 
 import { api, ApiError, request } from "../api.js";
-import { CONDITIONS, FIELD_LABELS, PAYMENT_METHODS, VAT_RATES, grams, label, money, partyName, text } from "../fr.js";
+import { CONDITIONS, FIELD_LABELS, PAYMENT_METHODS, CHOSEN_VAT_RATES, VAT_RATES, grams, label, money, partyName, text } from "../fr.js";
 import { KINDS, LABELS as PARTY_LABELS, partyFields } from "../partyform.js";
 import { navigate } from "../router.js";
 import {
@@ -210,7 +210,7 @@ export default async function render(view) {
       field({ name: "weight_g", label: "Poids (g)", type: "decimal" }),
       field({ name: "fineness", label: "Titre (‰)", type: "int", hint: "ex. 750 pour de l'or 18 carats" }),
       field({ name: "serial", label: "N° de série" }),
-      field({ name: "vat_rate", label: "TVA", type: "select", options: options(VAT_RATES) }),
+      field({ name: "vat_rate", label: "TVA", type: "select", options: options(CHOSEN_VAT_RATES) }),
       field({ name: "purchase_price", label: "Prix d'achat (€)", type: "decimal" }),
       field({ name: "reserve_price", label: "Prix de réserve (€)", type: "decimal", hint: "Obligatoire en confié." }),
       field({ name: "label_price", label: "Prix étiquette (€)", type: "decimal" }),
@@ -332,7 +332,7 @@ export default async function render(view) {
       field({ name: "skip", label: "Lignes d'en-tête à sauter", type: "int" }, "1"),
       field({ name: "family", label: "Famille par défaut", type: "select", options: [["", "— aucune —"],
         ...families.map((f) => [f.id, f.label])], hint: "Pour les lignes sans famille." }),
-      field({ name: "vat_rate", label: "TVA par défaut", type: "select", options: options(VAT_RATES) })),
+      field({ name: "vat_rate", label: "TVA par défaut", type: "select", options: options(CHOSEN_VAT_RATES) })),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "button-primary" }, "Injecter le fichier")));
   onSubmit(csvForm, async () => {
     csvErrors.replaceChildren();
